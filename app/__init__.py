@@ -1,0 +1,131 @@
+"""Ruang Konseling: counseling services run as their SOPs describe them."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from htmx_flask import request as htmx_request
+
+from app.config import Config
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import htmx as htmx_extension
+
+BLUEPRINTS = ("auth", "admin", "main")
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, request guards, static files."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or Config())
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["APP_TIMEZONE"])
+    htmx_extension.init_app(app)
+    limiter.init_app(app)
+
+    from app.auth.models import User  # noqa: F401  (models are registered for migrations)
+
+    @login_manager.user_loader
+    def _load_user(user_id):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    for name in BLUEPRINTS:
+        module = __import__(f"app.{name}", fromlist=["bp"])
+        app.register_blueprint(module.bp)
+
+    from app import errors_web
+
+    errors_web.register(app)
+    _register_request_hooks(app)
+    _register_template_helpers(app)
+
+    from app import cli
+
+    cli.register(app)
+
+    from app.static_files import init_static
+
+    init_static(app)
+    return app
+
+
+def _root():
+    from app.config import ROOT
+
+    return ROOT
+
+
+def _select_locale():
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _require_login():
+        """Login is required everywhere but on views marked public and static files."""
+        view = app.view_functions.get(request.endpoint)
+        if view is None or getattr(view, "is_public", False) or current_user.is_authenticated:
+            return None
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+
+    @app.after_request
+    def _finish(response):
+        """One commit per request: kept on success, rolled back on any 4xx/5xx answer."""
+        if response.status_code < 400 and not g.get("rollback"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        if htmx_request.htmx and response.status_code in (301, 302, 303, 307, 308):
+            location = response.headers["Location"]
+            response = app.response_class(status=200)
+            response.headers["HX-Redirect"] = location
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.teardown_request
+    def _teardown(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.auth.roles import role_label
+    from app.main.nav import nav_for
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="d MMMM y, HH.mm": (
+        format_datetime(value, fmt) if value else "—"
+    )
+    app.jinja_env.filters["date"] = lambda value, fmt="d MMMM y": format_date(value, fmt) if value else "—"
+    app.jinja_env.filters["role_label"] = role_label
+
+    @app.context_processor
+    def _globals():
+        return {
+            "nav_items": nav_for(current_user),
+            "current_locale": _select_locale(),
+            "languages": app.config["LANGUAGES"],
+        }

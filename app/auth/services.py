@@ -1,0 +1,94 @@
+"""Account rules: password hashing, authentication, creating and editing users."""
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
+
+from app.auth.models import User, email_key, find_user_by_email
+from app.auth.roles import known_roles
+from app.database import utcnow
+from app.errors import DomainError
+from app.extensions import db
+
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so both answers take the same time.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same answer for every failure)."""
+    user = find_user_by_email(email)
+    if not check_password(user, password) or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _check_roles(roles) -> list[str]:
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in known_roles()]
+    if unknown:
+        raise DomainError(_("Peran tidak dikenal: %(roles)s", roles=", ".join(unknown)), "roles")
+    return roles
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), "password"
+        )
+
+
+def create_user(email: str, name: str, roles, password: str, **fields) -> User:
+    """Create an active user; refuses a duplicate e-mail, an unknown role or a short password."""
+    roles = _check_roles(roles)
+    _check_password(password)
+    if find_user_by_email(email):
+        raise DomainError(_("E-mail %(email)s sudah terdaftar.", email=email_key(email)), "email")
+    user = User(email=email_key(email), name=name.strip(), password_hash=hash_password(password), **fields)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(user: User, *, email: str, name: str, roles, active: bool,
+                password: str | None = None, **fields) -> User:
+    """Edit a user's details, roles and state; a new password only when one is given."""
+    roles = _check_roles(roles)
+    other = find_user_by_email(email)
+    if other is not None and other.id != user.id:
+        raise DomainError(_("E-mail %(email)s sudah terdaftar.", email=email_key(email)), "email")
+    if password:
+        _check_password(password)
+        user.password_hash = hash_password(password)
+    user.email = email_key(email)
+    user.name = name.strip()
+    user.active = active
+    for key, value in fields.items():
+        setattr(user, key, value)
+    user.set_roles(roles)
+    db.session.flush()
+    return user

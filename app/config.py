@@ -1,0 +1,92 @@
+"""Settings, read from the environment (and `.env`) with the names in INTERFACE.md."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+load_dotenv(ROOT / ".env")
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ya"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; for development a random key kept under instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Production and development settings: every value comes from the environment."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE / 'ruang_konseling.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.APP_TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Jakarta")
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "id")
+        self.BABEL_DEFAULT_TIMEZONE = self.APP_TIMEZONE
+        self.LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL")
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_DEFAULT_SENDER = os.environ.get(
+            "MAIL_DEFAULT_SENDER", "Ruang Konseling <noreply@ruang-konseling.local>"
+        )
+        self.WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
+        self.WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
+        self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        self.DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
+        self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = False
+        self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.APP_BASE_URL.startswith("https://")
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None  # valid for the session's lifetime
+        self.STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a database URL is always given by the fixture."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.SCHEDULER_ENABLED = False
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.APP_BASE_URL = "http://localhost"

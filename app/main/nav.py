@@ -1,0 +1,16 @@
+"""The navigation: each item shows only to the roles that may use it."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+# (endpoint, label, roles that see it; None = every signed-in user)
+NAV = [
+    ("main.index", _l("Beranda"), None),
+    ("admin.list_users", _l("Pengguna"), {"admin"}),
+]
+
+
+def nav_for(user) -> list[tuple[str, str]]:
+    if not user or not user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in NAV if roles is None or user.has_role(*roles)]

@@ -1,0 +1,49 @@
+"""Home, /healthz and the language switch."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.auth.guards import public
+from app.extensions import db
+from app.htmx import render
+from app.main import bp
+
+
+@bp.get("/")
+def index():
+    """The signed-in user's start page."""
+    return render("main/index.html", user=current_user)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """Liveness and database reachability, for monitoring (INTERFACE.md)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any driver error means the database is not usable
+        current_app.logger.warning("healthz: database unreachable: %s", exc)
+        db.session.rollback()
+        database = "error"
+    ok = database == "ok"
+    body = {"status": "ok" if ok else "error", "database": database,
+            "timezone": current_app.config["APP_TIMEZONE"]}
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.post("/language")
+@public
+def set_language():
+    """Switch the interface language for this session (and the user's profile)."""
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.index")
+    return redirect(target)

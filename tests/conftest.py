@@ -1,0 +1,178 @@
+"""Shared fixtures: the app on SQLite and (where reachable) PostgreSQL, clients, users."""
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db, limiter
+
+PG_CANDIDATES = [
+    os.environ.get("TEST_DATABASE_URL"),
+    "postgresql+psycopg://ruang:ruang@127.0.0.1:5432/ruang_test",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+]
+_pg_url: str | None | bool = False
+
+
+def postgres_url() -> str | None:
+    """The first PostgreSQL test database that answers, or None."""
+    global _pg_url
+    if _pg_url is False:
+        _pg_url = None
+        for url in filter(None, PG_CANDIDATES):
+            engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+            try:
+                with engine.connect():
+                    _pg_url = url
+                    break
+            except sa.exc.OperationalError:
+                continue
+            finally:
+                engine.dispose()
+    return _pg_url
+
+
+def require_postgres() -> str:
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL or start a server on 127.0.0.1:5432")
+    return url
+
+
+def reset_schema(url: str) -> None:
+    """Drop everything in the test database (PostgreSQL: the public schema)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token of its session with every form post.
+
+    Each request runs in its own app context (its own `g` and database session), as in
+    production, even though the test itself holds an app context open.
+    """
+
+    _token: str | None = None
+
+    def open(self, *args, **kwargs):
+        return contextvars.copy_context().run(self._open_isolated, *args, **kwargs)
+
+    def _open_isolated(self, *args, **kwargs):
+        _cv_app.set(None)
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            page = self.get("/login").get_data(as_text=True)
+            self._token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        return self._token
+
+    def submit(self, url: str, data: dict | None = None, **kwargs):
+        data = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=data, **kwargs)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = require_postgres()
+    reset_schema(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def _app(database_url):
+    app = create_app(TestConfig(database_url))
+    app.test_client_class = Client
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def clean_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    """The app with empty tables and fresh rate limits, inside an app context."""
+    with _app.app_context():
+        clean_tables()
+        limiter.reset()
+        yield _app
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a committed user: make_user("counselor") or make_user(roles=[...], email=...)."""
+    from app.auth.services import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def factory(*roles, email=None, name=None, password="rahasia123", active=True, **fields):
+        n = next(counter)
+        roles = roles or ("student",)
+        user = create_user(email=email or f"{roles[0]}{n}@test.id", name=name or f"Pengguna {roles[0].title()} {n}",
+                           roles=roles, password=password, **fields)
+        user.active = active
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """Log a fresh client in as a new user holding `roles`; returns (client, user)."""
+
+    def login(*roles, **fields):
+        user = make_user(*roles, **fields)
+        client = app.test_client()
+        response = client.submit("/login", {"email": user.email, "password": "rahasia123"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client, user
+
+    return login
+
+
+def db_fingerprint() -> tuple:
+    """Every row of every table, to prove that a request changed nothing."""
+    db.session.expire_all()
+    rows = []
+    for table in db.metadata.sorted_tables:
+        result = db.session.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+        rows.append((table.name, tuple(tuple(r) for r in result)))
+    return tuple(rows)
+
+
+ROOT = Path(__file__).resolve().parent.parent
