@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
 
@@ -75,6 +76,16 @@ def _select_locale():
 
 
 def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_bytes():
+        """No text field may carry a NUL byte (PostgreSQL cannot store one); refuse it early."""
+        for values in (request.args, request.form):
+            if any("\x00" in v for vs in values.listvalues() for v in vs):
+                from app.errors_web import error_page
+
+                return error_page(400, _("Masukan berisi karakter yang tidak diizinkan (NUL)."))
+        return None
+
     @app.before_request
     def _require_login():
         """Login is required everywhere but on views marked public and static files."""

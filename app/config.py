@@ -75,6 +75,7 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = None  # valid for the session's lifetime
         self.STATIC_MAX_AGE = 365 * 24 * 3600
+        self.ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
 
 
 class TestConfig(Config):
@@ -90,3 +91,4 @@ class TestConfig(Config):
         self.SCHEDULER_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.APP_BASE_URL = "http://localhost"
+        self.ARGON2_PROFILE = "CHEAPEST"  # argon2-cffi's profile for test suites

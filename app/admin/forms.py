@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, widgets
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.auth.roles import known_roles
 from app.forms import PlainText, strip
@@ -11,6 +11,12 @@ from app.forms import PlainText, strip
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+    def pre_validate(self, form):
+        allowed = {str(value) for value, _label in self.choices}
+        unknown = [value for value in self.data or () if value not in allowed]
+        if unknown:
+            raise ValidationError(_l("Pilihan tidak dikenal: %(values)s", values=", ".join(unknown)[:200]))
 
 
 class UserForm(FlaskForm):

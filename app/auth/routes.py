@@ -72,4 +72,4 @@ def logout():
     """Sign out."""
     logout_user()
     flash(_("Anda sudah keluar."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("main.index"))

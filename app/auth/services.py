@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth.models import User, email_key, find_user_by_email
@@ -13,20 +15,29 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so both answers take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
 MIN_PASSWORD_LENGTH = 8
 
 
+@cache
+def _hasher_for(profile: str) -> tuple[PasswordHasher, str]:
+    """The argon2 hasher of a named argon2-cffi profile, and a hash to verify unknown e-mails
+    against, so that a wrong e-mail and a wrong password take the same time."""
+    hasher = PasswordHasher.from_parameters(getattr(profiles, profile))
+    return hasher, hasher.hash(secrets.token_hex(16))
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    return _hasher_for(current_app.config["ARGON2_PROFILE"])
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return hasher.verify(user.password_hash if user else dummy, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -36,7 +47,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if not check_password(user, password) or not user.active:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher()[0].check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
