@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
@@ -11,7 +11,7 @@ from app.config import Config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
-BLUEPRINTS = ("auth", "admin", "main")
+BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -27,7 +27,10 @@ def create_app(config: Config | None = None) -> Flask:
     htmx_extension.init_app(app)
     limiter.init_app(app)
 
-    from app.auth.models import User  # noqa: F401  (models are registered for migrations)
+    from app.auth.models import User  # models are registered for migrations
+    from app.notifications import models as _notifications  # noqa: F401
+    from app.sop import models as _sop  # noqa: F401
+    from jobs import models as _jobs  # noqa: F401
 
     @login_manager.user_loader
     def _load_user(user_id):
@@ -123,6 +126,15 @@ def _register_request_hooks(app: Flask) -> None:
             db.session.rollback()
 
 
+def _time_left(due, now=None) -> str:
+    """'dalam 2 jam' / '3 hari yang lalu', in the user's language."""
+    from app.database import utcnow
+
+    if due is None:
+        return ""
+    return format_timedelta(due - (now or utcnow()), add_direction=True, threshold=1.1)
+
+
 def _register_template_helpers(app: Flask) -> None:
     from app.auth.roles import role_label
     from app.main.nav import nav_for
@@ -132,6 +144,7 @@ def _register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.filters["date"] = lambda value, fmt="d MMMM y": format_date(value, fmt) if value else "—"
     app.jinja_env.filters["role_label"] = role_label
+    app.jinja_env.filters["time_left"] = _time_left
 
     @app.context_processor
     def _globals():

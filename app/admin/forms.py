@@ -1,11 +1,12 @@
 """The user form admins fill in."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from app.auth.roles import known_roles
-from app.forms import PlainText, strip
+from app.forms import BaseForm, PlainText, strip
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -13,13 +14,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form):
-        allowed = {str(value) for value, _label in self.choices}
+        allowed = {choice.value for choice in self.choices}
         unknown = [value for value in self.data or () if value not in allowed]
         if unknown:
             raise ValidationError(_l("Pilihan tidak dikenal: %(values)s", values=", ".join(unknown)[:200]))
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     name = StringField(_l("Nama lengkap"), filters=[strip], validators=[
         DataRequired(_l("Nama wajib diisi.")), Length(max=120, message=_l("Nama paling panjang 120 karakter.")), PlainText()])
     email = StringField(_l("E-mail"), filters=[strip], validators=[
@@ -37,4 +38,4 @@ class UserForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.roles.choices = [(code, str(label)) for code, label in known_roles().items()]
+        self.roles.choices = [SelectChoice(code, str(label)) for code, label in known_roles().items()]

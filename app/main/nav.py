@@ -6,7 +6,13 @@ from flask_babel import lazy_gettext as _l
 # (endpoint, label, roles that see it; None = every signed-in user)
 NAV = [
     ("main.index", _l("Beranda"), None),
+    ("sop.tasks", _l("Tugas saya"), None),
+    ("sop.list_cases", _l("Kasus"), None),
+    ("sop.list_procedures", _l("Layanan"), None),
+    ("notifications.preferences", _l("Pemberitahuan"), None),
     ("admin.list_users", _l("Pengguna"), {"admin"}),
+    ("sop.calendar_settings", _l("Kalender kerja"), {"admin"}),
+    ("notifications.outbox", _l("Kotak keluar"), {"admin"}),
 ]
 
 

@@ -1,6 +1,6 @@
 """users and roles
 
-Revision ID: db8467e953e5
+Revision ID: 0001_users_and_roles
 Revises: 
 Create Date: 2026-11-23 19:29:41.227617
 
@@ -12,7 +12,7 @@ import app.database
 
 
 # revision identifiers, used by Alembic.
-revision = 'db8467e953e5'
+revision = '0001_users_and_roles'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,6 @@
+"""Notifications: the outbox, e-mail and WhatsApp/SMS channels, users' channel preferences."""
+from flask import Blueprint
+
+bp = Blueprint("notifications", __name__)
+
+from app.notifications import routes  # noqa: E402,F401

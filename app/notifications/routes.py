@@ -1,0 +1,52 @@
+"""Notification preferences for everyone; the outbox for admins."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.guards import get_or_404, role_required
+from app.extensions import db
+from app.htmx import render
+from app.notifications import bp
+from app.notifications.forms import PreferencesForm
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.services import retry
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+def preferences():
+    """Choose the channels reminders and invitations come by."""
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        form.populate_obj(current_user)
+        current_user.phone = form.phone.data or None
+        flash(_("Preferensi pemberitahuan tersimpan."), "success")
+        return redirect(url_for("notifications.preferences"))
+    return render("notifications/preferences.html", form=form, status=422 if request.method == "POST" else 200)
+
+
+@bp.get("/admin/outbox")
+@role_required("admin")
+def outbox():
+    """Every queued, sent and failed message with its status (no message bodies)."""
+    status = request.args.get("status", "")
+    query = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status in {s.value for s in OutboxStatus}:
+        query = query.where(OutboxMessage.status == status)
+    messages = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    counts = dict(db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status)).all())
+    return render("notifications/outbox.html", block="results", messages=messages, status_filter=status, counts=counts)
+
+
+@bp.post("/admin/outbox/<int:message_id>/retry")
+@role_required("admin")
+def retry_message(message_id: int):
+    """Queue a failed or unsendable message again."""
+    message = get_or_404(OutboxMessage, message_id)
+    if message.status == OutboxStatus.SENT:
+        flash(_("Pesan ini sudah terkirim."), "error")
+    else:
+        retry(message)
+        flash(_("Pesan #%(id)d dijadwalkan ulang.", id=message.id), "success")
+    return redirect(url_for("notifications.outbox"))

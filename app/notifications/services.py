@@ -1,0 +1,152 @@
+"""Write messages to the outbox (in the caller's transaction) and deliver them with retries."""
+from __future__ import annotations
+
+import base64
+import json
+import smtplib
+import ssl
+import urllib.request
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.auth.models import User
+from app.database import utcnow
+from app.extensions import db
+from app.notifications.models import Channel, OutboxMessage, OutboxStatus
+
+MAX_ATTEMPTS = 12
+BATCH = 50
+
+
+def insert_ignore(model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was written."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def enqueue(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
+            attachments: list[dict] | None = None, user: User | None = None, now: datetime | None = None) -> bool:
+    """Queue one message; the same key is queued once only. Returns whether it was new."""
+    now = now or utcnow()
+    return insert_ignore(OutboxMessage, key=key[:200], channel=channel, recipient=recipient, subject=subject[:300],
+                         body=body, html=html, attachments=attachments or [], user_id=user.id if user else None,
+                         status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+
+
+def attachment(filename: str, mimetype: str, content: bytes) -> dict:
+    return {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+
+
+def notify(user: User, subject: str, body: str, key: str, html: str | None = None,
+           attachments: list[dict] | None = None, now: datetime | None = None) -> int:
+    """Queue a message to a user on each channel they chose. Returns how many were queued."""
+    queued = 0
+    if user.notify_email and user.email:
+        queued += enqueue(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html,
+                          attachments, user, now)
+    if user.notify_whatsapp and user.phone:
+        text = f"{subject}\n\n{body}" if subject else body
+        queued += enqueue(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=now)
+    return queued
+
+
+# -- delivery -------------------------------------------------------------------------------
+class NotConfigured(Exception):
+    """The channel has no settings: the message is kept as unsendable, with the reason."""
+
+
+def _send_email(message: OutboxMessage) -> None:
+    config = current_app.config
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = config["MAIL_DEFAULT_SENDER"]
+    email["To"] = message.recipient
+    # A stable Message-ID: a message re-sent after a crash is recognisable as the same one.
+    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain="ruang-konseling")
+    email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
+    for item in message.attachments or []:
+        maintype, _, subtype = item["mimetype"].partition("/")
+        params = {}
+        if item["mimetype"].startswith("text/calendar"):
+            maintype, subtype = "text", "calendar"
+            params = {"params": {"method": item.get("method", "REQUEST")}}
+        email.add_attachment(base64.b64decode(item["content"]), maintype=maintype, subtype=subtype,
+                             filename=item["filename"], **params)
+    smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+
+
+def _send_whatsapp(message: OutboxMessage) -> None:
+    config = current_app.config
+    url, token = config["WHATSAPP_GATEWAY_URL"], config["WHATSAPP_GATEWAY_TOKEN"]
+    if not url:
+        raise NotConfigured("WHATSAPP_GATEWAY_URL belum diatur; pesan tidak dikirim.")
+    payload = json.dumps({"to": message.recipient, "message": message.body, "reference": message.key}).encode()
+    request = urllib.request.Request(url, data=payload, method="POST", headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 - the configured gateway
+        if response.status >= 300:
+            raise RuntimeError(f"gateway menjawab HTTP {response.status}")
+
+
+SENDERS = {Channel.EMAIL: _send_email, Channel.WHATSAPP: _send_whatsapp}
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes between tries, at most one hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict:
+    """Send pending messages whose time has come; each outcome is committed at once, so a
+    crash re-sends at most the one message that was on the wire."""
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "unsendable": 0}
+    query = (db.select(OutboxMessage.id)
+             .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit))
+    for message_id in db.session.scalars(query).all():
+        message = db.session.get(OutboxMessage, message_id, with_for_update={"skip_locked": True})
+        if message is None or message.status != OutboxStatus.PENDING:
+            db.session.rollback()
+            continue
+        try:
+            SENDERS[message.channel](message)
+        except NotConfigured as exc:
+            message.status, message.last_error = OutboxStatus.UNSENDABLE, str(exc)
+            counts["unsendable"] += 1
+        except Exception as exc:  # any delivery failure is recorded and retried
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+                counts["failed"] += 1
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+                counts["retry"] += 1
+        else:
+            message.attempts += 1
+            message.status, message.sent_at, message.last_error = OutboxStatus.SENT, now, None
+            counts["sent"] += 1
+        db.session.commit()
+    return counts
+
+
+def retry(message: OutboxMessage, now: datetime | None = None) -> None:
+    """Put a failed or unsendable message back in the queue (admin action)."""
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = now or utcnow()
+    message.attempts = 0

@@ -1,0 +1,59 @@
+"""`flask sop list|check` and `flask calendar due`."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.sop.definitions import DefinitionError, parse_file
+from app.sop.durations import DurationError, parse_duration
+from app.sop.registry import procedures
+
+sop_cli = AppGroup("sop", help="Definisi prosedur (SOP).")
+calendar_cli = AppGroup("calendar", help="Kalender kerja dan kalender konselor.")
+
+
+@sop_cli.command("list")
+def list_command():
+    """One line per loaded procedure: code<TAB>steps<TAB>title."""
+    for code, procedure in procedures().items():
+        click.echo(f"{code}\t{len(procedure.steps)}\t{procedure.title}")
+
+
+@sop_cli.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def check_command(file: Path):
+    """Validate a procedure definition file: exit 0 when valid, else 1 with every error."""
+    if not file.exists():
+        click.echo(f"{file}: berkas tidak ditemukan", err=True)
+        raise SystemExit(1)
+    try:
+        procedure = parse_file(file)
+    except DefinitionError as exc:
+        for error in exc.errors:
+            click.echo(error, err=True)
+        click.echo(f"{len(exc.errors)} kesalahan.", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"{file}: valid — {procedure.code}, {len(procedure.steps)} langkah")
+
+
+@calendar_cli.command("due")
+@click.argument("start")
+@click.argument("duration", nargs=-1, required=True)
+@click.option("--wall-clock", is_flag=True, help="Hitung waktu jam dinding, bukan jam kerja.")
+def due_command(start, duration, wall_clock):
+    """When a step that becomes active at START with standard time DURATION is due."""
+    from app.sop.workcal import working_calendar
+
+    calendar = working_calendar()
+    try:
+        moment = datetime.fromisoformat(start)
+    except ValueError:
+        raise click.ClickException(f"waktu mulai '{start}' tidak terbaca; tulis ISO 8601, mis. 2026-11-20T15:50") from None
+    try:
+        parsed = parse_duration(" ".join(duration), wall_clock)
+    except DurationError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(calendar.local(calendar.due(moment, parsed)).isoformat())

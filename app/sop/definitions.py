@@ -1,0 +1,305 @@
+"""Procedure definitions: YAML files read, validated (every error with its place) and turned
+into plain objects the engine runs. No database here."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from app.auth.roles import BUILTIN_ROLES
+from app.sop.durations import Duration, DurationError, parse_duration
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "procedures"
+FIELD_TYPES = {"text", "textarea", "date", "datetime", "choice", "boolean", "number", "user", "email", "url"}
+SPECIAL_ACTORS = {"subject", "assignee"}
+KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CODE = re.compile(r"^[a-z][a-z0-9-]{1,59}$")
+
+
+class DefinitionError(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    type: str = "text"
+    required: bool = True
+    options: tuple[str, ...] = ()
+    role: str | None = None
+    confidential: bool = False
+    max: int = 2000
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    key: str
+    title: str
+    roles: tuple[str, ...]
+    output: str | None = None
+    duration: Duration | None = None
+    start: str = "previous"  # previous | start | event:<field key>
+    inputs: tuple[Field, ...] = ()
+    when: dict | None = None
+    assigns: str | None = None
+    document: str | None = None
+    note: str | None = None
+
+    @property
+    def anchor_field(self) -> str | None:
+        return self.start.split(":", 1)[1] if self.start.startswith("event:") else None
+
+    def applies(self, data: dict) -> bool:
+        """A conditional step runs only when the case data meets its condition."""
+        if not self.when:
+            return True
+        value = data.get(self.when["field"])
+        if "equals" in self.when:
+            return value == self.when["equals"]
+        return bool(value) == bool(self.when.get("truthy", True))
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    title: str
+    source: str
+    steps: tuple[Step, ...]
+    fields: tuple[Field, ...] = ()
+    open_roles: tuple[str, ...] = ()
+    subject_role: str | None = None
+    escalate_to: tuple[str, ...] = ("head",)
+    confidential: bool = True
+    institution: str | None = None
+    extra_roles: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()
+
+    def step(self, key: str) -> Step:
+        return next(s for s in self.steps if s.key == key)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping (as key `__line__`)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping["__line__"] = node.start_mark.line + 1
+        return mapping
+
+
+def _strip_lines(value):
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+class _Checker:
+    def __init__(self, name: str):
+        self.name = name
+        self.errors: list[str] = []
+
+    def error(self, node, path: str, message: str) -> None:
+        line = node.get("__line__", "?") if isinstance(node, dict) else "?"
+        self.errors.append(f"{self.name}:{line}: {path}: {message}")
+
+    def text(self, node, key, path, required=True):
+        value = node.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.error(node, f"{path}.{key}" if path else key, "wajib diisi")
+            return None
+        if not isinstance(value, str):
+            self.error(node, f"{path}.{key}" if path else key, "harus berupa teks")
+            return None
+        return value.strip()
+
+    def str_list(self, node, key, path, default=()):
+        value = node.get(key, list(default))
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(node, f"{path}.{key}" if path else key, "harus berupa daftar teks")
+            return ()
+        return tuple(value)
+
+
+def _field(check: _Checker, node, path: str, roles: set[str]) -> Field | None:
+    if not isinstance(node, dict):
+        check.errors.append(f"{check.name}:?: {path}: harus berupa pemetaan (key, label, type)")
+        return None
+    key = check.text(node, "key", path)
+    label = check.text(node, "label", path)
+    ftype = node.get("type", "text")
+    if ftype not in FIELD_TYPES:
+        check.error(node, f"{path}.type", f"jenis '{ftype}' tidak dikenal (pilih: {', '.join(sorted(FIELD_TYPES))})")
+    if key and not KEY.match(key):
+        check.error(node, f"{path}.key", f"'{key}' harus huruf kecil, angka, garis bawah")
+    options = check.str_list(node, "options", path)
+    if ftype == "choice" and not options:
+        check.error(node, f"{path}.options", "jenis choice memerlukan daftar options")
+    role = node.get("role")
+    if ftype == "user" and role not in roles:
+        check.error(node, f"{path}.role", f"jenis user memerlukan role yang dikenal (bukan '{role}')")
+    max_len = node.get("max", 2000)
+    if not isinstance(max_len, int) or max_len <= 0:
+        check.error(node, f"{path}.max", "harus bilangan bulat positif")
+        max_len = 2000
+    unknown = set(node) - {"__line__", "key", "label", "type", "required", "options", "role", "confidential", "max", "help"}
+    if unknown:
+        check.error(node, path, f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
+    if not (key and label):
+        return None
+    return Field(key=key, label=label, type=ftype, required=bool(node.get("required", True)), options=options,
+                 role=role, confidential=bool(node.get("confidential", False)), max=max_len, help=node.get("help"))
+
+
+STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
+             "assigns", "document", "note"}
+TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
+            "escalate_to", "confidential", "fields", "steps"}
+
+
+def parse(text: str, name: str = "<definisi>") -> Procedure:
+    """Validate a definition; raise DefinitionError listing every error with file:line: path."""
+    check = _Checker(name)
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise DefinitionError([f"{name}:{line}: YAML tidak valid: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(doc, dict):
+        raise DefinitionError([f"{name}:1: definisi harus berupa pemetaan dengan code, title, steps"])
+
+    unknown = set(doc) - TOP_KEYS
+    if unknown:
+        check.error(doc, "(atas)", f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
+    code = check.text(doc, "code", "")
+    if code and not CODE.match(code):
+        check.error(doc, "code", f"'{code}' harus huruf kecil, angka dan tanda hubung")
+    title = check.text(doc, "title", "")
+    source = check.text(doc, "source", "")
+    extra_roles = doc.get("roles") or {}
+    if not isinstance(extra_roles, dict):
+        check.error(doc, "roles", "harus berupa pemetaan kode → nama peran")
+        extra_roles = {}
+    extra_roles = {k: v for k, v in extra_roles.items() if k != "__line__"}
+    roles = set(BUILTIN_ROLES) | set(extra_roles)
+    for role_code in extra_roles:
+        if not KEY.match(str(role_code)):
+            check.error(doc, f"roles.{role_code}", "kode peran harus huruf kecil, angka, garis bawah")
+
+    def known(role_list, path, node, allow_special=False):
+        for role in role_list:
+            if role not in roles and not (allow_special and role in SPECIAL_ACTORS):
+                check.error(node, path, f"peran '{role}' tidak dikenal")
+
+    open_roles = check.str_list(doc, "open_roles", "")
+    known(open_roles, "open_roles", doc)
+    escalate_to = check.str_list(doc, "escalate_to", "", default=("head",))
+    known(escalate_to, "escalate_to", doc)
+    subject_role = doc.get("subject_role")
+    if subject_role is not None and subject_role not in roles:
+        check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
+
+    fields = []
+    for i, node in enumerate(doc.get("fields") or []):
+        f = _field(check, node, f"fields[{i}]", roles)
+        if f:
+            fields.append(f)
+    data_keys = {f.key for f in fields}
+
+    raw_steps = doc.get("steps")
+    steps: list[Step] = []
+    if not isinstance(raw_steps, list) or not raw_steps:
+        check.error(doc, "steps", "wajib berisi minimal satu langkah")
+        raw_steps = []
+    seen = set()
+    for i, node in enumerate(raw_steps):
+        path = f"steps[{i}]"
+        if not isinstance(node, dict):
+            check.errors.append(f"{name}:?: {path}: harus berupa pemetaan")
+            continue
+        unknown = set(node) - STEP_KEYS
+        if unknown:
+            check.error(node, path, f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
+        key = check.text(node, "key", path)
+        if key and not KEY.match(key):
+            check.error(node, f"{path}.key", f"'{key}' harus huruf kecil, angka, garis bawah")
+        if key in seen:
+            check.error(node, f"{path}.key", f"'{key}' dipakai dua kali")
+        step_title = check.text(node, "title", path)
+        step_roles = check.str_list(node, "roles", path)
+        if not step_roles:
+            check.error(node, f"{path}.roles", "wajib menyebut minimal satu pelaksana")
+        known(step_roles, f"{path}.roles", node, allow_special=True)
+        duration = None
+        if node.get("duration") is not None:
+            try:
+                duration = parse_duration(str(node["duration"]), bool(node.get("wall_clock", False)))
+            except DurationError as exc:
+                check.error(node, f"{path}.duration", str(exc))
+        start = node.get("from", "previous")
+        anchor = start.split(":", 1)[1] if isinstance(start, str) and start.startswith("event:") else None
+        if start not in ("previous", "start") and anchor is None:
+            check.error(node, f"{path}.from", f"'{start}' harus previous, start, atau event:<kunci data>")
+        inputs = []
+        for j, fnode in enumerate(node.get("inputs") or []):
+            f = _field(check, fnode, f"{path}.inputs[{j}]", roles)
+            if f:
+                inputs.append(f)
+        if anchor and anchor not in data_keys:
+            check.error(node, f"{path}.from", f"peristiwa '{anchor}' bukan data kasus atau langkah sebelumnya")
+        when = node.get("when")
+        if when is not None:
+            if not isinstance(when, dict) or "field" not in when:
+                check.error(node, f"{path}.when", "harus berupa {field: kunci, equals: nilai}")
+                when = None
+            else:
+                when = {k: v for k, v in when.items() if k != "__line__"}
+                if when["field"] not in data_keys:
+                    check.error(node, f"{path}.when", f"data '{when['field']}' belum ada sebelum langkah ini")
+        assigns = node.get("assigns")
+        if assigns is not None and assigns not in {f.key for f in inputs if f.type == "user"}:
+            check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
+        data_keys |= {f.key for f in inputs}
+        if key:
+            seen.add(key)
+        if key and step_title and step_roles:
+            steps.append(Step(number=i + 1, key=key, title=step_title, roles=step_roles,
+                              output=node.get("output"), duration=duration, start=start if anchor or start in ("previous", "start") else "previous",
+                              inputs=tuple(inputs), when=when, assigns=assigns, document=node.get("document"),
+                              note=node.get("note")))
+    if check.errors:
+        raise DefinitionError(check.errors)
+    return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
+                     open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to,
+                     confidential=bool(doc.get("confidential", True)), institution=doc.get("institution"),
+                     extra_roles=extra_roles, raw=_strip_lines(doc))
+
+
+def parse_file(path: Path) -> Procedure:
+    return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def definition_files(extra_dir: str | None = None) -> list[Path]:
+    """Built-in files, then the institution's own (same code replaces the built-in one)."""
+    files = sorted(BUILTIN_DIR.glob("*.yaml"))
+    if extra_dir and Path(extra_dir).is_dir():
+        files += sorted(Path(extra_dir).glob("*.yaml"))
+    return files

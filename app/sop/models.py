@@ -1,0 +1,169 @@
+"""The working calendar's settings, procedure versions, cases, their steps and notices."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.database import UTCDateTime, utcnow
+from app.extensions import db
+
+
+class Institution(db.Model):
+    """The institution and unit whose calendar and letterhead the app uses."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(400))
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Jakarta")
+    # {"0": ["08:00", "16:00"], ...}: weekday (Monday = 0) to opening and closing time.
+    office_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Closure(db.Model):
+    """A day the institution is closed (own closure, late decree) or open despite a holiday."""
+
+    __tablename__ = "closures"
+    __table_args__ = (UniqueConstraint("institution_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    open: Mapped[bool] = mapped_column(default=False)  # True: works although a national holiday
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class ProcedureVersion(db.Model):
+    """One version of a procedure definition; a case keeps the version it started with."""
+
+    __tablename__ = "procedure_versions"
+    __table_args__ = (UniqueConstraint("code", "version"), UniqueConstraint("code", "digest"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class StepState(enum.StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class Case(db.Model):
+    """One run of a procedure for one person or one event."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
+    code: Mapped[str] = mapped_column(String(60), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[CaseState] = mapped_column(Enum(CaseState, native_enum=False, length=20), default=CaseState.OPEN)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # values that are not confidential
+    sealed: Mapped[str | None] = mapped_column(Text)  # confidential values, encrypted
+
+    version: Mapped[ProcedureVersion] = relationship(lazy="joined")
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="joined")
+    opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="CaseStep.position",
+                                                 cascade="all, delete-orphan")
+
+
+class CaseStep(db.Model):
+    """One step of a case: who may act, when it is due, who did it and what it produced."""
+
+    __tablename__ = "case_steps"
+    __table_args__ = (
+        UniqueConstraint("case_id", "key"),
+        # What the deadline sweep reads: only active steps with a notice still to send.
+        Index("ix_case_steps_next_notice_at", "next_notice_at",
+              sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
+        Index("ix_case_steps_state_due_at", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    actor_roles: Mapped[str] = mapped_column(String(200))  # ",staff,head," for SQL matching
+    state: Mapped[StepState] = mapped_column(Enum(StepState, native_enum=False, length=20), default=StepState.PENDING)
+    active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Working minutes from activation to completion, as the deadline was computed.
+    duration_minutes: Mapped[int | None]
+    standard_minutes: Mapped[int | None]
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    sealed: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="steps")
+    done_by: Mapped[User | None] = relationship()
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in self.actor_roles.split(",") if r]
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.due_at is None or self.done_at is None:
+            return None
+        return self.done_at <= self.due_at
+
+
+class NoticeKind(enum.StrEnum):
+    REMINDER = "reminder"
+    DUE = "due"
+    ESCALATION = "escalation"
+
+
+class Notice(db.Model):
+    """A reminder, due notice or escalation sent for a step: at most one of each kind, ever."""
+
+    __tablename__ = "notices"
+    __table_args__ = (UniqueConstraint("case_step_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"))
+    kind: Mapped[NoticeKind] = mapped_column(Enum(NoticeKind, native_enum=False, length=20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseAccess(db.Model):
+    """Who opened a case's confidential pages, and when (the access log)."""
+
+    __tablename__ = "case_access_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

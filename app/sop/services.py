@@ -1,0 +1,273 @@
+"""The SOP engine's rules: open a case, complete a step, activate the next one with its
+deadline, and say who may see and act. Services flush, never commit."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_
+
+from app.auth.models import User
+from app.crypto import seal, unseal
+from app.database import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.sop.calendar import WorkingCalendar
+from app.sop.definitions import Field, Procedure, Step
+from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
+from app.sop.registry import current_version, procedure_of
+from app.sop.workcal import working_calendar
+
+# Who may read confidential values among those who may see a case.
+CONFIDENTIAL_READERS = {"counselor", "head"}
+MAX_ESCALATION_GRACE = 8 * 60  # working minutes: at most one office day after the due time
+
+
+# -- values ---------------------------------------------------------------------------------
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, User):
+        return value.id
+    return value
+
+
+def _check_values(fields: tuple[Field, ...], values: dict) -> tuple[dict, dict]:
+    """Refuse missing required inputs and unknown choices; split plain from confidential."""
+    missing = [f.label for f in fields if f.required and values.get(f.key) in (None, "", False)]
+    if missing:
+        raise DomainError(_("Kelengkapan belum terpenuhi: %(fields)s.", fields=", ".join(missing)))
+    plain, secret = {}, {}
+    for f in fields:
+        value = _jsonable(values.get(f.key))
+        if f.type == "choice" and value not in (None, "") and value not in f.options:
+            raise DomainError(_("Pilihan '%(value)s' tidak tersedia untuk %(field)s.", value=value, field=f.label))
+        (secret if f.confidential else plain)[f.key] = value
+    return plain, secret
+
+
+def case_values(case: Case) -> dict:
+    """Every value of the case (case fields and step inputs), confidential ones decrypted."""
+    values = dict(case.data or {})
+    values.update(unseal(case.sealed))
+    return values
+
+
+# -- access ---------------------------------------------------------------------------------
+def can_act(user: User, case: Case, step: CaseStep) -> bool:
+    if not user.is_authenticated or step.state != StepState.ACTIVE or case.state != CaseState.OPEN:
+        return False
+    roles = set(step.roles)
+    if "subject" in roles and case.subject_id == user.id:
+        return True
+    if "assignee" in roles and case.assignee_id == user.id:
+        return True
+    return user.has_role(*(roles - {"subject", "assignee"}))
+
+
+def can_view(user: User, case: Case, procedure: Procedure | None = None) -> bool:
+    """The subject, the opener, the assignee, whoever acted or may act now, and the heads who
+    are escalated to. Nobody else (admins included) sees a case's content."""
+    if not user.is_authenticated:
+        return False
+    if user.id in (case.subject_id, case.opened_by_id, case.assignee_id):
+        return True
+    procedure = procedure or procedure_of(case.version)
+    if user.has_role(*procedure.escalate_to):
+        return True
+    return any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
+
+
+def can_read_confidential(user: User, case: Case) -> bool:
+    return user.id in (case.subject_id, case.assignee_id) or user.has_role(*CONFIDENTIAL_READERS)
+
+
+def log_access(case: Case, user: User, action: str) -> None:
+    db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action=action))
+
+
+def can_open(user: User, procedure: Procedure) -> bool:
+    return user.has_role(*procedure.open_roles)
+
+
+# -- deadlines ------------------------------------------------------------------------------
+def _anchor(step: Step, case: Case, values: dict, now: datetime, calendar: WorkingCalendar) -> datetime | None:
+    if step.start == "start":
+        return case.opened_at
+    if step.anchor_field:
+        raw = values.get(step.anchor_field)
+        if not raw:
+            return None
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment, datetime.min.time())
+        return calendar.local(moment)
+    return now
+
+
+def schedule(case_step: CaseStep, step: Step, case: Case, values: dict, now: datetime,
+             calendar: WorkingCalendar) -> None:
+    """Set due, reminder and escalation times of an active step from its standard time."""
+    case_step.due_at = case_step.remind_at = case_step.escalate_at = case_step.next_notice_at = None
+    case_step.standard_minutes = None
+    if step.duration is None:
+        return
+    start = _anchor(step, case, values, now, calendar)
+    if start is None:
+        return
+    due = calendar.due(start, step.duration)
+    case_step.due_at = due
+    if step.duration.wall_clock:
+        span = due - start
+        case_step.standard_minutes = int(span.total_seconds() // 60)
+        case_step.remind_at = None
+        case_step.escalate_at = due + span
+    else:
+        span_minutes = calendar.working_minutes_between(start, due)
+        case_step.standard_minutes = span_minutes
+        lead = max(1, span_minutes // 4)  # remind when three quarters of the time have passed
+        remind = calendar.add_working_minutes(start, max(0, span_minutes - lead)) if span_minutes > 4 else None
+        case_step.remind_at = remind.astimezone(due.tzinfo) if remind and remind < due else None
+        grace = min(MAX_ESCALATION_GRACE, max(30, span_minutes // 2))
+        case_step.escalate_at = calendar.add_working_minutes(due, grace).astimezone(due.tzinfo)
+    case_step.next_notice_at = next_notice_time(case_step, now)
+
+
+def next_notice_time(case_step: CaseStep, now: datetime) -> datetime | None:
+    """The earliest of reminder, due and escalation still ahead (or past but not yet handled)."""
+    for moment in (case_step.remind_at, case_step.due_at, case_step.escalate_at):
+        if moment is not None and moment > now:
+            return moment
+    return case_step.escalate_at if case_step.escalate_at and case_step.escalate_at <= now else None
+
+
+def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) -> CaseStep | None:
+    """Activate the first applicable step after position `after`; skip those whose condition
+    fails; close the case when none is left."""
+    values = case_values(case)
+    calendar = working_calendar()
+    rows = {row.position: row for row in case.steps}
+    for step in procedure.steps[after:]:
+        row = rows[step.number]
+        if not step.applies(values):
+            row.state = StepState.SKIPPED
+            continue
+        row.state = StepState.ACTIVE
+        row.active_at = now
+        schedule(row, step, case, values, now, calendar)
+        return row
+    case.state = CaseState.CLOSED
+    case.closed_at = now
+    return None
+
+
+def open_case(procedure: Procedure, opener: User, values: dict, subject: User | None = None,
+              title: str | None = None, now: datetime | None = None) -> Case:
+    """Open a case of `procedure` with its case fields; its first step becomes active."""
+    now = now or utcnow()
+    if not can_open(opener, procedure):
+        raise DomainError(_("Peran Anda tidak dapat membuka layanan %(title)s.", title=procedure.title))
+    if subject is None and procedure.subject_role and opener.has_role(procedure.subject_role):
+        subject = opener
+    if procedure.subject_role and subject is not None and not subject.has_role(procedure.subject_role):
+        raise DomainError(_("Penerima layanan harus berperan %(role)s.", role=procedure.subject_role))
+    plain, secret = _check_values(procedure.fields, values)
+    case = Case(version=current_version(procedure), code=procedure.code, opened_by_id=opener.id,
+                subject_id=subject.id if subject else None, opened_at=now, data=plain, sealed=seal(secret),
+                title=(title or (f"{procedure.title} — {subject.name}" if subject else procedure.title))[:200])
+    case.steps = [CaseStep(position=s.number, key=s.key, title=s.title[:300],
+                           actor_roles="," + ",".join(s.roles) + ",") for s in procedure.steps]
+    db.session.add(case)
+    db.session.flush()
+    _activate_next(case, procedure, 0, now)
+    db.session.flush()
+    return case
+
+
+def complete_step(case: Case, step_key: str, user: User, values: dict, now: datetime | None = None) -> CaseStep:
+    """Record a step as done by `user` with its inputs, then activate the next one.
+    Refuses the wrong person, a step that is not the active one, and incomplete input."""
+    now = now or utcnow()
+    procedure = procedure_of(case.version)
+    row = next((s for s in case.steps if s.key == step_key), None)
+    if row is None:
+        raise DomainError(_("Langkah tidak ditemukan."))
+    if case.state != CaseState.OPEN:
+        raise DomainError(_("Kasus ini sudah ditutup."))
+    if row.state != StepState.ACTIVE:
+        active = next((s for s in case.steps if s.state == StepState.ACTIVE), None)
+        raise DomainError(_("Langkah ini belum atau tidak lagi dapat dikerjakan; langkah yang aktif: %(step)s.",
+                            step=active.title if active else "—"))
+    if not can_act(user, case, row):
+        raise DomainError(_("Langkah ini dikerjakan oleh pelaksana lain; Anda tidak dapat menyelesaikannya."))
+    step = procedure.step(step_key)
+    plain, secret = _check_values(step.inputs, values)
+    row.data, row.sealed = plain, seal(secret)
+    case.data = {**(case.data or {}), **plain}
+    if secret:
+        case.sealed = seal({**unseal(case.sealed), **secret})
+    if step.assigns:
+        assignee = db.session.get(User, values[step.assigns].id if isinstance(values[step.assigns], User)
+                                  else int(values[step.assigns]))
+        if assignee is None or not assignee.active:
+            raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan atau tidak aktif."))
+        case.assignee_id = assignee.id
+    row.state = StepState.DONE
+    row.done_at, row.done_by_id = now, user.id
+    row.next_notice_at = None
+    if row.active_at is not None:
+        calendar = working_calendar()
+        row.duration_minutes = (int((now - row.active_at).total_seconds() // 60) if step.duration and step.duration.wall_clock
+                                else calendar.working_minutes_between(row.active_at, now))
+    _activate_next(case, procedure, step.number, now)
+    db.session.flush()
+    return row
+
+
+def recompute_deadlines(now: datetime | None = None) -> int:
+    """After the calendar changed: recompute every active step's deadline from when it began."""
+    now = now or utcnow()
+    calendar = working_calendar()
+    rows = db.session.scalars(db.select(CaseStep).join(Case).where(CaseStep.state == StepState.ACTIVE)
+                              .options(db.contains_eager(CaseStep.case))).all()
+    for row in rows:
+        case = row.case
+        step = procedure_of(case.version).step(row.key)
+        schedule(row, step, case, case_values(case), row.active_at or now, calendar)
+        row.next_notice_at = next_notice_time(row, now)
+    db.session.flush()
+    return len(rows)
+
+
+# -- lists ----------------------------------------------------------------------------------
+def actionable_filter(user: User):
+    """SQL condition: active steps of open cases that `user` may act on."""
+    conditions = [CaseStep.actor_roles.like(f"%,{role},%") for role in user.roles]
+    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), Case.subject_id == user.id))
+    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), Case.assignee_id == user.id))
+    return and_(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, or_(*conditions))
+
+
+def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
+    """Steps waiting for the user's roles or for them personally, soonest due first."""
+    query = (db.select(CaseStep).join(Case).where(actionable_filter(user))
+             .options(db.contains_eager(CaseStep.case))
+             .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def visible_cases_filter(user: User):
+    """SQL condition approximating can_view, for lists (the case page checks can_view itself)."""
+    from app.sop.registry import procedures
+
+    escalated_codes = [code for code, p in procedures().items() if user.has_role(*p.escalate_to)]
+    participated = db.select(CaseStep.case_id).where(CaseStep.done_by_id == user.id)
+    actionable = db.select(CaseStep.case_id).join(Case).where(actionable_filter(user))
+    return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
+               Case.code.in_(escalated_codes), Case.id.in_(participated), Case.id.in_(actionable))
+
+
+def time_left(due_at: datetime | None, now: datetime) -> timedelta | None:
+    return None if due_at is None else due_at - now

@@ -1,0 +1,1 @@
+"""Periodic jobs (deadline sweep, outbox delivery, daily digest) and the scheduler that runs them."""

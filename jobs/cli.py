@@ -1,0 +1,66 @@
+"""`flask jobs run`, `flask jobs tick [--now …]` and `flask serve` (web + embedded scheduler)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from jobs import scheduler
+
+jobs_cli = AppGroup("jobs", help="Penjadwal: tenggat, pengingat, kotak keluar.")
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' bukan waktu ISO 8601 (mis. 2026-11-23T09:00+07:00)") from None
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo(current_app.config["APP_TIMEZONE"]))
+    return moment.astimezone(timezone.utc)
+
+
+@jobs_cli.command("run")
+def run_command():
+    """Run the scheduler in the foreground (the one production scheduler process)."""
+    app = current_app._get_current_object()
+    click.echo(f"Penjadwal berjalan sebagai {scheduler.HOLDER}; Ctrl+C untuk berhenti.")
+    try:
+        scheduler.build(app, blocking=True).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@jobs_cli.command("tick")
+@click.option("--now", "now_text", help="Jalankan seolah-olah pada waktu ini (ISO 8601).")
+def tick_command(now_text):
+    """Run every periodic job once (deadline sweep, outbox delivery), print what it did."""
+    app = current_app._get_current_object()
+    now = _parse_now(now_text)
+    for name in scheduler.TICK_JOBS:
+        result = scheduler.run_job(app, name, now)
+        if result is None:
+            click.echo(f"{name}: dilewati — penjadwal lain sedang memegang lease")
+        else:
+            click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in result.items()))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", envvar="HOST")
+@click.option("--port", default=5000, type=int, envvar="PORT")
+def serve_command(host, port):
+    """Serve the app for development with the scheduler inside (what `make run` does)."""
+    from werkzeug.serving import run_simple
+
+    app = current_app._get_current_object()
+    if app.config["SCHEDULER_ENABLED"]:
+        scheduler.start_embedded(app)
+        click.echo("Penjadwal tertanam aktif.")
+    click.echo(f"Ruang Konseling: http://{host}:{port}")
+    run_simple(host, port, app, threaded=True, use_reloader=False)

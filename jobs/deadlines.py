@@ -1,0 +1,90 @@
+"""The deadline sweep: reminders before due, a notice at due, escalation after — each at most
+once per step (a unique notice row), reading only the steps whose next notice time has come."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import format_datetime
+
+from app.auth.models import User, UserRole
+from app.extensions import db
+from app.notifications.services import insert_ignore, notify
+from app.sop.models import Case, CaseStep, Notice, NoticeKind, StepState
+from app.sop.registry import procedure_of
+
+BATCH = 500
+SUBJECTS = {
+    NoticeKind.REMINDER: "Pengingat: langkah SOP menunggu tindakan Anda",
+    NoticeKind.DUE: "Batas waktu langkah SOP tercapai",
+    NoticeKind.ESCALATION: "Eskalasi: langkah SOP melewati baku mutu",
+}
+
+
+def latest_kind(row: CaseStep, now: datetime) -> NoticeKind | None:
+    """The latest notice whose time has come: after downtime only that one goes out."""
+    if row.escalate_at and row.escalate_at <= now:
+        return NoticeKind.ESCALATION
+    if row.due_at and row.due_at <= now:
+        return NoticeKind.DUE
+    if row.remind_at and row.remind_at <= now:
+        return NoticeKind.REMINDER
+    return None
+
+
+def users_with_roles(roles) -> list[User]:
+    if not roles:
+        return []
+    return list(db.session.scalars(db.select(User).join(UserRole).where(
+        UserRole.role.in_(list(roles)), User.active.is_(True)).distinct().order_by(User.id)))
+
+
+def recipients(row: CaseStep, kind: NoticeKind) -> list[User]:
+    case = row.case
+    if kind == NoticeKind.ESCALATION:
+        return users_with_roles(procedure_of(case.version).escalate_to)
+    people = {u.id: u for u in users_with_roles(set(row.roles) - {"subject", "assignee"})}
+    if "subject" in row.roles and case.subject is not None:
+        people[case.subject.id] = case.subject
+    if "assignee" in row.roles and case.assignee is not None:
+        people[case.assignee.id] = case.assignee
+    return [u for u in people.values() if u.active]
+
+
+def message(row: CaseStep, kind: NoticeKind) -> str:
+    """No confidential content: only that a step awaits, its deadline and a link."""
+    case = row.case
+    link = f"{current_app.config['APP_BASE_URL']}/cases/{case.id}/steps/{row.key}"
+    due = format_datetime(row.due_at, "d MMMM y, HH.mm") if row.due_at else "—"
+    lead = {NoticeKind.REMINDER: "Langkah berikut akan jatuh tempo:",
+            NoticeKind.DUE: "Langkah berikut sudah mencapai batas waktunya:",
+            NoticeKind.ESCALATION: "Langkah berikut melewati baku mutu waktunya dan belum diselesaikan:"}[kind]
+    return (f"{lead}\n\nLayanan: {case.version.title} (kasus #{case.id})\nLangkah {row.position}: {row.title}\n"
+            f"Batas waktu: {due}\n\nBuka di Ruang Konseling: {link}\n\n"
+            "Isi layanan bersifat rahasia dan hanya dapat dibaca di aplikasi.")
+
+
+def sweep(now: datetime) -> dict:
+    """Send what the time calls for; one transaction per batch (the caller commits)."""
+    counts = {kind.value: 0 for kind in NoticeKind} | {"checked": 0}
+    query = (db.select(CaseStep).join(Case)
+             .where(CaseStep.state == StepState.ACTIVE, CaseStep.next_notice_at <= now)
+             .options(db.contains_eager(CaseStep.case)).order_by(CaseStep.next_notice_at).limit(BATCH))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(of=CaseStep, skip_locked=True)
+    for row in db.session.scalars(query).all():
+        counts["checked"] += 1
+        kind = latest_kind(row, now)
+        if kind is not None and insert_ignore(Notice, case_step_id=row.id, kind=kind, created_at=now):
+            for user in recipients(row, kind):
+                notify(user, SUBJECTS[kind], message(row, kind), key=f"notice:{row.id}:{kind.value}", now=now)
+            counts[kind.value] += 1
+        row.next_notice_at = _after(row, now)
+    return counts
+
+
+def _after(row: CaseStep, now: datetime) -> datetime | None:
+    upcoming = [m for m in (row.remind_at, row.due_at, row.escalate_at) if m is not None and m > now]
+    return min(upcoming) if upcoming else None
+
+
