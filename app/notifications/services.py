@@ -26,8 +26,9 @@ BATCH = 50
 def insert_ignore(model, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was written."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = (insert(model).values(**values).on_conflict_do_nothing()
+                 .returning(*model.__table__.primary_key.columns))
+    return db.session.execute(statement).first() is not None
 
 
 def enqueue(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,

@@ -1,0 +1,185 @@
+"""Reminders, due notices and escalations arrive exactly once at a real SMTP server; the outbox
+survives an SMTP outage; the lease keeps a second scheduler idle."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.services import deliver_due, notify
+from app.sop.models import Notice
+from app.sop.registry import get_procedure
+from app.sop.services import complete_step, open_case
+from jobs import lease
+from jobs.deadlines import sweep
+from tests.conftest import ROOT, free_port
+
+KARIER = {"nim": "1901", "prodi": "PMat", "phone": "0812", "mode": "online", "question": "RAHASIA-PERTANYAAN"}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def people(make_user):
+    return {"alumni": make_user("alumni"), "staff": make_user("staff", email="tu@test.id"),
+            "head": make_user("head", email="kepala@test.id")}
+
+
+@pytest.fixture
+def case(people):
+    case = open_case(get_procedure("pgri-konseling-karier"), people["alumni"], dict(KARIER),
+                     now=at("2026-11-23T09:00+07:00"))
+    db.session.commit()
+    return case
+
+
+def run(now: str) -> dict:
+    """One scheduler pass as of `now`: sweep, commit, deliver."""
+    counts = sweep(at(now))
+    db.session.commit()
+    deliver_due(at(now))
+    return counts
+
+
+def test_reminder_due_and_escalation_each_arrive_once(case, smtp_server):
+    run("2026-11-23T09:40+07:00")
+    assert smtp_server.messages == []
+    run("2026-11-23T09:45+07:00")
+    run("2026-11-23T09:46+07:00")  # again: nothing new
+    assert [m["Subject"] for m in smtp_server.to("tu@test.id")] == ["Pengingat: langkah SOP menunggu tindakan Anda"]
+    run("2026-11-23T10:00+07:00")
+    run("2026-11-23T10:30+07:00")
+    run("2026-11-23T11:00+07:00")
+    subjects = [m["Subject"] for m in smtp_server.messages]
+    assert subjects.count("Pengingat: langkah SOP menunggu tindakan Anda") == 1
+    assert subjects.count("Batas waktu langkah SOP tercapai") == 1
+    escalations = smtp_server.to("kepala@test.id")
+    assert [m["Subject"] for m in escalations] == ["Eskalasi: langkah SOP melewati baku mutu"]
+    body = escalations[0].get_content()
+    assert f"/cases/{case.id}/steps/izin_tu" in body and "RAHASIA" not in body  # no confidential content
+
+
+def test_catching_up_after_downtime_sends_only_the_latest_state(case, smtp_server):
+    counts = run("2026-11-24T12:00+07:00")  # the scheduler was down through reminder, due and escalation
+    assert counts["escalation"] == 1 and counts["reminder"] == counts["due"] == 0
+    assert len(smtp_server.messages) == 1 and smtp_server.messages[0]["To"] == "kepala@test.id"
+    run("2026-11-24T13:00+07:00")
+    assert len(smtp_server.messages) == 1
+
+
+def test_crash_mid_sweep_then_restart_sends_once(case, smtp_server):
+    sweep(at("2026-11-23T09:50+07:00"))
+    db.session.rollback()  # the process died before committing
+    run("2026-11-23T09:51+07:00")
+    run("2026-11-23T09:52+07:00")
+    assert len(smtp_server.to("tu@test.id")) == 1
+
+
+def test_two_sweeps_on_separate_connections_write_one_notice(app, case, smtp_server):
+    """Without the lease, the unique (step, kind) row alone keeps notices single."""
+    first = sweep(at("2026-11-23T09:50+07:00"))
+    db.session.commit()
+    # a second process that read the step before the first committed would try again:
+    from app.notifications.services import insert_ignore
+    from app.sop.models import NoticeKind
+
+    assert insert_ignore(Notice, case_step_id=case.steps[0].id, kind=NoticeKind.REMINDER,
+                         created_at=at("2026-11-23T09:50+07:00")) is False
+    db.session.commit()
+    assert first["reminder"] == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notice)) == 1
+
+
+def test_done_step_gets_no_more_notices(case, people, smtp_server):
+    complete_step(case, "izin_tu", people["staff"], {}, now=at("2026-11-23T09:30+07:00"))
+    db.session.commit()
+    run("2026-11-23T09:50+07:00")
+    assert smtp_server.to("tu@test.id") == []  # step 2 (1 jam from 09:30) reminds at 10:15
+    run("2026-11-23T10:15+07:00")
+    assert len(smtp_server.to("tu@test.id")) == 1
+
+
+def test_sweep_reads_only_due_rows(app, case, people):
+    """Done steps and steps whose notices are all sent are not even read."""
+    for _ in range(5):
+        other = open_case(get_procedure("pgri-konseling-karier"), people["alumni"], dict(KARIER),
+                          now=at("2026-11-23T09:00+07:00"))
+        complete_step(other, "izin_tu", people["staff"], {}, now=at("2026-11-23T09:10+07:00"))
+    db.session.commit()
+    assert sweep(at("2026-11-23T09:20+07:00"))["checked"] == 0
+    assert sweep(at("2026-11-23T09:45+07:00"))["checked"] == 1  # only the open case's reminder
+    db.session.commit()
+    assert sweep(at("2026-11-23T09:46+07:00"))["checked"] == 0
+
+
+def test_outbox_survives_smtp_outage_and_delivers_once(app, people):
+    port = free_port()  # nothing listens here yet
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    notify(people["staff"], "Uji", "Isi", key="uji:1", now=at("2026-11-23T09:00+07:00"))
+    db.session.commit()
+    counts = deliver_due(at("2026-11-23T09:00+07:00"))
+    assert counts["retry"] == 1
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.status == OutboxStatus.PENDING and message.attempts == 1 and "Connection" in message.last_error
+    assert deliver_due(at("2026-11-23T09:00:30+07:00"))["retry"] == 0  # backing off
+    deliver_due(at("2026-11-23T09:01+07:00"))
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import Mailbox
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        deliver_due(at("2026-11-23T10:00+07:00"))
+        deliver_due(at("2026-11-23T11:00+07:00"))
+    finally:
+        controller.stop()
+    assert len(mailbox.messages) == 1 and mailbox.messages[0]["Subject"] == "Uji"
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(OutboxMessage)).status == OutboxStatus.SENT
+
+
+def test_same_key_is_queued_once(people):
+    assert notify(people["staff"], "A", "B", key="sama") == 1
+    assert notify(people["staff"], "A", "B", key="sama") == 0
+
+
+def test_whatsapp_without_gateway_is_kept_as_unsendable(app, make_user):
+    user = make_user("student", phone="+62 812 1", notify_whatsapp=True, notify_email=False)
+    notify(user, "Jadwal", "Besok 09.00", key="wa:1")
+    db.session.commit()
+    deliver_due()
+    message = db.session.scalar(sa.select(OutboxMessage))
+    assert message.channel == "whatsapp" and message.status == OutboxStatus.UNSENDABLE
+    assert "WHATSAPP_GATEWAY_URL" in message.last_error
+
+
+def test_lease_keeps_a_second_scheduler_idle(app):
+    now = at("2026-11-23T09:00+07:00")
+    assert lease.acquire("A", now) is True
+    assert lease.acquire("B", now) is False
+    assert lease.acquire("A", now + timedelta(seconds=30)) is True  # renewal
+    assert lease.acquire("B", now + timedelta(seconds=200)) is True  # A died: its lease ran out
+
+
+def test_two_scheduler_processes_deliver_each_reminder_once(app, case, smtp_server, database_url):
+    """Two real `flask jobs tick` processes at the same moment: one runs, one stays idle."""
+    env = {**os.environ, "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(smtp_server.port), "FLASK_APP": "wsgi.py", "SECRET_KEY": "test-secret-key"}
+    command = [sys.executable, "-m", "flask", "jobs", "tick", "--now", "2026-11-23T09:50+07:00"]
+    processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=60)[0] for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0
+    assert len(smtp_server.to("tu@test.id")) == 1, outputs

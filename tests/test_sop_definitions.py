@@ -1,0 +1,118 @@
+"""Procedure definitions: all ten load with the step counts of INTERFACE.md; errors are listed
+with their places; an edited definition does not change running cases."""
+from __future__ import annotations
+
+import pytest
+
+from app.sop.definitions import BUILTIN_DIR, DefinitionError, parse
+from app.sop.registry import current_version, get_procedure, procedures
+
+EXPECTED = {
+    "pgri-konseling-karier": 7, "pgri-minat-bakat": 6, "unpam-konseling-online": 6, "ipdn-bk-praja": 13,
+    "ipdn-bk-pegawai": 13, "ipdn-konseling-online-praja": 11, "ipdn-terapi": 11, "ik-konseling-rujukan": 7,
+    "ik-konseling-inisiatif": 8, "puspaga-konseling": 12,
+}
+
+
+def test_all_procedures_load_with_their_step_counts(app):
+    assert {code: len(p.steps) for code, p in procedures().items()} == EXPECTED
+
+
+def test_sop_list_command(app):
+    result = app.test_cli_runner().invoke(args=["sop", "list"])
+    lines = dict((line.split("\t")[0], line.split("\t")) for line in result.output.strip().splitlines())
+    assert {code: int(parts[1]) for code, parts in lines.items()} == EXPECTED
+    assert lines["puspaga-konseling"][2] == "Layanan Konseling PUSPAGA"
+
+
+def test_source_details_are_kept(app):
+    karier = get_procedure("pgri-konseling-karier")
+    first = karier.steps[0]
+    assert (first.output, str(first.duration), first.roles) == ("Izin secara verbal", "1 jam", ("staff",))
+    minat = get_procedure("pgri-minat-bakat")
+    assert minat.steps[0].start == "event:panitia_ditetapkan" and str(minat.steps[0].duration) == "1 hari"
+    assert minat.steps[-1].start == "event:hari_workshop" and str(minat.steps[-1].duration) == "1 minggu"
+    unpam = get_procedure("unpam-konseling-online")
+    assert unpam.steps[-1].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
+    rujukan = get_procedure("ik-konseling-rujukan")
+    assert rujukan.step("surat_rujukan").when == {"field": "needs_external", "equals": "ya"}
+
+
+def test_check_command_accepts_a_valid_file(app):
+    result = app.test_cli_runner().invoke(args=["sop", "check", str(BUILTIN_DIR / "puspaga-konseling.yaml")])
+    assert result.exit_code == 0 and "valid" in result.output
+
+
+BROKEN = """\
+code: Contoh Salah
+title: Contoh
+source: uji
+steps:
+  - key: satu
+    title: Langkah satu
+    roles: [penyihir]
+    duration: 3 tahun
+  - key: satu
+    title: Langkah dua
+    roles: [staff]
+    from: event:tidak_ada
+    inputs:
+      - {key: pilihan, label: Pilihan, type: choice}
+  - title: Tanpa kunci
+    roles: []
+    when: {field: belum_ada, equals: ya}
+"""
+
+
+def test_check_command_lists_every_error_with_its_place(app, tmp_path):
+    path = tmp_path / "salah.yaml"
+    path.write_text(BROKEN)
+    result = app.test_cli_runner().invoke(args=["sop", "check", str(path)])
+    assert result.exit_code == 1
+    out = result.output
+    for expected in [f"{path}:1: code: 'Contoh Salah'", f"{path}:5: steps[0].roles: peran 'penyihir' tidak dikenal",
+                     f"{path}:5: steps[0].duration: waktu '3 tahun' tidak terbaca",
+                     f"{path}:9: steps[1].key: 'satu' dipakai dua kali",
+                     f"{path}:9: steps[1].from: peristiwa 'tidak_ada'",
+                     f"{path}:14: steps[1].inputs[0].options: jenis choice memerlukan daftar options",
+                     f"{path}:15: steps[2].key: wajib diisi", f"{path}:15: steps[2].roles: wajib menyebut",
+                     f"{path}:15: steps[2].when: data 'belum_ada'"]:
+        assert expected in out, expected
+    assert "9 kesalahan" in out
+
+
+@pytest.mark.parametrize("text, message", [
+    ("code: [", "YAML tidak valid"),
+    ("- satu\n- dua\n", "definisi harus berupa pemetaan"),
+    ("code: a-b\ntitle: T\nsource: S\nsteps: []\n", "steps: wajib berisi minimal satu langkah"),
+])
+def test_malformed_definitions(text, message):
+    with pytest.raises(DefinitionError) as info:
+        parse(text, "uji.yaml")
+    assert message in str(info.value)
+
+
+def test_check_command_on_missing_file(app):
+    result = app.test_cli_runner().invoke(args=["sop", "check", "/tidak/ada.yaml"])
+    assert result.exit_code == 1 and "tidak ditemukan" in result.output
+
+
+def test_edited_definition_becomes_a_new_version_and_running_cases_keep_theirs(app, tmp_path, make_user):
+    from app.sop.registry import procedure_of
+    from app.sop.services import open_case
+
+    text = (BUILTIN_DIR / "puspaga-konseling.yaml").read_text()
+    app.config["SOP_PROCEDURES_DIR"] = str(tmp_path)
+    try:
+        staff = make_user("staff")
+        first = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "keluarga", "phone": "0812"},
+                          subject=make_user("client"))
+        (tmp_path / "puspaga-konseling.yaml").write_text(text.replace("duration: 120 menit", "duration: 90 menit"))
+        edited = get_procedure("puspaga-konseling")
+        assert str(edited.step("asesmen").duration) == "90 menit"
+        second = open_case(edited, staff, {"client_kind": "anak", "phone": "0813"}, subject=make_user("client"))
+        assert (first.version.version, second.version.version) == (1, 2)
+        assert str(procedure_of(first.version).step("asesmen").duration) == "120 menit"
+        assert current_version(edited).id == second.version.id
+    finally:
+        app.config.pop("SOP_PROCEDURES_DIR")
