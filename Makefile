@@ -23,7 +23,7 @@ install: $(VENV)/.app
 run: $(VENV)/.app
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-1} $(FLASK) run --host $(HOST) --port $(PORT)
+	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-1} $(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

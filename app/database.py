@@ -8,6 +8,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 
+def enum_values(enum_class) -> list[str]:
+    """Store enums by value ('active'), which partial indexes and raw SQL can name."""
+    return [member.value for member in enum_class]
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

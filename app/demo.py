@@ -1,13 +1,22 @@
-"""`flask seed-demo`: the demo institution and one user per built-in role (idempotent)."""
+"""`flask seed-demo`: the demo institution (Universitas PGRI Madiun, P2KLLK), one user per role
+and cases of every procedure at different steps. Idempotent."""
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 import click
 from flask import current_app
 
-from app.auth.models import User, find_user_by_email
+from app.auth.models import User, UserRole, find_user_by_email
 from app.auth.roles import BUILTIN_ROLES
 from app.auth.services import create_user
+from app.database import utcnow
 from app.extensions import db
+from app.sop.definitions import Field
+from app.sop.models import Case
+from app.sop.registry import procedures
+from app.sop.services import can_act, complete_step, open_case
+from app.sop.workcal import current_institution
 
 DEMO_NAMES = {
     "admin": "Admin LPM",
@@ -21,23 +30,93 @@ DEMO_NAMES = {
     "student": "Rina Kartika",
     "alumni": "Budi Santoso",
     "client": "Siti Aminah",
-    "employee": "Joko Widodo Pegawai",
+    "employee": "Hendra Gunawan",
+    # roles that procedures name
+    "kasubbag": "Yuliana (Kasubbag)",
+    "related_unit": "Unit Pengasuhan Praja",
+    "psychiatrist": "dr. Arif Wibowo, Sp.KJ",
+    "bureau_head": "Kepala Biro III",
+    "it": "Tim IT",
 }
 
+# (procedure, steps to complete, opened how long ago)
+DEMO_CASES = [
+    ("pgri-konseling-karier", 0, timedelta(minutes=30)),
+    ("pgri-konseling-karier", 2, timedelta(days=1)),
+    ("pgri-konseling-karier", 7, timedelta(days=6)),
+    ("pgri-minat-bakat", 2, timedelta(days=3)),
+    ("unpam-konseling-online", 4, timedelta(hours=2)),
+    ("ipdn-bk-praja", 5, timedelta(days=2)),
+    ("ipdn-bk-pegawai", 2, timedelta(days=1)),
+    ("ipdn-konseling-online-praja", 3, timedelta(hours=5)),
+    ("ipdn-terapi", 6, timedelta(days=4)),
+    ("ik-konseling-rujukan", 2, timedelta(days=1)),
+    ("ik-konseling-inisiatif", 1, timedelta(hours=3)),
+    ("puspaga-konseling", 4, timedelta(days=1)),
+]
 
-def seed_demo(password: str) -> list[tuple[str, str, bool]]:
-    """Create what is missing; existing users keep their data. Returns (email, role, created)."""
+
+def seed_users(password: str) -> list[tuple[str, str, bool]]:
     rows = []
-    for role in BUILTIN_ROLES:
+    procedures()  # registers the roles procedures name
+    for role, name in DEMO_NAMES.items():
         email = f"{role}@demo.test"
         user = find_user_by_email(email)
         created = user is None
         if created:
-            create_user(email=email, name=DEMO_NAMES[role], roles=[role], password=password,
-                        phone="+62 812 0000 0000")
+            create_user(email=email, name=name, roles=[role], password=password, phone="+62 812 0000 0000")
         elif not user.has_role(role):
             user.set_roles(user.roles | {role})
         rows.append((email, role, created))
+    db.session.flush()
+    return rows
+
+
+def _demo_value(field: Field, when: datetime, users: dict[str, User]):
+    if field.type == "user":
+        return str(users[field.role].id)
+    if field.type == "choice":
+        return field.options[0]
+    return {"datetime": (when + timedelta(days=2)).replace(tzinfo=None, second=0, microsecond=0),
+            "date": (when + timedelta(days=2)).date(), "boolean": True, "number": 42,
+            "url": "https://meet.google.com/abc-defg-hij", "email": "klien@demo.test",
+            "textarea": "Catatan contoh untuk demo."}.get(field.type, "Contoh")
+
+
+def seed_cases(now: datetime) -> int:
+    """Open the demo cases and walk each to its step, with the right demo user acting."""
+    if db.session.scalar(db.select(Case.id).limit(1)) is not None:
+        return 0
+    users = {row.role: row.user for row in db.session.scalars(
+        db.select(UserRole).join(User).where(User.email.like("%@demo.test")))}
+    by_code = procedures()
+    for code, done, ago in DEMO_CASES:
+        procedure = by_code[code]
+        opened = now - ago
+        opener = next(users[r] for r in procedure.open_roles if r in users)
+        subject = users.get(procedure.subject_role) if procedure.subject_role else None
+        values = {f.key: _demo_value(f, opened - timedelta(days=1), users) for f in procedure.fields}
+        case = open_case(procedure, opener, values, subject=subject, now=opened)
+        moment = opened
+        for step in procedure.steps:
+            row = next(r for r in case.steps if r.key == step.key)
+            if done <= 0 or case.state != "open":
+                break
+            if row.state != "active":
+                continue
+            moment += timedelta(minutes=20) if step.duration and step.duration.unit != "days" else timedelta(hours=20)
+            actor = next(u for u in [case.subject, case.assignee, *users.values()] if u and can_act(u, case, row))
+            complete_step(case, step.key, actor, {f.key: _demo_value(f, moment, users) for f in step.inputs},
+                          now=min(moment, now))
+            done -= 1
+    return len(DEMO_CASES)
+
+
+def seed_demo(password: str) -> list[tuple[str, str, bool]]:
+    """Create what is missing; existing users keep their data. Returns (email, role, created)."""
+    current_institution()
+    rows = seed_users(password)
+    seed_cases(utcnow())
     db.session.flush()
     return rows
 
@@ -46,7 +125,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 @click.option("--password", default=None, help="Kata sandi akun demo (bawaan: DEMO_PASSWORD).")
 @click.option("--if-empty", is_flag=True, help="Hanya bila belum ada pengguna sama sekali.")
 def seed_demo_command(password, if_empty):
-    """Load the demo institution and accounts (safe to run again)."""
+    """Load the demo institution, accounts and cases (safe to run again)."""
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("Basis data sudah berisi pengguna; data demo tidak dimuat ulang.")
         return
@@ -55,6 +134,4 @@ def seed_demo_command(password, if_empty):
     db.session.commit()
     click.echo("Akun demo (kata sandi: %s):" % password)
     for email, role, created in rows:
-        click.echo(f"  {role:<10} {email}{'' if created else '  (sudah ada)'}")
-
-
+        click.echo(f"  {role:<12} {email}{'' if created else '  (sudah ada)'}")

@@ -64,7 +64,45 @@ class Form:
     role: str | None
     valid: dict
     bad: dict[str, list] = field(default_factory=dict)
-    setup: Callable | None = None
+    prepare: Callable | None = None  # (me, make_user) -> world, for forms that need records
+
+
+def not_datetime():
+    return st.one_of(st.text(alphabet=LETTERS + "-:/", min_size=1, max_size=30), st.just("2026-13-45T25:61"))
+
+
+def not_date():
+    return st.one_of(st.text(alphabet=LETTERS + "-/", min_size=1, max_size=20), st.just("2026-02-30"))
+
+
+KARIER = {"nim": "1901", "prodi": "Pendidikan Matematika", "phone": "0812", "question": "Pertanyaan",
+          "mode": "online"}
+
+
+def karier_case(me, make_user, steps=()):
+    """A career-counseling case; `steps` are completed by `me` (who must be allowed)."""
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import complete_step, open_case
+
+    case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER))
+    for key, values in steps:
+        complete_step(case, key, me, values)
+    db.session.commit()
+    return {"case": case.id}
+
+
+def karier_at_agreement(me, make_user):
+    head, staff = make_user("head"), make_user("staff")
+    world = karier_case(staff, make_user, [("izin_tu", {}), ("form_permohonan", {"complete": "lengkap"})])
+    from app.extensions import db
+    from app.sop.models import Case
+    from app.sop.services import complete_step
+
+    case = db.session.get(Case, world["case"])
+    complete_step(case, "rekomendasi", head, {"counselor": str(me.id)})
+    db.session.commit()
+    return world
 
 
 USER_FIELDS = {
@@ -86,6 +124,22 @@ FORMS = [
     Form("admin.edit_user", lambda w: f"/admin/users/{w['user'].id}", "admin",
          {"name": "Nama Diubah", "email": "ubah@test.id", "roles": "alumni", "active": "y"},
          {k: v for k, v in USER_FIELDS.items() if k != "password"} | {"password": [short(8), oversized(256)]}),
+    Form("sop.new_case", lambda w: "/cases/new/pgri-konseling-karier", "alumni", dict(KARIER),
+         {"nim": [empty(), oversized(40), script(), control()], "prodi": [empty(), oversized(120), script()],
+          "question": [empty(), oversized(4000)], "mode": [empty(), unknown_choice()]}),
+    Form("sop.step_form (pilihan)", lambda w: f"/cases/{w['case']}/steps/form_permohonan", "staff",
+         {"complete": "lengkap"}, {"complete": [empty(), unknown_choice(), script()]},
+         prepare=lambda me, make_user: karier_case(me, make_user, [("izin_tu", {})])),
+    Form("sop.step_form (waktu)", lambda w: f"/cases/{w['case']}/steps/kesepakatan", "counselor",
+         {"agreed_at": "2026-11-25T10:00", "place": "Ruang 1"},
+         {"agreed_at": [empty(), not_datetime()], "place": [empty(), oversized(300), script()]},
+         prepare=karier_at_agreement),
+    Form("sop.calendar_settings", lambda w: "/admin/calendar", "admin",
+         {"day": "2026-12-31", "open": "closed", "reason": "Libur akhir tahun"},
+         {"day": [empty(), not_date()], "open": [unknown_choice()], "reason": [empty(), oversized(200), script()]}),
+    Form("notifications.preferences", lambda w: "/account/notifications", "student",
+         {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
+         {"phone": [empty(), not_phone(), oversized(20), script()]}),
 ]
 
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
@@ -93,13 +147,16 @@ ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", 
 
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.name)
 def test_bad_input_is_refused_clearly_and_changes_nothing(app, login_as, make_user, form):
-    if form.role:
-        client, _ = login_as(form.role)
-    else:
-        from app.extensions import limiter
+    from app.extensions import limiter
 
-        client = app.test_client()
-    world = {"user": make_user("student", name="Sasaran Ubah", email="sasaran@test.id")}
+    if form.role:
+        client, me = login_as(form.role)
+    else:
+        client, me = app.test_client(), None
+    if form.prepare:
+        world = form.prepare(me, make_user)
+    else:
+        world = {"user": make_user("student", name="Sasaran Ubah", email="sasaran@test.id")}
     cases = st.sampled_from(sorted(form.bad)).flatmap(
         lambda name: st.tuples(st.just(name), st.one_of(*form.bad[name])))
 

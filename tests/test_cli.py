@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.auth.models import User, find_user_by_email
 from app.auth.roles import BUILTIN_ROLES
+from app.demo import DEMO_CASES, DEMO_NAMES
 from app.extensions import db
 
 
@@ -16,7 +17,13 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     count = db.session.scalar(db.select(db.func.count(User.id)))
     second = runner.invoke(args=["seed-demo", "--password", "demo12345"])
     assert second.exit_code == 0 and "(sudah ada)" in second.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(BUILTIN_ROLES)
+    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(DEMO_NAMES)
+    # cases of every procedure, at different steps; a second run adds none
+    from app.sop.models import Case
+    from app.sop.registry import procedures
+
+    codes = set(db.session.scalars(db.select(Case.code)))
+    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES)
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "tidak dimuat ulang" in skipped.output
 

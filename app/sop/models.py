@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.database import UTCDateTime, utcnow
+from app.database import UTCDateTime, enum_values, utcnow
 from app.extensions import db
 
 
@@ -76,7 +76,7 @@ class Case(db.Model):
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     code: Mapped[str] = mapped_column(String(60), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[CaseState] = mapped_column(Enum(CaseState, native_enum=False, length=20), default=CaseState.OPEN)
+    state: Mapped[CaseState] = mapped_column(Enum(CaseState, native_enum=False, length=20, values_callable=enum_values), default=CaseState.OPEN)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -111,7 +111,7 @@ class CaseStep(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     actor_roles: Mapped[str] = mapped_column(String(200))  # ",staff,head," for SQL matching
-    state: Mapped[StepState] = mapped_column(Enum(StepState, native_enum=False, length=20), default=StepState.PENDING)
+    state: Mapped[StepState] = mapped_column(Enum(StepState, native_enum=False, length=20, values_callable=enum_values), default=StepState.PENDING)
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -153,7 +153,7 @@ class Notice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"))
-    kind: Mapped[NoticeKind] = mapped_column(Enum(NoticeKind, native_enum=False, length=20))
+    kind: Mapped[NoticeKind] = mapped_column(Enum(NoticeKind, native_enum=False, length=20, values_callable=enum_values))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
