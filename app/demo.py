@@ -112,10 +112,21 @@ def seed_cases(now: datetime) -> int:
     return len(DEMO_CASES)
 
 
+def seed_institution():
+    institution = current_institution()
+    if not institution.city:
+        institution.city, institution.phone = "Madiun", "(0351) 462986"
+        institution.email, institution.website = "p2kllk@unipma.ac.id", "p2kllk.unipma.ac.id"
+    return institution
+
+
 def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     """Create what is missing; existing users keep their data. Returns (email, role, created)."""
-    current_institution()
+    seed_institution()
     rows = seed_users(password)
+    head = find_user_by_email("head@demo.test")
+    if head.position is None:
+        head.position, head.employee_number = "Kepala P2KLLK", "0711078501"
     seed_cases(utcnow())
     db.session.flush()
     return rows

@@ -15,6 +15,7 @@ ROLES = tuple(BUILTIN_ROLES)
 SIGNED_IN = frozenset(ROLES)
 EVERYONE = SIGNED_IN | {ANON}
 ADMIN = frozenset({"admin"})
+HEAD = frozenset({"head"})
 
 MATRIX = {
     ("main.index", "GET"): (lambda w: "/", SIGNED_IN),
@@ -35,10 +36,11 @@ MATRIX = {
     ("sop.list_cases", "GET"): (lambda w: "/cases", SIGNED_IN),
     ("sop.new_case", "GET"): (lambda w: "/cases/new/pgri-konseling-karier", frozenset({"alumni", "staff"})),
     ("sop.new_case", "POST"): (lambda w: "/cases/new/pgri-konseling-karier", frozenset({"alumni", "staff"})),
-    # A case is seen by its subject, opener, assignee, current actors (staff) and heads; others get 404.
-    ("sop.show_case", "GET"): (lambda w: f"/cases/{w['case']}", frozenset({"staff", "head"})),
-    ("sop.step_form", "GET"): (lambda w: f"/cases/{w['case']}/steps/izin_tu", frozenset({"staff", "head"})),
-    ("sop.step_form", "POST"): (lambda w: f"/cases/{w['case']}/steps/izin_tu", frozenset({"staff", "head"})),
+    # A case is seen by its subject, opener, assignee, those who acted or may act now (here the
+    # head, whose step is active) and the heads escalated to; everybody else gets 404.
+    ("sop.show_case", "GET"): (lambda w: f"/cases/{w['case']}", HEAD),
+    ("sop.step_form", "GET"): (lambda w: f"/cases/{w['case']}/steps/rekomendasi", HEAD),
+    ("sop.step_form", "POST"): (lambda w: f"/cases/{w['case']}/steps/rekomendasi", HEAD),
     ("sop.calendar_settings", "GET"): (lambda w: "/admin/calendar", ADMIN),
     ("sop.calendar_settings", "POST"): (lambda w: "/admin/calendar", ADMIN),
     ("sop.delete_closure", "POST"): (lambda w: f"/admin/calendar/{w['closure']}/delete", ADMIN),
@@ -46,6 +48,18 @@ MATRIX = {
     ("notifications.preferences", "POST"): (lambda w: "/account/notifications", SIGNED_IN),
     ("notifications.outbox", "GET"): (lambda w: "/admin/outbox", ADMIN),
     ("notifications.retry_message", "POST"): (lambda w: f"/admin/outbox/{w['message']}/retry", ADMIN),
+    ("documents.issue", "POST"): (lambda w: f"/cases/{w['case']}/letters/surat_rekomendasi", HEAD),
+    ("documents.download", "GET"): (lambda w: f"/letters/{w['letter']}.pdf", HEAD),
+    ("documents.correct", "POST"): (lambda w: f"/letters/{w['letter']}/correct", HEAD),
+    ("documents.verify", "GET"): (lambda w: f"/verify/{w['verify']}", EVERYONE),
+    ("documents.list_templates", "GET"): (lambda w: "/admin/letters", ADMIN),
+    ("documents.edit_template", "GET"): (lambda w: "/admin/letters/surat_tugas", ADMIN),
+    ("documents.edit_template", "POST"): (lambda w: "/admin/letters/surat_tugas", ADMIN),
+    ("documents.preview_pdf", "GET"): (lambda w: "/admin/letters/surat_tugas/preview.pdf", ADMIN),
+    ("documents.letterhead", "GET"): (lambda w: "/admin/letterhead", ADMIN),
+    ("documents.letterhead", "POST"): (lambda w: "/admin/letterhead", ADMIN),
+    ("reports.compliance_page", "GET"): (lambda w: "/reports/compliance", frozenset({"head", "admin"})),
+    ("reports.compliance_xlsx", "GET"): (lambda w: "/reports/compliance.xlsx", frozenset({"head", "admin"})),
 }
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -62,16 +76,22 @@ def make_world(make_user) -> dict:
     from app.sop.services import open_case
     from app.sop.workcal import current_institution
 
-    alumnus = make_user("alumni", name="Alumni Pemohon")
+    from app.documents.services import issue_letter
+    from app.sop.services import complete_step
+
+    alumnus, staff, head = make_user("alumni", name="Alumni Pemohon"), make_user("staff"), make_user("head")
     case = open_case(get_procedure("pgri-konseling-karier"), alumnus, {
         "nim": "1901", "prodi": "Pendidikan Matematika", "phone": "0812", "question": "Rahasia", "mode": "online"})
+    complete_step(case, "izin_tu", staff, {})
+    complete_step(case, "form_permohonan", staff, {"complete": "lengkap"})
+    letter = issue_letter("surat_rekomendasi", head, head, case=case)
     closure = Closure(institution_id=current_institution().id, day=date(2031, 1, 2), reason="Tes")
     message = OutboxMessage(key="tes", channel=Channel.EMAIL, recipient="a@test.id", body="x",
                             status=OutboxStatus.FAILED)
     db.session.add_all([closure, message])
     db.session.commit()
     return {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
-            "message": message.id}
+            "message": message.id, "letter": letter.id, "verify": letter.verify_code}
 
 
 def app_routes(app) -> set[tuple[str, str]]:

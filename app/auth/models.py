@@ -21,6 +21,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     employee_number: Mapped[str | None] = mapped_column(String(40))  # NIP / NIDN / NIM
+    position: Mapped[str | None] = mapped_column(String(160))  # jabatan, printed under a signature
     locale: Mapped[str | None] = mapped_column(String(8))
     notify_email: Mapped[bool] = mapped_column(default=True, server_default=true())
     notify_whatsapp: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -13,6 +13,8 @@ NAV = [
     ("admin.list_users", _l("Pengguna"), {"admin"}),
     ("sop.calendar_settings", _l("Kalender kerja"), {"admin"}),
     ("notifications.outbox", _l("Kotak keluar"), {"admin"}),
+    ("documents.list_templates", _l("Templat surat"), {"admin"}),
+    ("reports.compliance_page", _l("Kepatuhan SOP"), {"admin", "head"}),
 ]
 
 

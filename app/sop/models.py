@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -21,6 +21,14 @@ class Institution(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     unit: Mapped[str] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(400))
+    # Letterhead (kop surat) and letter numbering
+    unit_code: Mapped[str] = mapped_column(String(30), default="P2KLLK", server_default="P2KLLK")
+    city: Mapped[str | None] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(120))
+    website: Mapped[str | None] = mapped_column(String(120))
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_mimetype: Mapped[str | None] = mapped_column(String(40))
     timezone: Mapped[str] = mapped_column(String(60), default="Asia/Jakarta")
     # {"0": ["08:00", "16:00"], ...}: weekday (Monday = 0) to opening and closing time.
     office_hours: Mapped[dict] = mapped_column(JSON, default=dict)

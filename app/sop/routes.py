@@ -115,8 +115,13 @@ def show_case(case_id: int):
     procedure = procedure_of(case.version)
     confidential = can_read_confidential(current_user, case)
     log_access(case, current_user, "view")
+    from app.documents.routes import issuable
+    from app.documents.services import letters_of
+    from app.documents.types import DOC_TYPES
+
     return render("sop/case.html", case=case, procedure=procedure, values=case_values(case) if confidential else case.data,
-                  confidential=confidential, can_act=lambda row: can_act(current_user, case, row), now=utcnow())
+                  confidential=confidential, can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
+                  letters=letters_of(case), issuable=issuable(current_user, case), doc_types=DOC_TYPES)
 
 
 @bp.route("/cases/<int:case_id>/steps/<key>", methods=["GET", "POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from blinker import Namespace
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_
 
@@ -17,6 +18,10 @@ from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
 from app.sop.registry import current_version, procedure_of
 from app.sop.workcal import working_calendar
+
+# Sent when a step is done, inside the same transaction: receivers (documents, booking) add
+# their own effects, e.g. the step's letter.
+step_completed = Namespace().signal("step-completed")
 
 # Who may read confidential values among those who may see a case.
 CONFIDENTIAL_READERS = {"counselor", "head"}
@@ -223,6 +228,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
                                 else calendar.working_minutes_between(row.active_at, now))
     _activate_next(case, procedure, step.number, now)
     db.session.flush()
+    step_completed.send(case, step=step, row=row, user=user, now=now)
     return row
 
 

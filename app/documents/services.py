@@ -1,0 +1,251 @@
+"""Letters: numbering under a row lock, rendering in Jinja's sandbox, PDF with WeasyPrint,
+versions, verification."""
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import current_app, render_template
+from babel.dates import format_date
+from flask_babel import gettext as _
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from sqlalchemy import update
+
+from app.auth.models import User
+from app.database import utcnow
+from app.documents.models import Letter, LetterCounter, LetterTemplate
+from app.documents.types import DOC_TYPES, NUMBER_KEYS, ROMAN, DocType
+from app.errors import DomainError
+from app.extensions import db
+from app.notifications.services import insert_ignore
+from app.sop.models import Case, Institution
+from app.sop.registry import procedure_of
+from app.sop.workcal import current_institution
+
+_sandbox = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+LOGO = Path(__file__).resolve().parent.parent / "static" / "img" / "logo.svg"
+
+
+# -- templates and number formats ----------------------------------------------------------
+def template_for(doc_type: str) -> tuple[str, str]:
+    """(body, number format) in force: the institution's own, else the default."""
+    row = db.session.get(LetterTemplate, doc_type)
+    default = DOC_TYPES[doc_type]
+    return (row.body, row.number_format) if row else (default.body, default.number_format)
+
+
+def check_number_format(fmt: str) -> None:
+    """A format must contain {seq} and use only known fields; raise DomainError otherwise."""
+    if "{seq" not in fmt:
+        raise DomainError(_("Format nomor harus memuat {seq}, mis. {seq:03d}/P2KLLK/{month_roman}/{year}."), "number_format")
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
+    except ValueError as exc:
+        raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
+    unknown = fields - NUMBER_KEYS
+    if unknown:
+        raise DomainError(_("Kolom tidak dikenal dalam format nomor: %(names)s (yang tersedia: %(known)s).",
+                            names=", ".join(sorted(unknown)), known=", ".join(sorted(NUMBER_KEYS))), "number_format")
+    try:
+        format_number(fmt, 1, datetime(2026, 1, 1), "UNIT")
+    except (ValueError, KeyError, IndexError) as exc:
+        raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
+
+
+def format_number(fmt: str, seq: int, local_date: datetime, unit: str) -> str:
+    return fmt.format(seq=seq, year=local_date.year, month=local_date.month,
+                      month_roman=ROMAN[local_date.month - 1], unit=unit)
+
+
+def render_body(body: str, context: dict) -> Markup:
+    """Render an (admin-editable) body in the sandbox with only the letter's fields in reach."""
+    try:
+        return Markup(_sandbox.from_string(body).render(**context))
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = _(" (baris %(n)d)", n=line) if line else ""
+        raise DomainError(_("Templat surat bermasalah%(where)s: %(error)s", where=where, error=exc.message or str(exc)),
+                          "body") from None
+
+
+def save_template(doc_type: str, body: str, number_format: str, user: User) -> LetterTemplate:
+    """Store an institution's wording after it renders with sample data; nothing on error."""
+    check_number_format(number_format)
+    render_body(body, sample_context(doc_type))
+    row = db.session.get(LetterTemplate, doc_type) or LetterTemplate(doc_type=doc_type)
+    row.body, row.number_format, row.updated_at, row.updated_by_id = body, number_format, utcnow(), user.id
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# -- numbers -------------------------------------------------------------------------------
+def next_seq(institution: Institution, doc_type: str, year: int) -> int:
+    """The next number of a type and year: the counter row is updated in place, which locks it
+    until the transaction ends, so concurrent issues get consecutive numbers, never the same."""
+    insert_ignore(LetterCounter, institution_id=institution.id, doc_type=doc_type, year=year, last_seq=0)
+    statement = (update(LetterCounter)
+                 .where(LetterCounter.institution_id == institution.id, LetterCounter.doc_type == doc_type,
+                        LetterCounter.year == year)
+                 .values(last_seq=LetterCounter.last_seq + 1).returning(LetterCounter.last_seq))
+    return db.session.execute(statement).scalar_one()
+
+
+# -- context and rendering -----------------------------------------------------------------
+def _institution_dict(institution: Institution) -> dict:
+    return {"name": institution.name, "unit": institution.unit, "address": institution.address or "",
+            "city": institution.city or "", "phone": institution.phone or "", "email": institution.email or "",
+            "website": institution.website or "", "unit_code": institution.unit_code}
+
+
+def _signer(user: User | None) -> dict:
+    if user is None:
+        return {"name": "", "position": "", "nip": ""}
+    return {"name": user.name, "position": user.position or "", "nip": user.employee_number or ""}
+
+
+def letter_context(case: Case | None, doc_type: DocType, signer: User, extra: dict, number: str,
+                   local_date: datetime, institution: Institution) -> dict:
+    """Only what a letter may print: no confidential values of the case."""
+    context = {"institution": _institution_dict(institution), "number": number, "year": local_date.year,
+               "date": format_date(local_date.date(), "d MMMM y", locale="id"), "signer": _signer(signer),
+               "title": doc_type.label, "recipient": extra.get("recipient", ""), "case_id": None, "service": "",
+               "person": extra.get("person", ""), "assignee": "", "data": {}}
+    if case is not None:
+        procedure = procedure_of(case.version)
+        confidential = {f.key for f in procedure.fields} | {f.key for s in procedure.steps for f in s.inputs}
+        confidential = {k for k in confidential if _is_confidential(procedure, k)}
+        context.update(case_id=case.id, service=procedure.title,
+                       person=case.subject.name if case.subject else context["person"],
+                       assignee=case.assignee.name if case.assignee else "",
+                       data={k: v for k, v in (case.data or {}).items() if k not in confidential})
+    return context
+
+
+def _is_confidential(procedure, key: str) -> bool:
+    return any(f.key == key and f.confidential for f in procedure.fields) or any(
+        f.key == key and f.confidential for s in procedure.steps for f in s.inputs)
+
+
+def sample_context(doc_type: str) -> dict:
+    institution = current_institution()
+    return {"institution": _institution_dict(institution), "number": "001/P2KLLK/XI/2026", "year": 2026,
+            "date": "23 November 2026", "title": DOC_TYPES[doc_type].label, "recipient": "Ketua Program Studi",
+            "signer": {"name": "Dr. Ratih Christiana, M.Pd.", "position": "Kepala P2KLLK", "nip": "0711078501"},
+            "case_id": 1, "service": "Layanan Konseling Karier", "person": "Budi Santoso",
+            "assignee": "Dra. Endang Lestari, M.Psi.",
+            "data": {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "mode": "tatap muka",
+                     "committee": "1. Agus Prasetyo (koordinator alumni)\n2. Rina (divisi tracer study)",
+                     "theme": "Mengenal Diri, Merancang Karier", "hari_workshop": "2026-12-05T09:00",
+                     "venue": "Aula Utama", "agreed_at": "2026-11-25T10:00", "place": "Ruang Konseling 1",
+                     "attendees": 120, "report": "Ringkasan kegiatan.", "follow_up": "12 mahasiswa",
+                     "external_party": "RSJ Menur", "instruction": "Tindak lanjuti sesuai prosedur."}}
+
+
+def _logo_data_uri(institution: Institution) -> str:
+    if institution.logo and institution.logo_mimetype:
+        return f"data:{institution.logo_mimetype};base64,{base64.b64encode(institution.logo).decode()}"
+    return "data:image/svg+xml;base64," + base64.b64encode(LOGO.read_bytes()).decode()
+
+
+def verify_url(code: str) -> str:
+    return f"{current_app.config['APP_BASE_URL']}/verify/{code}"
+
+
+def letter_html(context: dict, body: Markup, verify_code: str, institution: Institution) -> str:
+    qr = segno.make(verify_url(verify_code), error="m").svg_data_uri(scale=3, border=1)
+    return render_template("documents/letter.html", c=context, body=body, qr=qr, verify_url=verify_url(verify_code),
+                           logo=_logo_data_uri(institution))
+
+
+def render_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(LOGO.parent)).write_pdf()
+
+
+# -- issuing --------------------------------------------------------------------------------
+def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None = None, step_key: str | None = None,
+                 extra: dict | None = None, now: datetime | None = None, correcting: Letter | None = None) -> Letter:
+    """Number (or keep the number of the letter it corrects), render, store. Flushes."""
+    if doc_type not in DOC_TYPES:
+        raise DomainError(_("Jenis surat tidak dikenal."))
+    now = now or utcnow()
+    institution = current_institution()
+    local = now.astimezone(ZoneInfo(institution.timezone))
+    body_template, fmt = template_for(doc_type)
+    if correcting is not None:
+        if correcting.superseded_by_id is not None:
+            raise DomainError(_("Surat ini sudah dikoreksi; koreksi versi terbarunya."))
+        year, seq, number = correcting.year, correcting.seq, correcting.number
+        version = correcting.version + 1
+    else:
+        year = local.year
+        seq = next_seq(institution, doc_type, year)
+        number = format_number(fmt, seq, local, institution.unit_code)
+        version = 1
+    kind = DOC_TYPES[doc_type]
+    context = letter_context(case, kind, signer, extra or {}, number, local, institution)
+    body = render_body(body_template, context)
+    code = secrets.token_urlsafe(12)
+    letter = Letter(institution_id=institution.id, doc_type=doc_type, year=year, seq=seq, version=version,
+                    number=number, title=kind.label, case_id=case.id if case else None, step_key=step_key,
+                    verify_code=code, signer_name=signer.name, signer_position=signer.position,
+                    signer_nip=signer.employee_number, issued_at=now, issued_by_id=issued_by.id, context=context,
+                    pdf=render_pdf(letter_html(context, body, code, institution)))
+    db.session.add(letter)
+    db.session.flush()
+    if correcting is not None:
+        correcting.superseded_by_id = letter.id
+    return letter
+
+
+def letters_of(case: Case) -> list[Letter]:
+    return list(db.session.scalars(db.select(Letter).where(Letter.case_id == case.id)
+                                   .order_by(Letter.issued_at, Letter.id)))
+
+
+# -- letters that steps produce -------------------------------------------------------------
+def head_of_unit() -> User | None:
+    from app.auth.models import UserRole
+
+    return db.session.scalar(db.select(User).join(UserRole).where(UserRole.role == "head", User.active.is_(True))
+                             .order_by(User.id).limit(1))
+
+
+def deliver_letter(letter: Letter, case: Case, now: datetime) -> int:
+    """E-mail a letter to whom it is addressed: the surat rekomendasi to the assigned counselor,
+    the surat pemberitahuan to every kaprodi."""
+    from app.notifications.services import attachment, notify
+    from jobs.deadlines import users_with_roles
+
+    if letter.doc_type == "surat_rekomendasi":
+        recipients = [case.assignee] if case.assignee else []
+    elif letter.doc_type == "surat_pemberitahuan":
+        recipients = users_with_roles({"kaprodi"})
+    else:
+        return 0
+    filename = f"{letter.doc_type}-{letter.number.replace('/', '-')}.pdf"
+    body = (f"Terlampir {letter.title} nomor {letter.number}.\n\n"
+            f"Kasus #{case.id}: {current_app.config['APP_BASE_URL']}/cases/{case.id}\n"
+            f"Verifikasi surat: {verify_url(letter.verify_code)}")
+    return sum(notify(user, f"{letter.title} {letter.number}", body, key=f"letter:{letter.id}",
+                      attachments=[attachment(filename, "application/pdf", letter.pdf)], now=now)
+               for user in recipients if user is not None)
+
+
+def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter | None:
+    """When a step whose output is a document is done, its letter is issued, numbered and kept."""
+    if not step.document or step.document not in DOC_TYPES:
+        return None
+    signer = user if user.has_role("head") else (head_of_unit() or user)
+    letter = issue_letter(step.document, user, signer, case=case, step_key=step.key, now=now)
+    deliver_letter(letter, case, now)
+    return letter
