@@ -64,10 +64,18 @@ def format_number(fmt: str, seq: int, local_date: datetime, unit: str) -> str:
                       month_roman=ROMAN[local_date.month - 1], unit=unit)
 
 
+class _CaseData(dict):
+    """A case's values in a letter: a value the case does not have yet prints as empty."""
+
+    def __missing__(self, key):
+        return ""
+
+
 def render_body(body: str, context: dict) -> Markup:
-    """Render an (admin-editable) body in the sandbox with only the letter's fields in reach."""
+    """Render an (admin-editable) body in the sandbox with only the letter's fields in reach.
+    An unknown name is an error (StrictUndefined); a case value not filled in yet is empty."""
     try:
-        return Markup(_sandbox.from_string(body).render(**context))
+        return Markup(_sandbox.from_string(body).render(**{**context, "data": _CaseData(context.get("data") or {})}))
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         where = _(" (baris %(n)d)", n=line) if line else ""

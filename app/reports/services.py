@@ -79,8 +79,8 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
         done.c.code, done.c.key, sa.func.count().label("done"),
         sa.func.sum(sa.case((is_timed, 1), else_=0)).label("timed"),
         sa.func.sum(sa.case((sa.and_(is_timed, done.c.done_at <= done.c.due_at), 1), else_=0)).label("on_time"),
-        sa.func.max(sa.case((done.c.rn == (done.c.n + 1) / 2, done.c.minutes))).label("median"),
-        sa.func.max(sa.case((done.c.rn == (9 * done.c.n + 9) / 10, done.c.minutes))).label("p90"),
+        sa.func.max(sa.case((done.c.rn == (done.c.n + 1) // 2, done.c.minutes))).label("median"),
+        sa.func.max(sa.case((done.c.rn == (9 * done.c.n + 9) // 10, done.c.minutes))).label("p90"),
         sa.func.max(done.c.standard_minutes).label("standard"),
     ).group_by(done.c.code, done.c.key)).all()
     late_counts = db.session.execute(

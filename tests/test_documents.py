@@ -1,0 +1,191 @@
+"""Letters: issued with the step, numbered without gaps or repeats (also concurrently), kept,
+corrected as new versions, verified publicly; templates edited safely."""
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from app.documents.models import Letter, LetterCounter, LetterTemplate
+from app.documents.services import issue_letter, next_seq
+from app.extensions import db
+from app.sop.registry import get_procedure
+from app.sop.services import complete_step, open_case
+from app.sop.workcal import current_institution
+from tests.conftest import db_fingerprint
+
+KARIER = {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "phone": "0812", "mode": "online",
+          "question": "RAHASIA: ragu memilih karier"}
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # 23 November 2026, 10.00 WIB
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "surat.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def assigned(app, make_user):
+    """A career case whose head has just assigned a counselor (the rekomendasi step)."""
+    staff, head = make_user("staff"), make_user("head", name="Dr. Ratih Christiana, M.Pd.", position="Kepala P2KLLK",
+                                                 employee_number="0711078501")
+    counselor = make_user("counselor", name="Dra. Endang Lestari", email="endang@test.id")
+    case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni", name="Budi Santoso"), dict(KARIER),
+                     now=NOW)
+    complete_step(case, "izin_tu", staff, {}, now=NOW)
+    complete_step(case, "form_permohonan", staff, {"complete": "lengkap"}, now=NOW)
+    complete_step(case, "rekomendasi", head, {"counselor": str(counselor.id)}, now=NOW)
+    db.session.commit()
+    return case, head, counselor
+
+
+def test_completing_the_step_issues_its_numbered_letter(assigned, tmp_path):
+    case, head, counselor = assigned
+    letter = db.session.scalar(sa.select(Letter).where(Letter.case_id == case.id))
+    assert letter.number == "001/P2KLLK/REK/XI/2026" and letter.version == 1
+    text = pdf_text(letter.pdf, tmp_path)
+    for expected in ["UNIVERSITAS PGRI MADIUN", "SURAT REKOMENDASI KONSELING", "Nomor: 001/P2KLLK/REK/XI/2026",
+                     "23 November 2026", "Dra. Endang Lestari", "Budi Santoso", "Dr. Ratih Christiana, M.Pd.",
+                     "NIP/NIDN 0711078501", f"/verify/{letter.verify_code}"]:
+        assert expected in text, expected
+    assert "RAHASIA" not in text  # the question is confidential and never printed
+
+
+def test_the_counselor_receives_the_letter_by_email(assigned, smtp_server):
+    from app.notifications.services import deliver_due
+
+    deliver_due()
+    mail = smtp_server.to("endang@test.id")
+    assert len(mail) == 1 and mail[0]["Subject"] == "Surat Rekomendasi Konseling 001/P2KLLK/REK/XI/2026"
+    attachment = next(mail[0].iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_content().startswith(b"%PDF")
+
+
+def test_download_verify_and_correct(assigned, login_as, app, tmp_path):
+    case, head, _ = assigned
+    letter = db.session.scalar(sa.select(Letter).where(Letter.case_id == case.id))
+    client = app.test_client()
+    assert client.submit("/login", {"email": head.email, "password": "rahasia123"}).status_code == 302
+    first = client.get(f"/letters/{letter.id}.pdf")
+    assert first.mimetype == "application/pdf" and first.data == client.get(f"/letters/{letter.id}.pdf").data
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "001/P2KLLK/REK/XI/2026" in page
+    assert client.submit(f"/letters/{letter.id}/correct").status_code == 302
+    db.session.expire_all()
+    versions = db.session.scalars(sa.select(Letter).where(Letter.case_id == case.id).order_by(Letter.version)).all()
+    assert [(v.number, v.version) for v in versions] == [("001/P2KLLK/REK/XI/2026", 1), ("001/P2KLLK/REK/XI/2026", 2)]
+    assert versions[0].superseded_by_id == versions[1].id and versions[0].pdf == first.data  # kept as it was
+    public = app.test_client()
+    old = public.get(f"/verify/{versions[0].verify_code}").get_data(as_text=True)
+    assert "001/P2KLLK/REK/XI/2026" in old and "telah dikoreksi" in old and "Budi" not in old
+    new = public.get(f"/verify/{versions[1].verify_code}").get_data(as_text=True)
+    assert "versi 2" in new and "Dr. Ratih Christiana" in new and "RAHASIA" not in new
+    assert public.get("/verify/karangan-belaka").status_code == 404
+    stranger, _ = login_as("alumni")
+    assert stranger.get(f"/letters/{letter.id}.pdf").status_code == 404
+
+
+def test_numbers_run_per_type_and_year(app, make_user):
+    head = make_user("head")
+    numbers = [issue_letter("surat_tugas", head, head, now=NOW).number for _ in range(3)]
+    numbers.append(issue_letter("nota_dinas", head, head, now=NOW).number)
+    numbers.append(issue_letter("surat_tugas", head, head, now=datetime(2027, 1, 5, 3, tzinfo=timezone.utc)).number)
+    assert numbers == ["001/ST/P2KLLK/XI/2026", "002/ST/P2KLLK/XI/2026", "003/ST/P2KLLK/XI/2026",
+                       "ND-001/P2KLLK/XI/2026", "001/ST/P2KLLK/I/2027"]
+
+
+def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(_app, app):
+    """50 threads, each in its own transaction and connection, take a number and commit."""
+    institution = current_institution()
+    db.session.commit()
+    institution_class, institution_id = type(institution), institution.id
+    results, errors = [], []
+    barrier = threading.Barrier(50)
+
+    def worker():
+        with _app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results.append(next_seq(institution_ref(), "surat_tugas", 2026))
+                db.session.commit()
+            except Exception as exc:  # collected and reported below
+                errors.append(repr(exc))
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    def institution_ref():
+        return db.session.get(institution_class, institution_id)
+
+    threads = [threading.Thread(target=worker) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sorted(results) == list(range(1, 51))
+    assert db.session.scalar(sa.select(LetterCounter.last_seq)) == 50
+
+
+def test_a_failed_issue_uses_no_number(app, make_user):
+    head = make_user("head")
+    issue_letter("surat_tugas", head, head, now=NOW)
+    db.session.commit()
+    db.session.add(LetterTemplate(doc_type="surat_tugas", body="{{ tidak_ada }}", number_format="{seq}/{year}"))
+    db.session.commit()
+    with pytest.raises(Exception):
+        issue_letter("surat_tugas", head, head, now=NOW)
+    db.session.rollback()
+    db.session.execute(sa.delete(LetterTemplate))
+    db.session.commit()
+    assert issue_letter("surat_tugas", head, head, now=NOW).number == "002/ST/P2KLLK/XI/2026"
+
+
+@pytest.mark.parametrize("body, fmt, message", [
+    ("<p>{{ person }</p>", "{seq:03d}/X/{year}", "Templat surat bermasalah"),
+    ("<p>{{ nama_tidak_ada }}</p>", "{seq:03d}/X/{year}", "nama_tidak_ada"),
+    ("<p>{{ config.SECRET_KEY }}</p>", "{seq:03d}/X/{year}", "config"),
+    ("<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p>", "{seq:03d}/X/{year}", "Templat surat bermasalah"),
+    ("<p>{{ person }}</p>", "001/X/{year}", "harus memuat {seq}"),
+    ("<p>{{ person }}</p>", "{seq}/{fakultas}/{year}", "Kolom tidak dikenal dalam format nomor: fakultas"),
+    ("<p>{{ person }}</p>", "{seq:zz}/{year}", "Format nomor tidak valid"),
+])
+def test_bad_templates_are_refused_with_a_clear_message(login_as, body, fmt, message):
+    client, _ = login_as("admin")
+    before = db_fingerprint()
+    response = client.submit("/admin/letters/surat_tugas", {"body": body, "number_format": fmt, "action": "save"})
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db_fingerprint() == before
+
+
+def test_admin_edits_a_template_with_preview(login_as, make_user, tmp_path):
+    client, admin = login_as("admin")
+    body = "<p>Kami menugaskan panitia {{ institution.unit }} untuk {{ year }}.</p>"
+    preview = client.submit("/admin/letters/surat_tugas", {"body": body, "number_format": "{seq:02d}/TGS/{year}",
+                                                            "action": "preview"})
+    assert preview.status_code == 200 and "Kami menugaskan panitia" in preview.get_data(as_text=True)
+    assert db.session.get(LetterTemplate, "surat_tugas") is None  # a preview saves nothing
+    saved = client.submit("/admin/letters/surat_tugas", {"body": body, "number_format": "{seq:02d}/TGS/{year}",
+                                                          "action": "save"})
+    assert saved.status_code == 302
+    pdf = client.get("/admin/letters/surat_tugas/preview.pdf")
+    assert pdf.mimetype == "application/pdf" and "Kami menugaskan panitia" in pdf_text(pdf.data, tmp_path)
+    head = make_user("head")
+    assert issue_letter("surat_tugas", head, head, now=NOW).number == "01/TGS/2026"
+
+
+def test_letterhead_edit_shows_on_the_next_letter(login_as, make_user, tmp_path):
+    client, _ = login_as("admin")
+    response = client.submit("/admin/letterhead", {"name": "Universitas Contoh", "unit": "Pusat Karier",
+                                                   "unit_code": "PK", "city": "Surabaya", "email": "bukan-email"})
+    assert response.status_code == 422 and "Alamat e-mail tidak valid." in response.get_data(as_text=True)
+    assert client.submit("/admin/letterhead", {"name": "Universitas Contoh", "unit": "Pusat Karier",
+                                               "unit_code": "PK", "city": "Surabaya"}).status_code == 302
+    head = make_user("head")
+    letter = issue_letter("surat_tugas", head, head, now=NOW)
+    text = pdf_text(letter.pdf, tmp_path)
+    assert "UNIVERSITAS CONTOH" in text and "Surabaya, 23 November 2026" in text and letter.number == "001/ST/PK/XI/2026"

@@ -1,0 +1,115 @@
+"""SOP compliance: figures counted by hand match; late cases listed; XLSX and CLI agree; the
+page keeps a constant number of queries."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.extensions import db
+from app.sop.registry import get_procedure
+from app.sop.services import complete_step, open_case
+
+KARIER = {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question": "Q"}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def history(app, make_user):
+    """Four career cases opened Monday 23 November 2026 09:00 WIB; TU acknowledged them after
+    30, 45 and 90 working minutes (the standard is 1 jam); the fourth is still waiting."""
+    alumnus, staff = make_user("alumni"), make_user("staff")
+    opened = at("2026-11-23T09:00+07:00")
+    for minutes in (30, 45, 90):
+        case = open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=opened)
+        complete_step(case, "izin_tu", staff, {}, now=opened + timedelta(minutes=minutes))
+    waiting = open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=opened)
+    db.session.commit()
+    return waiting
+
+
+def figures(report, key):
+    return next(r for r in report.rows["pgri-konseling-karier"] if r.key == key)
+
+
+def test_figures_match_a_count_by_hand(history):
+    from app.reports.services import compliance
+
+    report = compliance(at("2026-11-01T00:00+07:00").date(), at("2026-11-30T00:00+07:00").date(),
+                        code="pgri-konseling-karier", now=at("2026-11-23T12:00+07:00"))
+    first = figures(report, "izin_tu")
+    assert (first.done, first.timed, first.on_time, first.on_time_pct) == (3, 3, 2, 66.7)
+    assert (first.median, first.p90, first.standard) == (45, 90, 60)
+    assert first.late_now == 1
+    second = figures(report, "form_permohonan")
+    assert second.done == 0 and second.late_now == 3  # each became active and is now overdue
+    assert [r.case_id for r in report.late if r.position == 1] == [history.id]
+
+
+def test_period_filter(history):
+    from app.reports.services import compliance
+
+    report = compliance(at("2026-12-01T00:00+07:00").date(), at("2026-12-31T00:00+07:00").date(),
+                        now=at("2026-11-23T12:00+07:00"))
+    assert figures(report, "izin_tu").done == 0
+
+
+def test_page_xlsx_and_cli_agree(history, login_as, app, tmp_path):
+    client, _ = login_as("head")
+    page = client.get("/reports/compliance?from=2026-11-01&to=2026-11-30&code=pgri-konseling-karier")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "2/3 (66.7%)" in html and "<svg" in html
+    assert f"/cases/{history.id}" in html
+    xlsx = client.get("/reports/compliance.xlsx?from=2026-11-01&to=2026-11-30&code=pgri-konseling-karier")
+    sheet = load_workbook(BytesIO(xlsx.data)).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "pgri-konseling-karier" and r[1] == 1)
+    assert row[3:10] == (3, 3, 2, 66.7, 45, 90, 60)
+    path = tmp_path / "laporan.xlsx"
+    result = app.test_cli_runner().invoke(args=["reports", "compliance", "--from", "2026-11-01", "--to", "2026-11-30",
+                                                "--xlsx", str(path)])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.startswith("pgri-konseling-karier\t1\t"))
+    assert line.split("\t")[3:10] == ["3", "3", "2", "66.7", "45", "90", "60"]
+    assert load_workbook(path).active.max_row >= 3
+
+
+def test_end_before_start_is_refused_clearly(login_as, app):
+    client, _ = login_as("admin")
+    response = client.get("/reports/compliance?from=2026-11-30&to=2026-11-01")
+    assert response.status_code == 422 and "sebelum tanggal awal" in response.get_data(as_text=True)
+    bad = client.get("/reports/compliance?from=kemarin")
+    assert bad.status_code == 422 and "tidak valid" in bad.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["reports", "compliance", "--from", "2026-11-30", "--to", "2026-11-01"])
+    assert result.exit_code == 1 and "sebelum tanggal awal" in result.output
+
+
+def test_constant_queries_whatever_the_number_of_cases(app, login_as, make_user):
+    client, _ = login_as("head")
+    alumnus, staff = make_user("alumni"), make_user("staff")
+
+    def queries() -> int:
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/reports/compliance?from=2026-01-01&to=2026-12-31").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    def add(n):
+        for _ in range(n):
+            case = open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER))
+            complete_step(case, "izin_tu", staff, {})
+        db.session.commit()
+
+    add(1)
+    few = queries()
+    add(20)
+    assert queries() == few
