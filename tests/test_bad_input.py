@@ -27,7 +27,10 @@ def empty():
 
 
 def oversized(limit: int):
-    return st.text(alphabet=LETTERS, min_size=limit + 1, max_size=limit + 300).filter(lambda s: len(s.strip()) > limit)
+    """Longer than `limit` once stripped: a short random text repeated past the limit."""
+    return st.builds(lambda piece, extra: (piece * (limit // len(piece) + 2))[: limit + 1 + extra].strip() + "x" * 2,
+                     st.text(alphabet=string.ascii_letters + "ąéß漢字", min_size=1, max_size=40),
+                     st.integers(min_value=0, max_value=300))
 
 
 def script():
@@ -41,6 +44,23 @@ def control():
 
 def not_email():
     return st.text(alphabet=LETTERS + "!#$%", min_size=1, max_size=60).filter(lambda s: "@" not in s and s.strip())
+
+
+def broken_template():
+    return st.sampled_from(["{{ person ", "{% if person %}tanpa akhir", "{{ person }", "{% for %}", "{{ 1 + }}"])
+
+
+def unknown_placeholder():
+    return st.from_regex(r"[a-z]{3,12}", fullmatch=True).map(lambda name: "<p>{{ zz_" + name + " }}</p>")
+
+
+def no_seq():
+    return st.text(alphabet=string.ascii_uppercase + "/-", min_size=1, max_size=40).filter(lambda s: s.strip())
+
+
+def unknown_number_field():
+    return st.from_regex(r"[a-z]{3,10}", fullmatch=True).filter(
+        lambda n: n not in {"seq", "year", "month", "unit"}).map(lambda n: "{seq}/{" + n + "}")
 
 
 def not_phone():
@@ -137,6 +157,18 @@ FORMS = [
     Form("sop.calendar_settings", lambda w: "/admin/calendar", "admin",
          {"day": "2026-12-31", "open": "closed", "reason": "Libur akhir tahun"},
          {"day": [empty(), not_date()], "open": [unknown_choice()], "reason": [empty(), oversized(200), script()]}),
+    Form("documents.edit_template", lambda w: "/admin/letters/surat_tugas", "admin",
+         {"body": "<p>{{ person }}</p>", "number_format": "{seq:03d}/ST/{year}", "action": "save"},
+         {"body": [empty(), oversized(20000), broken_template(), unknown_placeholder()],
+          "number_format": [empty(), oversized(120), no_seq(), unknown_number_field()]}),
+    Form("documents.letterhead", lambda w: "/admin/letterhead", "admin",
+         {"name": "Universitas Contoh", "unit": "Pusat Karier", "unit_code": "PK"},
+         {"name": [empty(), oversized(200), script()], "unit_code": [empty(), oversized(30), script()],
+          "email": [not_email(), script()]}),
+    Form("documents.issue", lambda w: f"/cases/{w['case']}/letters/surat_rekomendasi", "head", {"recipient": ""},
+         {"recipient": [oversized(200), script(), control()]},
+         prepare=lambda me, make_user: karier_case(make_user("staff"), make_user,
+                                                   [("izin_tu", {}), ("form_permohonan", {"complete": "lengkap"})])),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),

@@ -56,8 +56,8 @@ def issue(case_id: int, doc_type: str):
         abort(403 if can_view(current_user, case) else 404)
     form = IssueForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("sop.show_case", case_id=case.id)), 303
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render("errors/error.html", title=_("Surat belum diterbitkan"), message=message, code=422, status=422)
     signer = current_user if current_user.has_role("head") else head_of_unit() or current_user
     step = next((s.key for s in procedure_of(case.version).steps if s.document == doc_type), None)
     letter = issue_letter(doc_type, current_user, signer, case=case, step_key=step,
