@@ -11,7 +11,7 @@ from app.config import Config
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
-BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports")
+BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
 
     from app.auth.models import User  # models are registered for migrations
+    from app.booking import models as _booking  # noqa: F401
     from app.documents import models as _documents  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.sop import models as _sop  # noqa: F401

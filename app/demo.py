@@ -2,7 +2,7 @@
 and cases of every procedure at different steps. Idempotent."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -42,6 +42,8 @@ DEMO_NAMES = {
 # (procedure, steps to complete, opened how long ago)
 DEMO_CASES = [
     ("pgri-konseling-karier", 0, timedelta(minutes=30)),
+    ("pgri-konseling-karier", 3, timedelta(hours=3)),  # counselor assigned: the alumnus can book
+    ("pgri-konseling-karier", 3, timedelta(hours=4)),  # booked below
     ("pgri-konseling-karier", 2, timedelta(days=1)),
     ("pgri-konseling-karier", 7, timedelta(days=6)),
     ("pgri-minat-bakat", 2, timedelta(days=3)),
@@ -120,6 +122,32 @@ def seed_institution():
     return institution
 
 
+def seed_booking(now: datetime) -> None:
+    """The demo counselor's week and one booked session."""
+    from app.booking.models import Availability, Mode
+    from app.booking.services import book, free_slots, profile_for
+
+    counselor = find_user_by_email("counselor@demo.test")
+    if db.session.scalar(db.select(Availability.id).where(Availability.counselor_id == counselor.id).limit(1)):
+        return
+    profile_for(counselor).min_notice_minutes = 120
+    for weekday in range(5):
+        online = weekday == 2
+        db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(9), end_time=time(15),
+                                    session_minutes=60, buffer_minutes=15,
+                                    mode=Mode.ONLINE if online else Mode.IN_PERSON,
+                                    room=None if online else "Ruang Konseling 1, Gedung P2KLLK",
+                                    meeting_url="https://meet.google.com/abc-defg-hij" if online else None))
+    db.session.flush()
+    waiting = db.session.scalars(db.select(Case).where(Case.code == "pgri-konseling-karier", Case.state == "open",
+                                                       Case.assignee_id == counselor.id).order_by(Case.id)).all()
+    if len(waiting) >= 2:
+        case = waiting[-1]
+        slots = free_slots(counselor, now.date() + timedelta(days=1), 14, now)
+        if slots:
+            book(case, case.subject, slots[0].start, now=now)
+
+
 def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     """Create what is missing; existing users keep their data. Returns (email, role, created)."""
     seed_institution()
@@ -128,6 +156,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     if head.position is None:
         head.position, head.employee_number = "Kepala P2KLLK", "0711078501"
     seed_cases(utcnow())
+    seed_booking(utcnow())
     db.session.flush()
     return rows
 

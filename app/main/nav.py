@@ -9,6 +9,8 @@ NAV = [
     ("sop.tasks", _l("Tugas saya"), None),
     ("sop.list_cases", _l("Kasus"), None),
     ("sop.list_procedures", _l("Layanan"), None),
+    ("booking.my_appointments", _l("Jadwal"), None),
+    ("booking.settings", _l("Ketersediaan"), {"counselor"}),
     ("notifications.preferences", _l("Pemberitahuan"), None),
     ("admin.list_users", _l("Pengguna"), {"admin"}),
     ("sop.calendar_settings", _l("Kalender kerja"), {"admin"}),

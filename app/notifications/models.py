@@ -21,6 +21,7 @@ class OutboxStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up after the last retry
     UNSENDABLE = "unsendable"  # no channel configured; kept with the reason
+    WITHDRAWN = "withdrawn"  # no longer true (a reminder for a time that moved): never sent
 
 
 class OutboxMessage(db.Model):

@@ -45,16 +45,28 @@ def attachment(filename: str, mimetype: str, content: bytes) -> dict:
 
 
 def notify(user: User, subject: str, body: str, key: str, html: str | None = None,
-           attachments: list[dict] | None = None, now: datetime | None = None) -> int:
-    """Queue a message to a user on each channel they chose. Returns how many were queued."""
+           attachments: list[dict] | None = None, now: datetime | None = None, send_at: datetime | None = None,
+           whatsapp: bool = True) -> int:
+    """Queue a message to a user on each channel they chose (not before `send_at`).
+    Returns how many were queued."""
     queued = 0
+    when = send_at or now
     if user.notify_email and user.email:
         queued += enqueue(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html,
-                          attachments, user, now)
-    if user.notify_whatsapp and user.phone:
+                          attachments, user, when)
+    if whatsapp and user.notify_whatsapp and user.phone:
         text = f"{subject}\n\n{body}" if subject else body
-        queued += enqueue(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=now)
+        queued += enqueue(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=when)
     return queued
+
+
+def withdraw(key_prefix: str) -> int:
+    """Withdraw queued messages that are no longer true (keys starting with the prefix)."""
+    result = db.session.execute(
+        db.update(OutboxMessage).where(OutboxMessage.key.startswith(key_prefix, autoescape=True),
+                                       OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.WITHDRAWN, last_error="ditarik: waktunya berubah atau dibatalkan"))
+    return result.rowcount
 
 
 # -- delivery -------------------------------------------------------------------------------
@@ -74,13 +86,13 @@ def _send_email(message: OutboxMessage) -> None:
     if message.html:
         email.add_alternative(message.html, subtype="html")
     for item in message.attachments or []:
+        content = base64.b64decode(item["content"])
+        if item["mimetype"].startswith("text/calendar"):  # RFC 6047: text, with its iTIP method
+            email.add_attachment(content.decode(), subtype="calendar", charset="utf-8", filename=item["filename"],
+                                 params={"method": item.get("method", "REQUEST")})
+            continue
         maintype, _, subtype = item["mimetype"].partition("/")
-        params = {}
-        if item["mimetype"].startswith("text/calendar"):
-            maintype, subtype = "text", "calendar"
-            params = {"params": {"method": item.get("method", "REQUEST")}}
-        email.add_attachment(base64.b64decode(item["content"]), maintype=maintype, subtype=subtype,
-                             filename=item["filename"], **params)
+        email.add_attachment(content, maintype=maintype, subtype=subtype, filename=item["filename"])
     smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
     with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
         if config["MAIL_USE_TLS"]:

@@ -218,7 +218,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
                                   else int(values[step.assigns]))
         if assignee is None or not assignee.active:
             raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan atau tidak aktif."))
-        case.assignee_id = assignee.id
+        case.assignee = assignee
     row.state = StepState.DONE
     row.done_at, row.done_by_id = now, user.id
     row.next_notice_at = None

@@ -1,0 +1,87 @@
+"""iCalendar (RFC 5545/5546) for appointments: invites by e-mail and the counselors' feeds.
+Calendar text never carries confidential content: 'Konseling karier' and the client's initials."""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from app.booking.models import Appointment, AppointmentStatus, Mode
+
+PRODID = "-//Ruang Konseling//Konseling karier//ID"
+
+
+def _address(user, role: str | None = None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{user.email}")
+    address.params["cn"] = vText(user.name)
+    if role:
+        address.params["role"] = vText(role)
+        address.params["partstat"] = vText("ACCEPTED")
+    return address
+
+
+def summary(appointment: Appointment) -> str:
+    return f"Konseling karier — {appointment.client.initials}"
+
+
+def event(appointment: Appointment) -> Event:
+    tz = ZoneInfo(current_app.config["APP_TIMEZONE"])
+    item = Event()
+    item.add("uid", appointment.uid)
+    item.add("dtstamp", appointment.updated_at)
+    item.add("dtstart", appointment.start_at.astimezone(tz))
+    item.add("dtend", appointment.end_at.astimezone(tz))
+    item.add("summary", summary(appointment))
+    item.add("sequence", appointment.sequence)
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    item.add("organizer", _address(appointment.counselor))
+    item.add("attendee", _address(appointment.client, "REQ-PARTICIPANT"))
+    link = f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}"
+    if appointment.mode == Mode.ONLINE and appointment.meeting_url:
+        item.add("location", appointment.meeting_url)
+        item.add("url", appointment.meeting_url)
+    elif appointment.location:
+        item.add("location", appointment.location)
+    item.add("description", f"Sesi konseling ({appointment.mode.value}). Rincian di Ruang Konseling: {link}")
+    if not cancelled:
+        for before in (timedelta(days=1), timedelta(hours=1)):
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary(appointment))
+            alarm.add("trigger", -before)
+            item.add_component(alarm)
+    return item
+
+
+def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-timezone", current_app.config["APP_TIMEZONE"])
+    return calendar
+
+
+def invite(appointment: Appointment) -> bytes:
+    """METHOD:REQUEST for an agreed (or moved) appointment, METHOD:CANCEL for a cancelled one."""
+    method = "CANCEL" if appointment.status == AppointmentStatus.CANCELLED else "REQUEST"
+    calendar = _calendar(method)
+    calendar.add_component(event(appointment))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def feed(counselor, appointments: list[Appointment]) -> bytes:
+    """A counselor's subscription feed: agreed appointments, cancelled ones marked."""
+    calendar = _calendar(name=f"Ruang Konseling — {counselor.name}")
+    for appointment in appointments:
+        calendar.add_component(event(appointment))
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,373 @@
+"""Booking rules: free slots, booking without double booking, proposals, reschedule and cancel
+with reminders that follow the appointment, the waiting list, invites."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.booking.ical import invite
+from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
+                                CounselorProfile, Mode, WaitlistEntry, new_token)
+from app.database import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.notifications.services import attachment, insert_ignore, notify, withdraw
+from app.sop.models import Case, StepState
+from app.sop.workcal import working_calendar
+
+AGREEMENT_STEP = "kesepakatan"
+MAX_PROPOSALS = 3
+REMINDERS = {"h-1": timedelta(days=1), "j-1": timedelta(hours=1)}
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    mode: Mode
+    place: str | None
+
+
+def profile_for(counselor: User) -> CounselorProfile:
+    """The counselor's booking profile, created on first use (safely under concurrency)."""
+    profile = db.session.get(CounselorProfile, counselor.id)
+    if profile is None:
+        insert_ignore(CounselorProfile, user_id=counselor.id, min_notice_minutes=12 * 60, horizon_days=30,
+                      feed_token=new_token(), lock_version=0)
+        profile = db.session.get(CounselorProfile, counselor.id)
+    return profile
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["APP_TIMEZONE"])
+
+
+def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | None = None) -> list[Slot]:
+    """Availability minus agreed appointments, leave days, holidays and closures, within the
+    counselor's minimum notice and booking horizon. A constant number of queries."""
+    now = now or utcnow()
+    tz = _tz()
+    profile = profile_for(counselor)
+    calendar = working_calendar()
+    windows = db.session.scalars(db.select(Availability).where(Availability.counselor_id == counselor.id)
+                                 .order_by(Availability.weekday, Availability.start_time)).all()
+    last_day = first_day + timedelta(days=days)
+    leave = set(db.session.scalars(db.select(AvailabilityException.day).where(
+        AvailabilityException.counselor_id == counselor.id, AvailabilityException.day >= first_day,
+        AvailabilityException.day < last_day)))
+    lo = datetime.combine(first_day, time.min, tz)
+    hi = datetime.combine(last_day, time.min, tz)
+    taken = db.session.execute(db.select(Appointment.start_at, Appointment.end_at).where(
+        Appointment.counselor_id == counselor.id, Appointment.status == AppointmentStatus.AGREED,
+        Appointment.start_at < hi + timedelta(hours=4), Appointment.end_at > lo - timedelta(hours=4))).all()
+    earliest = now + timedelta(minutes=profile.min_notice_minutes)
+    latest = now + timedelta(days=profile.horizon_days)
+    slots = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if day in leave or not calendar.is_working_day(day):
+            continue
+        for window in (w for w in windows if w.weekday == day.weekday()):
+            start = datetime.combine(day, window.start_time, tz)
+            close = datetime.combine(day, window.end_time, tz)
+            step = timedelta(minutes=window.session_minutes + window.buffer_minutes)
+            length = timedelta(minutes=window.session_minutes)
+            buffer = timedelta(minutes=window.buffer_minutes)
+            while start + length <= close:
+                end = start + length
+                busy = any(s - buffer < end and e + buffer > start for s, e in taken)
+                if not busy and earliest <= start <= latest:
+                    place = window.meeting_url if window.mode == Mode.ONLINE else window.room
+                    slots.append(Slot(start.astimezone(tz), end.astimezone(tz), window.mode, place))
+                start += step
+    return slots
+
+
+# -- locking and conflicts -----------------------------------------------------------------
+def lock_counselor(counselor: User) -> None:
+    """Serialize bookings of one counselor: the UPDATE holds the row lock (PostgreSQL) or the
+    write lock (SQLite) until the transaction ends."""
+    profile_for(counselor)
+    db.session.execute(update(CounselorProfile).where(CounselorProfile.user_id == counselor.id)
+                       .values(lock_version=CounselorProfile.lock_version + 1))
+
+
+def _conflict(counselor_id: int, start: datetime, end: datetime, ignore_id: int | None = None) -> bool:
+    query = db.select(Appointment.id).where(
+        Appointment.counselor_id == counselor_id, Appointment.status == AppointmentStatus.AGREED,
+        Appointment.start_at < end, Appointment.end_at > start)
+    if ignore_id:
+        query = query.where(Appointment.id != ignore_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def _taken() -> DomainError:
+    return DomainError(_("Slot baru saja diambil orang lain. Silakan pilih waktu lain."))
+
+
+def _matching_slot(counselor: User, start: datetime, now: datetime) -> Slot:
+    local = start.astimezone(_tz())
+    slot = next((s for s in free_slots(counselor, local.date(), 1, now) if s.start == local), None)
+    if slot is None:
+        raise _taken()
+    return slot
+
+
+def _save(appointment: Appointment) -> None:
+    """Flush; the partial unique index turns a double booking into a clear message."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise _taken() from None
+
+
+# -- messages -------------------------------------------------------------------------------
+def _when(appointment: Appointment) -> str:
+    return format_datetime(appointment.start_at, "EEEE, d MMMM y, HH.mm")
+
+
+def send_invites(appointment: Appointment, now: datetime) -> None:
+    """The iCalendar invite (or cancellation) to both, by e-mail; WhatsApp gets the text."""
+    ics = invite(appointment)
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    subject = (_("Dibatalkan: konseling %(when)s", when=_when(appointment)) if cancelled
+               else _("Jadwal konseling: %(when)s", when=_when(appointment)))
+    place = appointment.meeting_url or appointment.location or "—"
+    link = f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}"
+    body = (f"{subject}\n\nKonselor: {appointment.counselor.name}\nBentuk: {appointment.mode.value}\n"
+            f"Tempat/tautan: {place}\n" + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
+            + f"\nRincian: {link}")
+    method = "CANCEL" if cancelled else "REQUEST"
+    files = [{**attachment("undangan.ics", "text/calendar", ics), "method": method}]
+    for user in (appointment.counselor, appointment.client):
+        notify(user, subject, body, key=f"appt:{appointment.id}:{appointment.sequence}:invite", attachments=files,
+               now=now)
+
+
+def schedule_reminders(appointment: Appointment, now: datetime) -> None:
+    """Reminders the day before and an hour before, for this time only."""
+    for name, before in REMINDERS.items():
+        send_at = appointment.start_at - before
+        if send_at <= now:
+            continue
+        subject = _("Pengingat konseling: %(when)s", when=_when(appointment))
+        body = (f"{subject}\nKonselor: {appointment.counselor.name}\n"
+                f"Tempat/tautan: {appointment.meeting_url or appointment.location or '—'}\n"
+                f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}")
+        for user in (appointment.counselor, appointment.client):
+            notify(user, subject, body, key=f"appt:{appointment.id}:{appointment.sequence}:remind:{name}",
+                   now=now, send_at=send_at)
+
+
+def _withdraw_reminders(appointment: Appointment) -> None:
+    withdraw(f"appt:{appointment.id}:{appointment.sequence}:remind:")
+
+
+def _record_agreement(appointment: Appointment, actor: User, now: datetime) -> None:
+    """The agreed time completes the case's agreement step (kesepakatan)."""
+    case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
+    if case is None:
+        return
+    row = next((s for s in case.steps if s.key == AGREEMENT_STEP), None)
+    if row is None or row.state != StepState.ACTIVE:
+        return
+    from app.sop.services import complete_step
+
+    local = appointment.start_at.astimezone(_tz()).replace(tzinfo=None)
+    complete_step(case, AGREEMENT_STEP, actor, {
+        "agreed_at": local, "place": (appointment.meeting_url or appointment.location or appointment.mode.value)[:300]},
+        now=now)
+
+
+def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
+         place: str | None, status: AppointmentStatus, now: datetime) -> Appointment:
+    appointment = Appointment(uid=f"{uuid.uuid4()}@ruang-konseling", case_id=case.id if case else None,
+                              counselor_id=counselor.id, client_id=client.id, start_at=slot_start, end_at=slot_end,
+                              mode=mode, status=status, created_at=now, updated_at=now,
+                              location=None if mode == Mode.ONLINE else place,
+                              meeting_url=place if mode == Mode.ONLINE else None)
+    appointment.counselor, appointment.client = counselor, client
+    db.session.add(appointment)
+    return appointment
+
+
+def _confirm(appointment: Appointment, actor: User, now: datetime) -> Appointment:
+    _save(appointment)
+    send_invites(appointment, now)
+    schedule_reminders(appointment, now)
+    _record_agreement(appointment, actor, now)
+    db.session.execute(db.delete(WaitlistEntry).where(WaitlistEntry.counselor_id == appointment.counselor_id,
+                                                      WaitlistEntry.client_id == appointment.client_id))
+    return appointment
+
+
+# -- actions --------------------------------------------------------------------------------
+def book(case: Case, client: User, start: datetime, now: datetime | None = None) -> Appointment:
+    """The client takes one of the assigned counselor's free slots."""
+    now = now or utcnow()
+    counselor = case.assignee
+    if counselor is None:
+        raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
+    if _active_appointment(case) is not None:
+        raise DomainError(_("Permohonan ini sudah memiliki jadwal; ubah jadwalnya bila perlu."))
+    lock_counselor(counselor)
+    slot = _matching_slot(counselor, start, now)
+    if _conflict(counselor.id, slot.start, slot.end):
+        raise _taken()
+    appointment = _new(case, counselor, client, slot.start, slot.end, slot.mode, slot.place,
+                       AppointmentStatus.AGREED, now)
+    return _confirm(appointment, client, now)
+
+
+def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 60,
+            now: datetime | None = None) -> list[Appointment]:
+    """The counselor proposes up to three times; the client accepts one."""
+    now = now or utcnow()
+    starts = sorted(set(starts))
+    if not starts or len(starts) > MAX_PROPOSALS:
+        raise DomainError(_("Usulkan satu sampai tiga waktu."))
+    if any(s <= now for s in starts):
+        raise DomainError(_("Waktu yang diusulkan harus di masa depan."))
+    if any(_conflict(counselor.id, s, s + timedelta(minutes=minutes)) for s in starts):
+        raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
+    db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
+                                                    Appointment.status == AppointmentStatus.PROPOSED))
+    mode = Mode.ONLINE if (case.data or {}).get("mode") == Mode.ONLINE.value else Mode.IN_PERSON
+    window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
+                                                             Availability.mode == mode).limit(1))
+    place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
+    proposals = [_new(case, counselor, case.subject, s, s + timedelta(minutes=minutes), mode, place,
+                      AppointmentStatus.PROPOSED, now) for s in starts]
+    db.session.flush()
+    notify(case.subject, _("Usulan waktu konseling"), _("Konselor Anda mengusulkan %(n)d pilihan waktu. Pilih salah satu: %(url)s",
+           n=len(proposals), url=f"{current_app.config['APP_BASE_URL']}/cases/{case.id}/booking"),
+           key=f"proposal:{case.id}:{proposals[0].id}", now=now)
+    return proposals
+
+
+def accept(proposal: Appointment, client: User, now: datetime | None = None) -> Appointment:
+    now = now or utcnow()
+    if proposal.status != AppointmentStatus.PROPOSED or proposal.client_id != client.id:
+        raise DomainError(_("Usulan ini tidak lagi berlaku."))
+    lock_counselor(proposal.counselor)
+    if _conflict(proposal.counselor_id, proposal.start_at, proposal.end_at):
+        raise _taken()
+    proposal.status, proposal.updated_at = AppointmentStatus.AGREED, now
+    db.session.execute(db.delete(Appointment).where(Appointment.case_id == proposal.case_id,
+                                                    Appointment.status == AppointmentStatus.PROPOSED,
+                                                    Appointment.id != proposal.id))
+    return _confirm(proposal, client, now)
+
+
+def _check_change(appointment: Appointment, actor: User, reason: str, now: datetime) -> None:
+    if appointment.status != AppointmentStatus.AGREED:
+        raise DomainError(_("Hanya jadwal yang disepakati yang dapat diubah atau dibatalkan."))
+    if actor.id not in (appointment.client_id, appointment.counselor_id):
+        raise DomainError(_("Anda bukan peserta jadwal ini."))
+    if appointment.start_at <= now:
+        raise DomainError(_("Sesi sudah dimulai atau lewat; catat kehadirannya saja."))
+    if not reason or not reason.strip():
+        raise DomainError(_("Tuliskan alasannya."))
+
+
+def _is_late(appointment: Appointment, now: datetime) -> bool:
+    return appointment.start_at - now < timedelta(minutes=profile_for(appointment.counselor).min_notice_minutes)
+
+
+def reschedule(appointment: Appointment, actor: User, start: datetime, reason: str,
+               now: datetime | None = None) -> Appointment:
+    """Move to another free slot; the old reminders are withdrawn, both get the updated invite."""
+    now = now or utcnow()
+    _check_change(appointment, actor, reason, now)
+    lock_counselor(appointment.counselor)
+    slot = _matching_slot(appointment.counselor, start, now)
+    if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):
+        raise _taken()
+    _withdraw_reminders(appointment)
+    appointment.late_change = appointment.late_change or _is_late(appointment, now)
+    appointment.start_at, appointment.end_at = slot.start, slot.end
+    appointment.mode = slot.mode
+    appointment.location = None if slot.mode == Mode.ONLINE else slot.place
+    appointment.meeting_url = slot.place if slot.mode == Mode.ONLINE else None
+    appointment.sequence += 1
+    appointment.reason, appointment.updated_at = reason.strip(), now
+    _save(appointment)
+    send_invites(appointment, now)
+    schedule_reminders(appointment, now)
+    return appointment
+
+
+def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | None = None) -> Appointment:
+    """Cancel: reminders withdrawn, cancellation sent, the freed slot offered to the waiting list."""
+    now = now or utcnow()
+    _check_change(appointment, actor, reason, now)
+    _withdraw_reminders(appointment)
+    appointment.late_change = _is_late(appointment, now)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.sequence += 1
+    appointment.reason, appointment.updated_at = reason.strip(), now
+    db.session.flush()
+    send_invites(appointment, now)
+    offer_freed_slot(appointment, now)
+    return appointment
+
+
+def mark_no_show(appointment: Appointment, actor: User, now: datetime | None = None) -> Appointment:
+    now = now or utcnow()
+    if actor.id != appointment.counselor_id or appointment.status != AppointmentStatus.AGREED:
+        raise DomainError(_("Hanya konselor yang dapat mencatat ketidakhadiran pada jadwal yang disepakati."))
+    if appointment.start_at > now:
+        raise DomainError(_("Ketidakhadiran baru dapat dicatat setelah sesi dimulai."))
+    appointment.status, appointment.updated_at = AppointmentStatus.NO_SHOW, now
+    appointment.sequence += 1
+    return appointment
+
+
+def join_waitlist(case: Case, client: User, now: datetime | None = None) -> WaitlistEntry:
+    if case.assignee_id is None:
+        raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
+    entry = db.session.scalar(db.select(WaitlistEntry).where(WaitlistEntry.counselor_id == case.assignee_id,
+                                                             WaitlistEntry.client_id == client.id))
+    if entry is None:
+        entry = WaitlistEntry(counselor_id=case.assignee_id, client_id=client.id, case_id=case.id,
+                              created_at=now or utcnow())
+        db.session.add(entry)
+        db.session.flush()
+    return entry
+
+
+def offer_freed_slot(appointment: Appointment, now: datetime) -> WaitlistEntry | None:
+    """Tell the first in line (not yet offered) that a slot is free; whoever books first gets it."""
+    entry = db.session.scalar(db.select(WaitlistEntry).where(
+        WaitlistEntry.counselor_id == appointment.counselor_id, WaitlistEntry.client_id != appointment.client_id,
+        WaitlistEntry.offered_at.is_(None)).order_by(WaitlistEntry.created_at, WaitlistEntry.id).limit(1))
+    if entry is None:
+        return None
+    entry.offered_at = now
+    client = db.session.get(User, entry.client_id)
+    url = f"{current_app.config['APP_BASE_URL']}/cases/{entry.case_id}/booking"
+    notify(client, _("Slot konseling lebih awal tersedia"),
+           _("Slot %(when)s dengan %(name)s baru saja kosong. Siapa cepat dia dapat: %(url)s",
+             when=_when(appointment), name=appointment.counselor.name, url=url),
+           key=f"waitlist:{entry.id}:{appointment.id}", now=now)
+    return entry
+
+
+def _active_appointment(case: Case) -> Appointment | None:
+    return db.session.scalar(db.select(Appointment).where(Appointment.case_id == case.id,
+                                                          Appointment.status == AppointmentStatus.AGREED).limit(1))
+
+
+def appointments_for_case(case: Case) -> list[Appointment]:
+    return list(db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id)
+                                   .order_by(Appointment.start_at)))

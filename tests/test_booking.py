@@ -1,0 +1,264 @@
+"""Booking: free slots, no double booking (also under 50 concurrent requests), proposals,
+reschedule and cancel with reminders that follow, the waiting list, invites and the feed."""
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+import vobject
+from icalendar import Calendar
+
+from app.booking.models import Appointment, AvailabilityException, Availability, Mode, WaitlistEntry
+from app.booking.services import accept, book, cancel, free_slots, profile_for, propose, reschedule
+from app.errors import DomainError
+from app.extensions import db
+from app.notifications.models import OutboxMessage, OutboxStatus
+from app.notifications.services import deliver_due
+from app.sop.models import StepState
+from app.sop.registry import get_procedure
+from app.sop.services import complete_step, open_case
+
+WIB = timezone(timedelta(hours=7))
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=WIB)  # Monday morning
+KARIER = {"nim": "1901", "prodi": "PMat", "phone": "0812", "mode": "tatap muka", "question": "RAHASIA: karier"}
+
+
+@pytest.fixture
+def setup(app, make_user):
+    """A counselor available Mon–Fri 09:00–12:00 (60 + 15 min) and an assigned career case."""
+    counselor = make_user("counselor", name="Dra. Endang Lestari", email="endang@test.id")
+    alumnus = make_user("alumni", name="Budi Santoso", email="budi@test.id")
+    staff, head = make_user("staff"), make_user("head")
+    for weekday in range(5):
+        db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(9),
+                                    end_time=time(12), session_minutes=60, buffer_minutes=15, mode=Mode.IN_PERSON,
+                                    room="Ruang Konseling 1"))
+    case = open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=NOW)
+    complete_step(case, "izin_tu", staff, {}, now=NOW)
+    complete_step(case, "form_permohonan", staff, {"complete": "lengkap"}, now=NOW)
+    complete_step(case, "rekomendasi", head, {"counselor": str(counselor.id)}, now=NOW)
+    db.session.commit()
+    return case, counselor, alumnus
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+def test_free_slots_respect_availability_notice_holidays_leave_and_bookings(setup):
+    case, counselor, alumnus = setup
+    week = free_slots(counselor, date(2026, 11, 23), 7, now=NOW)
+    starts = [s.start.strftime("%a %H:%M") for s in week]
+    assert starts[:3] == ["Tue 09:00", "Tue 10:15", "Wed 09:00"]  # 12 h notice by default: nothing on Monday
+    profile_notice = free_slots(counselor, date(2026, 11, 23), 1, now=NOW - timedelta(hours=12))
+    assert profile_notice and profile_notice[0].start == local("2026-11-23T09:00")
+    profile_for(counselor).horizon_days = 60
+    christmas = free_slots(counselor, date(2026, 12, 21), 7, now=NOW)
+    assert {s.start.date() for s in christmas} == {date(2026, 12, d) for d in (21, 22, 23)}  # 24–25 closed
+    db.session.add(AvailabilityException(counselor_id=counselor.id, day=date(2026, 11, 24), reason="Cuti"))
+    book(case, alumnus, local("2026-11-25T09:00"), now=NOW)
+    db.session.commit()
+    days = {s.start.strftime("%a %H:%M") for s in free_slots(counselor, date(2026, 11, 23), 7, now=NOW)}
+    assert not any(d.startswith("Tue") for d in days)
+    assert "Wed 09:00" not in days and "Wed 10:15" in days
+
+
+def test_booking_agrees_the_case_and_sends_invites(setup, smtp_server):
+    case, counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-24T10:15"), now=NOW)
+    db.session.commit()
+    agreement = next(s for s in case.steps if s.key == "kesepakatan")
+    assert agreement.state == StepState.DONE and agreement.done_by_id == alumnus.id
+    deliver_due(NOW)
+    for address in ("endang@test.id", "budi@test.id"):
+        mails = [m for m in smtp_server.to(address) if m["Subject"].startswith("Jadwal konseling")]
+        assert len(mails) == 1
+        part = next(p for p in mails[0].iter_attachments() if p.get_content_type() == "text/calendar")
+        assert part.get_param("method") == "REQUEST"
+        parsed = vobject.readOne(part.get_content())
+        event = parsed.vevent
+        assert event.uid.value == appointment.uid and int(event.sequence.value) == 0
+        assert event.dtstart.value == local("2026-11-24T10:15") and event.dtstart.value.utcoffset() == timedelta(hours=7)
+        assert event.summary.value == "Konseling karier — BS" and event.location.value == "Ruang Konseling 1"
+        assert "RAHASIA" not in part.get_content()
+
+
+def test_double_booking_is_refused_with_a_clear_message(setup, make_user):
+    case, counselor, alumnus = setup
+    book(case, alumnus, local("2026-11-24T10:15"), now=NOW)
+    other = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
+    other.assignee = counselor
+    with pytest.raises(DomainError, match="baru saja diambil"):
+        book(other, other.subject, local("2026-11-24T10:15"), now=NOW)
+
+
+def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment(_app, app, setup, make_user):
+    _, counselor, _ = setup
+    cases = []
+    for _ in range(50):
+        case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
+        case.assignee = counselor
+        cases.append(case.id)
+    db.session.commit()
+    outcomes, barrier = [], threading.Barrier(50)
+
+    def attempt(case_id):
+        with _app.app_context():
+            from app.sop.models import Case
+
+            try:
+                barrier.wait(timeout=30)
+                case = db.session.get(Case, case_id)
+                book(case, case.subject, local("2026-11-26T09:00"), now=NOW)
+                db.session.commit()
+                outcomes.append("booked")
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes.append(exc.message)
+            except Exception as exc:  # reported below
+                db.session.rollback()
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(case_id,)) for case_id in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes.count("booked") == 1, outcomes
+    assert all(o == "booked" or "baru saja diambil" in o for o in outcomes), set(outcomes)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment).where(
+        Appointment.counselor_id == counselor.id, Appointment.status == "agreed"))
+    assert count == 1
+
+
+def test_reschedule_replaces_reminders_and_raises_sequence(setup, smtp_server):
+    case, counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-25T09:00"), now=NOW)
+    db.session.commit()
+    old_uid = appointment.uid
+    reschedule(appointment, alumnus, local("2026-11-26T10:15"), "Bentrok kuliah", now=NOW)
+    db.session.commit()
+    assert appointment.sequence == 1 and appointment.uid == old_uid
+    reminders = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.key.like(f"appt:{appointment.id}:%:remind:%"))).all()
+    withdrawn = [m for m in reminders if m.status == OutboxStatus.WITHDRAWN]
+    pending = [m for m in reminders if m.status == OutboxStatus.PENDING]
+    assert len(withdrawn) == 4 and len(pending) == 4  # (day before, hour before) × (counselor, client)
+    assert min(m.next_attempt_at for m in pending) == local("2026-11-25T10:15")
+    # at the old reminder times nothing goes out
+    deliver_due(local("2026-11-24T09:30"))
+    deliver_due(local("2026-11-25T08:30"))
+    assert not [m for m in smtp_server.messages if m["Subject"].startswith("Pengingat")]
+    deliver_due(local("2026-11-26T09:20"))
+    assert len([m for m in smtp_server.messages if m["Subject"].startswith("Pengingat")]) == 4
+    updates = [m for m in smtp_server.to("endang@test.id") if m["Subject"].startswith("Jadwal konseling")]
+    sequences = sorted(int(vobject.readOne(_ics(m)).vevent.sequence.value) for m in updates)
+    assert sequences == [0, 1]
+
+
+def _ics(message) -> str:
+    part = next(p for p in message.iter_attachments() if p.get_content_type() == "text/calendar")
+    return part.get_content()
+
+
+def test_cancel_sends_cancel_withdraws_reminders_and_offers_the_slot(setup, smtp_server, make_user):
+    case, counselor, alumnus = setup
+    waiting_alumnus = make_user("alumni", email="antri@test.id")
+    waiting_case = open_case(get_procedure("pgri-konseling-karier"), waiting_alumnus, dict(KARIER), now=NOW)
+    waiting_case.assignee = counselor
+    db.session.add(WaitlistEntry(counselor_id=counselor.id, client_id=waiting_alumnus.id, case_id=waiting_case.id))
+    appointment = book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    db.session.commit()
+    with pytest.raises(DomainError, match="alasan"):
+        cancel(appointment, alumnus, "  ", now=NOW)
+    cancel(appointment, alumnus, "Sakit", now=local("2026-11-23T23:00"))
+    db.session.commit()
+    assert appointment.late_change  # inside the 12-hour notice: recorded, not punished
+    deliver_due(local("2026-11-24T09:00"))
+    cancellations = [m for m in smtp_server.to("budi@test.id") if m["Subject"].startswith("Dibatalkan")]
+    assert len(cancellations) == 1
+    calendar = Calendar.from_ical(_ics(cancellations[0]))
+    assert calendar["METHOD"] == "CANCEL"
+    event = calendar.walk("VEVENT")[0]
+    assert event["STATUS"] == "CANCELLED" and int(event["SEQUENCE"]) == 1 and str(event["UID"]) == appointment.uid
+    assert not [m for m in smtp_server.messages if m["Subject"].startswith("Pengingat")]
+    assert [m["Subject"] for m in smtp_server.to("antri@test.id")] == ["Slot konseling lebih awal tersedia"]
+
+
+def test_proposals_then_accept(setup, smtp_server):
+    case, counselor, alumnus = setup
+    with pytest.raises(DomainError, match="satu sampai tiga"):
+        propose(case, counselor, [local(f"2026-11-2{d}T13:00") for d in range(4, 8)], now=NOW)
+    proposals = propose(case, counselor, [local("2026-11-24T13:00"), local("2026-11-25T13:00")], now=NOW)
+    db.session.commit()
+    accept(proposals[1], alumnus, now=NOW)
+    db.session.commit()
+    remaining = db.session.scalars(sa.select(Appointment).where(Appointment.case_id == case.id)).all()
+    assert [(a.start_at, a.status.value) for a in remaining] == [(local("2026-11-25T13:00"), "agreed")]
+
+
+def test_feed_etag_rotation_and_no_confidential_content(setup, app, login_as):
+    case, counselor, alumnus = setup
+    book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["calendar", "url", counselor.email])
+    url = result.output.strip()
+    path = url.replace(app.config["APP_BASE_URL"], "")
+    client = app.test_client()
+    first = client.get(path)
+    assert first.status_code == 200 and first.content_type == "text/calendar; charset=utf-8"
+    body = first.get_data(as_text=True)
+    parsed = vobject.readOne(body)
+    assert parsed.vevent.summary.value == "Konseling karier — BS" and "RAHASIA" not in body
+    assert "BEGIN:VTIMEZONE" in body and "TZID:Asia/Jakarta" in body
+    assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    counselor_client = app.test_client()
+    counselor_client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    page = counselor_client.get("/booking/settings").get_data(as_text=True)
+    assert url in page and "webcal://" in page
+    assert counselor_client.submit("/booking/feed/rotate").status_code == 302
+    assert client.get(path).status_code == 404
+    assert client.get("/calendar/tidak-ada.ics").status_code == 404
+
+
+def test_booking_page_and_htmx_week(setup, app):
+    case, counselor, alumnus = setup
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    page = client.get(f"/cases/{case.id}/booking?week=2026-11-30")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html and 'hx-get' in html
+    fragment = client.get(f"/cases/{case.id}/booking?week=2026-12-07", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).strip().startswith('<section id="slots"')
+
+
+def test_slot_page_keeps_constant_queries(setup, app, make_user):
+    case, counselor, alumnus = setup
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    url = f"/cases/{case.id}/booking?week=2026-11-30"
+
+    def queries():
+        statements = []
+        listener = lambda *a: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    queries()  # the first visit creates the counselor's booking profile
+    before = queries()
+    for day in range(1, 5):  # more appointments, more counselors
+        other = make_user("counselor")
+        other_case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
+        other_case.assignee = counselor
+        book(other_case, other_case.subject, local(f"2026-12-0{day}T09:00"), now=NOW)
+        db.session.add(Availability(counselor_id=other.id, weekday=day, start_time=time(9), end_time=time(12),
+                                    mode=Mode.ONLINE, meeting_url="https://meet.example/x"))
+    db.session.commit()
+    assert queries() == before
