@@ -16,6 +16,9 @@ SIGNED_IN = frozenset(ROLES)
 EVERYONE = SIGNED_IN | {ANON}
 ADMIN = frozenset({"admin"})
 HEAD = frozenset({"head"})
+COUNSELOR = frozenset({"counselor"})
+NOBODY = frozenset()
+CASE_STAFF = frozenset({"head", "staff"})  # the booked case waits for P2KLLK to prepare the room
 
 MATRIX = {
     ("main.index", "GET"): (lambda w: "/", SIGNED_IN),
@@ -58,6 +61,27 @@ MATRIX = {
     ("documents.preview_pdf", "GET"): (lambda w: "/admin/letters/surat_tugas/preview.pdf", ADMIN),
     ("documents.letterhead", "GET"): (lambda w: "/admin/letterhead", ADMIN),
     ("documents.letterhead", "POST"): (lambda w: "/admin/letterhead", ADMIN),
+    # Booking: a counselor's own records only (ids of others answer 404); a case's booking page
+    # is for its client and counselor; an appointment for its two people and those who may see the case.
+    ("booking.settings", "GET"): (lambda w: "/booking/settings", COUNSELOR),
+    ("booking.add_availability", "POST"): (lambda w: "/booking/availability", COUNSELOR),
+    ("booking.delete_availability", "POST"): (lambda w: f"/booking/availability/{w['availability']}/delete", NOBODY),
+    ("booking.add_leave", "POST"): (lambda w: "/booking/leave", COUNSELOR),
+    ("booking.delete_leave", "POST"): (lambda w: f"/booking/leave/{w['leave']}/delete", NOBODY),
+    ("booking.save_rules", "POST"): (lambda w: "/booking/rules", COUNSELOR),
+    ("booking.rotate_feed", "POST"): (lambda w: "/booking/feed/rotate", COUNSELOR),
+    ("booking.case_booking", "GET"): (lambda w: f"/cases/{w['booked_case']}/booking", NOBODY),
+    ("booking.book_slot", "POST"): (lambda w: f"/cases/{w['booked_case']}/booking", NOBODY),
+    ("booking.propose_times", "POST"): (lambda w: f"/cases/{w['booked_case']}/proposals", NOBODY),
+    ("booking.join_waiting_list", "POST"): (lambda w: f"/cases/{w['booked_case']}/waitlist", NOBODY),
+    ("booking.my_appointments", "GET"): (lambda w: "/appointments", SIGNED_IN),
+    ("booking.show_appointment", "GET"): (lambda w: f"/appointments/{w['appointment']}", CASE_STAFF),
+    ("booking.appointment_ics", "GET"): (lambda w: f"/appointments/{w['appointment']}.ics", CASE_STAFF),
+    ("booking.accept_proposal", "POST"): (lambda w: f"/appointments/{w['appointment']}/accept", CASE_STAFF),
+    ("booking.reschedule_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/reschedule", CASE_STAFF),
+    ("booking.cancel_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/cancel", CASE_STAFF),
+    ("booking.no_show", "POST"): (lambda w: f"/appointments/{w['appointment']}/no-show", CASE_STAFF),
+    ("booking.calendar_feed", "GET"): (lambda w: f"/calendar/{w['feed']}.ics", EVERYONE),
     ("reports.compliance_page", "GET"): (lambda w: "/reports/compliance", frozenset({"head", "admin"})),
     ("reports.compliance_xlsx", "GET"): (lambda w: "/reports/compliance.xlsx", frozenset({"head", "admin"})),
 }
@@ -90,8 +114,38 @@ def make_world(make_user) -> dict:
                             status=OutboxStatus.FAILED)
     db.session.add_all([closure, message])
     db.session.commit()
-    return {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
-            "message": message.id, "letter": letter.id, "verify": letter.verify_code}
+    world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
+             "message": message.id, "letter": letter.id, "verify": letter.verify_code}
+    return world | booking_world(make_user, staff, head)
+
+
+def booking_world(make_user, staff, head) -> dict:
+    """A counselor with availability and leave, and a booked career case of another alumnus."""
+    from datetime import date, time, timedelta
+
+    from app.booking.models import Availability, AvailabilityException, Mode
+    from app.booking.services import book, free_slots, profile_for
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import complete_step, open_case
+
+    counselor, alumnus = make_user("counselor", name="Konselor Dunia"), make_user("alumni", name="Alumni Dunia")
+    for weekday in range(7):
+        db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(0),
+                                    end_time=time(23), mode=Mode.IN_PERSON, room="R1"))
+    leave = AvailabilityException(counselor_id=counselor.id, day=date(2031, 1, 3), reason="Cuti")
+    db.session.add(leave)
+    case = open_case(get_procedure("pgri-konseling-karier"), alumnus, {
+        "nim": "1", "prodi": "P", "phone": "0812", "question": "Q", "mode": "tatap muka"})
+    complete_step(case, "izin_tu", staff, {})
+    complete_step(case, "form_permohonan", staff, {"complete": "lengkap"})
+    complete_step(case, "rekomendasi", head, {"counselor": str(counselor.id)})
+    slot = free_slots(counselor, date.today() + timedelta(days=2), 7)[0]
+    appointment = book(case, alumnus, slot.start)
+    db.session.commit()
+    window = db.session.scalar(db.select(Availability.id).where(Availability.counselor_id == counselor.id).limit(1))
+    return {"availability": window, "leave": leave.id, "booked_case": case.id, "appointment": appointment.id,
+            "feed": profile_for(counselor).feed_token}
 
 
 def app_routes(app) -> set[tuple[str, str]]:

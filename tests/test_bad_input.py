@@ -63,6 +63,38 @@ def unknown_number_field():
         lambda n: n not in {"seq", "year", "month", "unit"}).map(lambda n: "{seq}/{" + n + "}")
 
 
+def not_time():
+    return st.one_of(st.text(alphabet=LETTERS + ":", min_size=1, max_size=10), st.just("25:61"))
+
+
+def not_url():
+    return st.text(alphabet=LETTERS + ":/", min_size=1, max_size=40).filter(lambda s: s.strip() and "://" not in s)
+
+
+def case_for_booking(me, make_user, booked=False):
+    """`me` (an alumnus) with an assigned career case; booked when asked."""
+    from datetime import date, time, timedelta
+
+    from app.booking.models import Availability, Mode
+    from app.booking.services import book, free_slots
+    from app.extensions import db
+    from app.sop.models import Case
+
+    world = karier_case(me, make_user)
+    case = db.session.get(Case, world["case"])
+    counselor = make_user("counselor")
+    for weekday in range(7):
+        db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(0), end_time=time(23),
+                                    mode=Mode.IN_PERSON, room="R1"))
+    case.subject, case.assignee = me, counselor
+    db.session.commit()
+    if booked:
+        slot = free_slots(counselor, date.today() + timedelta(days=2), 7)[0]
+        world["appointment"] = book(case, me, slot.start).id
+        db.session.commit()
+    return world
+
+
 def not_phone():
     return st.text(alphabet=string.ascii_letters + "!?*", min_size=1, max_size=30).filter(lambda s: s.strip())
 
@@ -169,6 +201,22 @@ FORMS = [
          {"recipient": [oversized(200), script(), control()]},
          prepare=lambda me, make_user: karier_case(make_user("staff"), make_user,
                                                    [("izin_tu", {}), ("form_permohonan", {"complete": "lengkap"})])),
+    Form("booking.add_availability", lambda w: "/booking/availability", "counselor",
+         {"weekday": "0", "start_time": "09:00", "end_time": "12:00", "session_minutes": "60", "buffer_minutes": "15",
+          "mode": "online", "meeting_url": "https://meet.example/abc"},
+         {"weekday": [empty(), unknown_choice()], "start_time": [empty(), not_time()], "end_time": [not_time(), st.just("08:00")],
+          "session_minutes": [empty(), not_phone(), st.sampled_from(["0", "-5", "999999"])],
+          "mode": [empty(), unknown_choice()], "meeting_url": [empty(), not_url(), oversized(500)]}),
+    Form("booking.add_leave", lambda w: "/booking/leave", "counselor", {"day": "2026-12-31", "reason": "Cuti"},
+         {"day": [empty(), not_date()], "reason": [empty(), oversized(200), script()]}),
+    Form("booking.save_rules", lambda w: "/booking/rules", "counselor", {"min_notice_hours": "12", "horizon_days": "30"},
+         {"min_notice_hours": [empty(), not_phone(), st.sampled_from(["-1", "100000"])],
+          "horizon_days": [empty(), st.sampled_from(["0", "366", "1e9"])]}),
+    Form("booking.book_slot", lambda w: f"/cases/{w['case']}/booking", "alumni", {"start": "2026-11-24T09:00+07:00"},
+         {"start": [empty(), not_datetime(), st.just("2020-01-01T09:00+07:00")]}, prepare=lambda me, mu: case_for_booking(me, mu)),
+    Form("booking.cancel_appointment", lambda w: f"/appointments/{w['appointment']}/cancel", "alumni",
+         {"reason": "Sakit"}, {"reason": [empty(), oversized(500)]},
+         prepare=lambda me, mu: case_for_booking(me, mu, booked=True)),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),

@@ -1,0 +1,70 @@
+"""Journey (phone-sized): an alumnus books one of the counselor's free slots week by week,
+downloads the invite, reschedules and cancels; the counselor's subscribed feed follows."""
+from __future__ import annotations
+
+import vobject
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import assert_accessible, assert_fits
+
+
+def test_alumnus_books_reschedules_and_cancels(browser, live_server):
+    counselor = browser.new_context(bypass_csp=True, locale="id-ID").new_page()
+    _login(counselor, live_server, "counselor")
+    counselor.get_by_role("navigation").get_by_role("link", name="Ketersediaan").click()
+    feed = counselor.locator("#feed-https").input_value()
+    feed_path = "/calendar/" + feed.rsplit("/calendar/", 1)[1]
+    assert_accessible(counselor)
+
+    context = browser.new_context(bypass_csp=True, locale="id-ID", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    _login(page, live_server, "alumni")
+    page.get_by_role("navigation").get_by_role("link", name="Kasus").click()
+    page.locator("#case-results").get_by_role("link", name="#2", exact=True).click()  # the demo case with a counselor
+    page.get_by_role("link", name="Jadwal konseling").click()
+    assert_accessible(page)
+    assert_fits(page, 360)
+    page.evaluate("window.__same_page = true")
+    heading = page.locator("#slots-title").inner_text()
+    page.get_by_role("link", name="Minggu depan →").click()
+    expect(page.locator("#slots-title")).not_to_have_text(heading)
+    assert page.evaluate("window.__same_page") is True and "week=" in page.url
+    page.locator("button.slot").first.click()
+    expect(page.get_by_text("Jadwal disepakati")).to_be_visible()
+    assert_accessible(page)
+    assert_fits(page, 360)
+    when = page.locator(".pairs dd").first.inner_text()
+
+    ics = page.request.get(live_server + page.get_by_role("link", name="Unduh .ics").get_attribute("href"))
+    event = vobject.readOne(ics.text()).vevent
+    assert event.summary.value.startswith("Konseling karier") and int(event.sequence.value) == 0
+    uid = event.uid.value
+    assert "calendar.google.com" in page.get_by_role("link", name="Tambah ke Google Calendar").get_attribute("href")
+
+    feed_text = page.request.get(live_server + feed_path).text()
+    assert uid in feed_text and "STATUS:CONFIRMED" in feed_text
+
+    page.get_by_label("Slot baru").select_option(index=1)
+    page.get_by_label("Alasan", exact=True).fill("Bentrok dengan ujian")
+    page.get_by_role("button", name="Pindahkan").click()
+    expect(page.get_by_text("Jadwal dipindahkan")).to_be_visible()
+    assert page.locator(".pairs dd").first.inner_text() != when
+    moved = vobject.readOne(page.request.get(live_server + feed_path).text())
+    same = [e for e in moved.vevent_list if e.uid.value == uid]
+    assert len(same) == 1 and int(same[0].sequence.value) == 1
+
+    page.get_by_label("Alasan pembatalan").fill("Sudah mendapat pekerjaan")
+    page.get_by_role("button", name="Batalkan jadwal").click()
+    expect(page.get_by_text("Jadwal dibatalkan")).to_be_visible()
+    cancelled = [e for e in vobject.readOne(page.request.get(live_server + feed_path).text()).vevent_list
+                 if e.uid.value == uid]
+    assert cancelled[0].status.value == "CANCELLED" and int(cancelled[0].sequence.value) == 2
+    context.close()
+
+
+def _login(page, live_server, role):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(f"{role}@demo.test")
+    page.get_by_label("Kata sandi").fill("demo12345")
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{live_server}/")
