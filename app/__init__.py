@@ -8,7 +8,7 @@ from flask_login import current_user
 from htmx_flask import request as htmx_request
 
 from app.config import Config
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
 BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking")
@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["APP_TIMEZONE"])
     htmx_extension.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
 
     from app.auth.models import User  # models are registered for migrations
     from app.booking import models as _booking  # noqa: F401

@@ -75,6 +75,10 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_TIME_LIMIT = None  # valid for the session's lifetime
         self.STATIC_MAX_AGE = 365 * 24 * 3600
+        # HTML and JSON are gzipped by the app (static files are pre-compressed by WhiteNoise).
+        self.COMPRESS_ALGORITHM = ["gzip"]
+        self.COMPRESS_MIMETYPES = ["text/html", "application/json"]
+        self.COMPRESS_MIN_SIZE = 1000
         self.ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
 
 

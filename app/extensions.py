@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to an app in create_app."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,4 +25,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
+compress = Compress()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,11 +1,12 @@
 """Prints, for the main pages, the bytes a first visit moves over the wire (HTML + CSS + JS,
-static files gzip-compressed as WhiteNoise serves them) and the SQL queries each page runs.
+all gzip-compressed as the app and WhiteNoise serve them) and the SQL queries each page runs.
 
     .venv/bin/python bench/pages.py
 Target: every page under 50 KB on a first visit; a constant number of queries per page.
 """
 from __future__ import annotations
 
+import gzip
 import re
 import sys
 import tempfile
@@ -20,7 +21,9 @@ from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 PAGES = [("login", None, "/login"), ("beranda", "admin", "/"), ("pengguna", "admin", "/admin/users"),
-         ("cari pengguna (htmx)", "admin", "/admin/users?q=a"), ("ubah pengguna", "admin", "/admin/users/2")]
+         ("cari pengguna (htmx)", "admin", "/admin/users?q=a"), ("ubah pengguna", "admin", "/admin/users/2"),
+         ("tugas saya", "staff", "/tasks"), ("kasus", "head", "/cases/2"), ("layanan", "student", "/procedures"),
+         ("slot jadwal", "alumni", "/cases/2/booking"), ("kepatuhan SOP", "head", "/reports/compliance")]
 LIMIT = 50 * 1024
 
 
@@ -48,11 +51,12 @@ def main() -> int:
             client.post("/login", data={"email": f"{role}@demo.test", "password": "demo12345", "csrf_token": token})
         queries.clear()
         headers = {"HX-Request": "true"} if "htmx" in name else {}
-        response = client.get(path, headers=headers)
+        response = client.get(path, headers={**headers, "Accept-Encoding": "gzip"})
         n_queries = len(queries)
-        html = response.get_data()
+        html = response.get_data()  # as sent: gzip-compressed when large enough
         static = 0
-        for url in re.findall(rb'(?:href|src)="(/static/[^"]+)"', html):
+        text = gzip.decompress(html) if response.headers.get("Content-Encoding") == "gzip" else html
+        for url in re.findall(rb'(?:href|src)="(/static/[^"]+)"', text):
             with client.get(url.decode(), headers={"Accept-Encoding": "gzip"}) as asset:
                 static += len(asset.get_data())
         total = len(html) + static

@@ -84,13 +84,42 @@ class Client(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
+def private_postgres_database(suffix: str) -> str:
+    """A database of this test run's own (dropped at the end), so that two runs on one server
+    never meet; where the role may not create databases, the shared one with a fresh schema."""
+    url = sa.engine.make_url(require_postgres())
+    name = f"{url.database}_{suffix}_{os.getpid()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    except sa.exc.ProgrammingError:
+        reset_schema(url.render_as_string(hide_password=False))
+        return url.render_as_string(hide_password=False)
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    target = sa.engine.make_url(url)
+    if target.database == sa.engine.make_url(require_postgres()).database:
+        return
+    admin = sa.create_engine(require_postgres(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {target.database} WITH (FORCE)"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    url = require_postgres()
-    reset_schema(url)
-    return url
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = private_postgres_database("run")
+    yield url
+    drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

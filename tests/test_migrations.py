@@ -10,25 +10,17 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
-from tests.conftest import require_postgres
-
-
-def _fresh_postgres_database() -> str:
-    url = sa.engine.make_url(require_postgres())
-    name = "ruang_test_migrations"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+from tests.conftest import drop_postgres_database, private_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_database(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrated.db'}"
-    return _fresh_postgres_database()
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    url = private_postgres_database("migrations")
+    yield url
+    drop_postgres_database(url)
 
 
 def _drift(app) -> list:

@@ -134,7 +134,7 @@ class CaseStep(db.Model):
     sealed: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="steps")
-    done_by: Mapped[User | None] = relationship()
+    done_by: Mapped[User | None] = relationship(lazy="joined")
 
     @property
     def roles(self) -> list[str]:
