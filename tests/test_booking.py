@@ -262,3 +262,18 @@ def test_slot_page_keeps_constant_queries(setup, app, make_user):
                                     mode=Mode.ONLINE, meeting_url="https://meet.example/x"))
     db.session.commit()
     assert queries() == before
+
+
+def test_no_show_is_recorded_by_the_counselor_after_the_start(setup):
+    from app.booking.services import mark_no_show
+
+    case, counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    with pytest.raises(DomainError, match="setelah sesi dimulai"):
+        mark_no_show(appointment, counselor, now=NOW)
+    with pytest.raises(DomainError, match="Hanya konselor"):
+        mark_no_show(appointment, alumnus, now=local("2026-11-24T09:20"))
+    mark_no_show(appointment, counselor, now=local("2026-11-24T09:20"))
+    assert appointment.status == "no_show" and appointment.sequence == 1
+    with pytest.raises(DomainError, match="Hanya jadwal yang disepakati"):
+        cancel(appointment, alumnus, "terlambat", now=local("2026-11-24T09:25"))

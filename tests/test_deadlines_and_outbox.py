@@ -183,3 +183,41 @@ def test_two_scheduler_processes_deliver_each_reminder_once(app, case, smtp_serv
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0
     assert len(smtp_server.to("tu@test.id")) == 1, outputs
+
+
+def test_whatsapp_gateway_gets_a_json_post_with_the_token(app, make_user):
+    """The HTTP gateway adapter against a real HTTP server on loopback."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Authorization"], json.loads(body)))
+            self.send_response(200 if len(received) > 1 else 503)  # the first try fails
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config.update(WHATSAPP_GATEWAY_URL=f"http://127.0.0.1:{server.server_port}/send",
+                      WHATSAPP_GATEWAY_TOKEN="rahasia-gateway")
+    try:
+        user = make_user("student", phone="+62 812 1", notify_whatsapp=True, notify_email=False)
+        notify(user, "Jadwal", "Besok 09.00", key="wa:2", now=at("2026-11-23T09:00+07:00"))
+        db.session.commit()
+        assert deliver_due(at("2026-11-23T09:00+07:00"))["retry"] == 1
+        assert deliver_due(at("2026-11-23T09:05+07:00"))["sent"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        app.config.update(WHATSAPP_GATEWAY_URL="", WHATSAPP_GATEWAY_TOKEN="")
+    assert len(received) == 2
+    token, payload = received[1]
+    assert token == "Bearer rahasia-gateway"
+    assert payload["to"] == "+62 812 1" and payload["message"] == "Jadwal\n\nBesok 09.00"

@@ -61,6 +61,7 @@ def settings():
 @bp.post("/booking/availability")
 @role_required("counselor")
 def add_availability():
+    """Add a weekly window."""
     form = AvailabilityForm()
     if not form.validate_on_submit():
         return _settings_page(422, availability_form=form)
@@ -73,19 +74,26 @@ def add_availability():
     return redirect(url_for("booking.settings"))
 
 
-@bp.post("/booking/availability/<int:item_id>/delete")
-@role_required("counselor")
-def delete_availability(item_id: int):
-    item = get_or_404(Availability, item_id)
+def _delete_own(model, item_id: int):
+    """Delete one of the current counselor's own rows; another counselor's id answers 404."""
+    item = get_or_404(model, item_id)
     if item.counselor_id != current_user.id:
         abort(404)
     db.session.delete(item)
     return redirect(url_for("booking.settings"))
 
 
+@bp.post("/booking/availability/<int:item_id>/delete")
+@role_required("counselor")
+def delete_availability(item_id: int):
+    """Remove a weekly window."""
+    return _delete_own(Availability, item_id)
+
+
 @bp.post("/booking/leave")
 @role_required("counselor")
 def add_leave():
+    """Add a leave day."""
     form = ExceptionForm()
     if form.validate_on_submit():
         exists = db.session.scalar(db.select(AvailabilityException.id).where(
@@ -102,16 +110,14 @@ def add_leave():
 @bp.post("/booking/leave/<int:item_id>/delete")
 @role_required("counselor")
 def delete_leave(item_id: int):
-    item = get_or_404(AvailabilityException, item_id)
-    if item.counselor_id != current_user.id:
-        abort(404)
-    db.session.delete(item)
-    return redirect(url_for("booking.settings"))
+    """Remove a leave day."""
+    return _delete_own(AvailabilityException, item_id)
 
 
 @bp.post("/booking/rules")
 @role_required("counselor")
 def save_rules():
+    """Minimum notice and booking horizon."""
     form = SettingsForm()
     if not form.validate_on_submit():
         return _settings_page(422, settings_form=form)
@@ -276,6 +282,7 @@ def appointment_ics(appointment_id: int):
 
 @bp.post("/appointments/<int:appointment_id>/accept")
 def accept_proposal(appointment_id: int):
+    """The client accepts one of the counselor's proposed times."""
     appointment = _appointment_for(appointment_id)
     try:
         accept(appointment, current_user)

@@ -63,15 +63,18 @@ def live_server(tmp_path_factory):
         db.engine.dispose()
 
 
+def sign_in(page, live_server: str, role: str) -> None:
+    """Log in as the demo user of a role through the login form."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(f"{role}@demo.test")
+    page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(f"{live_server}/")
+
+
 @pytest.fixture
 def login(page, live_server):
-    def do(role: str):
-        page.goto(f"{live_server}/login")
-        page.get_by_label("E-mail").fill(f"{role}@demo.test")
-        page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Masuk").click()
-        page.wait_for_url(f"{live_server}/")
-    return do
+    return lambda role: sign_in(page, live_server, role)
 
 
 def assert_accessible(page) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import vobject
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits
+from tests.e2e.conftest import assert_accessible, assert_fits, sign_in
 
 
 def test_alumnus_books_reschedules_and_cancels(browser, live_server):
     counselor = browser.new_context(bypass_csp=True, locale="id-ID").new_page()
-    _login(counselor, live_server, "counselor")
+    sign_in(counselor, live_server, "counselor")
     counselor.get_by_role("navigation").get_by_role("link", name="Ketersediaan").click()
     feed = counselor.locator("#feed-https").input_value()
     feed_path = "/calendar/" + feed.rsplit("/calendar/", 1)[1]
@@ -18,7 +18,7 @@ def test_alumnus_books_reschedules_and_cancels(browser, live_server):
 
     context = browser.new_context(bypass_csp=True, locale="id-ID", viewport={"width": 360, "height": 740})
     page = context.new_page()
-    _login(page, live_server, "alumni")
+    sign_in(page, live_server, "alumni")
     page.get_by_role("navigation").get_by_role("link", name="Kasus").click()
     page.locator("#case-results").get_by_role("link", name="#2", exact=True).click()  # the demo case with a counselor
     page.get_by_role("link", name="Jadwal konseling").click()
@@ -61,10 +61,3 @@ def test_alumnus_books_reschedules_and_cancels(browser, live_server):
     assert cancelled[0].status.value == "CANCELLED" and int(cancelled[0].sequence.value) == 2
     context.close()
 
-
-def _login(page, live_server, role):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(f"{role}@demo.test")
-    page.get_by_label("Kata sandi").fill("demo12345")
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(f"{live_server}/")

@@ -7,13 +7,13 @@ import subprocess
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits
+from tests.e2e.conftest import assert_accessible, assert_fits, sign_in
 
 
 def test_head_issues_recommendation_and_public_verifies(browser, live_server, tmp_path):
     context = browser.new_context(bypass_csp=True, locale="id-ID")
     page = context.new_page()
-    _login(page, live_server, "head")
+    sign_in(page, live_server, "head")
     page.get_by_role("navigation").get_by_role("link", name="Tugas saya").click()
     page.locator(".task", has_text="surat rekomendasi konseling").first.get_by_role("link").click()
     assert_accessible(page)
@@ -40,7 +40,7 @@ def test_head_issues_recommendation_and_public_verifies(browser, live_server, tm
     assert_fits(public)
 
     quality = browser.new_context(bypass_csp=True, locale="id-ID").new_page()
-    _login(quality, live_server, "admin")
+    sign_in(quality, live_server, "admin")
     quality.get_by_role("navigation").get_by_role("link", name="Kepatuhan SOP").click()
     expect(quality.get_by_role("heading", name="Layanan Konseling Karier")).to_be_visible()
     assert_accessible(quality)
@@ -48,10 +48,3 @@ def test_head_issues_recommendation_and_public_verifies(browser, live_server, tm
     expect(quality.get_by_role("heading", name="Layanan Konseling Karier")).to_have_count(0)
     expect(quality.get_by_role("heading", name="Layanan Konseling PUSPAGA")).to_be_visible()
 
-
-def _login(page, live_server, role):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(f"{role}@demo.test")
-    page.get_by_label("Kata sandi").fill("demo12345")
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(f"{live_server}/")

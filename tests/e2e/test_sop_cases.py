@@ -7,13 +7,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import assert_accessible, assert_fits
+from tests.e2e.conftest import assert_accessible, assert_fits, sign_in
 
 
 def test_request_appears_in_my_tasks_and_staff_acknowledges_it(browser, live_server):
     staff = browser.new_context(bypass_csp=True, locale="id-ID")
     tasks = staff.new_page()
-    _login(tasks, live_server, "staff")
+    sign_in(tasks, live_server, "staff")
     tasks.clock.install()
     tasks.goto(f"{live_server}/tasks")
     assert_accessible(tasks)
@@ -22,7 +22,7 @@ def test_request_appears_in_my_tasks_and_staff_acknowledges_it(browser, live_ser
 
     alumni = browser.new_context(bypass_csp=True, locale="id-ID")
     page = alumni.new_page()
-    _login(page, live_server, "alumni")
+    sign_in(page, live_server, "alumni")
     page.get_by_role("navigation").get_by_role("link", name="Layanan").click()
     assert_accessible(page)
     page.get_by_role("link", name="Layanan Konseling Karier").click()
@@ -59,10 +59,3 @@ def test_request_appears_in_my_tasks_and_staff_acknowledges_it(browser, live_ser
     assert_accessible(tasks)
     staff.close()
 
-
-def _login(page, live_server, role):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail").fill(f"{role}@demo.test")
-    page.get_by_label("Kata sandi").fill("demo12345")
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_url(f"{live_server}/")
