@@ -1,13 +1,15 @@
 """Ruang Konseling: counseling services run as their SOPs describe them."""
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
 
-from app.config import Config
+from app.config import ROOT, Config
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
@@ -20,7 +22,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config or Config())
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_root() / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["APP_TIMEZONE"])
@@ -44,8 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     login_manager.login_message = None
 
     for name in BLUEPRINTS:
-        module = __import__(f"app.{name}", fromlist=["bp"])
-        app.register_blueprint(module.bp)
+        app.register_blueprint(import_module(f"app.{name}").bp)
 
     from app import errors_web
 
@@ -61,12 +62,6 @@ def create_app(config: Config | None = None) -> Flask:
 
     init_static(app)
     return app
-
-
-def _root():
-    from app.config import ROOT
-
-    return ROOT
 
 
 def _select_locale():

@@ -8,7 +8,6 @@ import click
 from flask import current_app
 
 from app.auth.models import User, UserRole, find_user_by_email
-from app.auth.roles import BUILTIN_ROLES
 from app.auth.services import create_user
 from app.database import utcnow
 from app.extensions import db

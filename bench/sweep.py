@@ -46,7 +46,7 @@ def due_steps(version_id: int, user_id: int) -> None:
     db.session.execute(sa.delete(Notice))
     db.session.execute(sa.delete(CaseStep).where(CaseStep.state == "active"))
     db.session.execute(sa.delete(Case).where(Case.state == "open"))
-    for i in range(DUE):
+    for _ in range(DUE):
         case = Case(procedure_version_id=version_id, code="pgri-konseling-karier", title="Due", opened_by_id=user_id,
                     opened_at=NOW - timedelta(hours=2), data={})
         db.session.add(case)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from app.documents.models import Letter, LetterCounter, LetterTemplate
 from app.documents.services import issue_letter, next_seq
+from app.errors import DomainError
 from app.extensions import db
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -137,7 +138,7 @@ def test_a_failed_issue_uses_no_number(app, make_user):
     db.session.commit()
     db.session.add(LetterTemplate(doc_type="surat_tugas", body="{{ tidak_ada }}", number_format="{seq}/{year}"))
     db.session.commit()
-    with pytest.raises(Exception):
+    with pytest.raises(DomainError, match="tidak_ada"):
         issue_letter("surat_tugas", head, head, now=NOW)
     db.session.rollback()
     db.session.execute(sa.delete(LetterTemplate))
