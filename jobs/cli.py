@@ -35,6 +35,10 @@ def run_command():
         scheduler.build(app, blocking=True).start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:  # hand the lease over at once instead of letting it run out
+        from jobs import lease
+
+        lease.release(scheduler.HOLDER)
 
 
 @jobs_cli.command("tick")

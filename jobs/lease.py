@@ -27,5 +27,6 @@ def acquire(holder: str, now: datetime, name: str = LEASE_NAME, ttl: timedelta =
 
 
 def release(holder: str, name: str = LEASE_NAME) -> None:
+    """Give the lease up (on a clean shutdown), so that another scheduler can take it at once."""
     db.session.execute(db.delete(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder))
     db.session.commit()

@@ -169,6 +169,8 @@ def test_lease_keeps_a_second_scheduler_idle(app):
     assert lease.acquire("B", now) is False
     assert lease.acquire("A", now + timedelta(seconds=30)) is True  # renewal
     assert lease.acquire("B", now + timedelta(seconds=200)) is True  # A died: its lease ran out
+    lease.release("B")  # a clean shutdown hands it over at once
+    assert lease.acquire("A", now + timedelta(seconds=201)) is True
 
 
 def test_two_scheduler_processes_deliver_each_reminder_once(app, case, smtp_server, database_url):

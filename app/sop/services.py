@@ -2,7 +2,7 @@
 deadline, and say who may see and act. Services flush, never commit."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from blinker import Namespace
 from flask_babel import gettext as _
@@ -274,6 +274,3 @@ def visible_cases_filter(user: User):
     return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
                Case.code.in_(escalated_codes), Case.id.in_(participated), Case.id.in_(actionable))
 
-
-def time_left(due_at: datetime | None, now: datetime) -> timedelta | None:
-    return None if due_at is None else due_at - now
