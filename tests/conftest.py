@@ -1,6 +1,7 @@
 """Shared fixtures: the app on SQLite and (where reachable) PostgreSQL, clients, users."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
@@ -112,14 +113,24 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+@contextlib.contextmanager
+def empty_database(kind: str, folder: Path, name: str):
+    """An empty database of `kind` for the duration: a SQLite file in `folder`, or a private
+    PostgreSQL database (skipped with a reason where none is reachable)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / (name + '.db')}"
+        return
+    url = private_postgres_database(name)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
-    url = private_postgres_database("run")
-    yield url
-    drop_postgres_database(url)
+    with empty_database(request.param, tmp_path_factory.mktemp("db"), "run") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,13 @@ from flask_migrate import downgrade, upgrade
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
-from tests.conftest import drop_postgres_database, private_postgres_database
+from tests.conftest import empty_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    url = private_postgres_database("migrations")
-    yield url
-    drop_postgres_database(url)
+def fresh_database(request, tmp_path):
+    with empty_database(request.param, tmp_path, "migrations") as url:
+        yield url
 
 
 def _drift(app) -> list:
@@ -29,8 +25,8 @@ def _drift(app) -> list:
         return compare_metadata(context, db.metadata)
 
 
-def test_migrations_produce_the_models_schema(empty_database):
-    app = create_app(TestConfig(empty_database))
+def test_migrations_produce_the_models_schema(fresh_database):
+    app = create_app(TestConfig(fresh_database))
     with app.app_context():
         upgrade()
         assert _drift(app) == []
