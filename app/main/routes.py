@@ -13,8 +13,18 @@ from app.main import bp
 
 @bp.get("/")
 def index():
-    """The signed-in user's start page."""
-    return render("main/index.html", user=current_user)
+    """The signed-in user's start page: what waits for them and their next appointments."""
+    from app.booking.models import Appointment, AppointmentStatus
+    from app.database import utcnow
+    from app.sop.services import my_tasks
+
+    now = utcnow()
+    upcoming = db.session.scalars(db.select(Appointment).where(
+        (Appointment.client_id == current_user.id) | (Appointment.counselor_id == current_user.id),
+        Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
+        .order_by(Appointment.start_at).limit(3)).all()
+    return render("main/index.html", user=current_user, tasks=my_tasks(current_user, limit=5), upcoming=upcoming,
+                  now=now)
 
 
 @bp.get("/healthz")

@@ -18,11 +18,20 @@ from app.sop.calendar import national_holidays
 from app.sop.forms import ClosureForm, build_form, form_values
 from app.sop.models import Case, CaseState, CaseStep, Closure
 from app.sop.registry import get_procedure, procedure_of, procedures
-from app.sop.services import (can_act, can_open, can_read_confidential, can_view, case_values, complete_step,
+from app.sop.services import (STEP_SCREENS, can_act, can_open, can_read_confidential, can_view, case_values, complete_step,
                               log_access, my_tasks, open_case, recompute_deadlines, visible_cases_filter)
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
 
 PAGE_SIZE = 30
+
+
+@bp.app_template_global()
+def step_url(row: CaseStep) -> str:
+    """Where a step is done: a domain's own screen when it has one, else the step's form."""
+    endpoint = STEP_SCREENS.get((row.case.code, row.key))
+    if endpoint:
+        return url_for(endpoint, case_id=row.case_id)
+    return url_for("sop.step_form", case_id=row.case_id, key=row.key)
 
 
 @bp.get("/tasks")

@@ -23,6 +23,10 @@ from app.sop.workcal import working_calendar
 # their own effects, e.g. the step's letter.
 step_completed = Namespace().signal("step-completed")
 
+# Screens of other domains that carry out a step better than its generic form, by
+# (procedure code, step key) -> endpoint taking case_id; e.g. booking for the agreement step.
+STEP_SCREENS: dict[tuple[str, str], str] = {}
+
 # Who may read confidential values among those who may see a case.
 CONFIDENTIAL_READERS = {"counselor", "head"}
 MAX_ESCALATION_GRACE = 8 * 60  # working minutes: at most one office day after the due time
