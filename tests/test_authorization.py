@@ -188,3 +188,25 @@ def test_route_allows_exactly_its_roles(app, make_user, route):
         if verdict != expected:
             wrong.append(f"{who}: expected {expected}, got {verdict} ({response.status_code})")
     assert wrong == []
+
+
+def test_every_page_renders_in_english_too(app, make_user):
+    """Each GET route, for a role allowed on it, answers without a server error in English."""
+    world = make_world(make_user)
+    clients = {}
+    failures = []
+    for (endpoint, method), (build, allowed) in sorted(MATRIX.items()):
+        if method != "GET" or not allowed:
+            continue
+        role = sorted(allowed - {ANON})[0] if allowed - {ANON} else ANON
+        if role not in clients:
+            client = app.test_client()
+            if role != ANON:
+                user = make_user(role)
+                client.submit("/login", {"email": user.email, "password": "rahasia123"})
+            client.submit("/language", {"lang": "en"})
+            clients[role] = client
+        response = clients[role].get(build(world))
+        if response.status_code >= 500:
+            failures.append(f"{endpoint} as {role}: {response.status_code}")
+    assert failures == []
