@@ -27,6 +27,11 @@ class PlainText:
             raise ValidationError(_l("Mengandung karakter yang tidak diizinkan."))
 
 
+def error_text(form) -> str:
+    """All of a form's errors as one sentence, for answers that show no form."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import format_datetime
 
-from app.auth.models import User, UserRole
+from app.auth.models import User
+from app.auth.services import active_users_with_roles
 from app.extensions import db
 from app.notifications.services import insert_ignore, notify
 from app.sop.models import Case, CaseStep, Notice, NoticeKind, StepState
@@ -32,18 +33,11 @@ def latest_kind(row: CaseStep, now: datetime) -> NoticeKind | None:
     return None
 
 
-def users_with_roles(roles) -> list[User]:
-    if not roles:
-        return []
-    return list(db.session.scalars(db.select(User).join(UserRole).where(
-        UserRole.role.in_(list(roles)), User.active.is_(True)).distinct().order_by(User.id)))
-
-
 def recipients(row: CaseStep, kind: NoticeKind) -> list[User]:
     case = row.case
     if kind == NoticeKind.ESCALATION:
-        return users_with_roles(procedure_of(case.version).escalate_to)
-    people = {u.id: u for u in users_with_roles(set(row.roles) - {"subject", "assignee"})}
+        return active_users_with_roles(procedure_of(case.version).escalate_to)
+    people = {u.id: u for u in active_users_with_roles(set(row.roles) - {"subject", "assignee"})}
     if "subject" in row.roles and case.subject is not None:
         people[case.subject.id] = case.subject
     if "assignee" in row.roles and case.assignee is not None:

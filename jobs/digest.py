@@ -9,7 +9,7 @@ from flask import current_app
 from app.extensions import db
 from app.notifications.services import notify
 from app.sop.models import Case, CaseState, CaseStep, StepState
-from jobs.deadlines import users_with_roles
+from app.auth.services import active_users_with_roles
 
 
 def send_digest(now: datetime) -> int:
@@ -26,4 +26,4 @@ def send_digest(now: datetime) -> int:
             + f"\n\nKepatuhan per langkah: {base}/tasks")
     day = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date().isoformat()
     return sum(notify(user, f"Ringkasan harian: {len(late)} langkah terlambat", body, key=f"digest:{day}", now=now)
-               for user in users_with_roles({"head"}))
+               for user in active_users_with_roles({"head"}))

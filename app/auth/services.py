@@ -53,6 +53,16 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def active_users_with_roles(roles) -> list[User]:
+    """Active users holding any of `roles` (recipients of notices, letters, digests)."""
+    from app.auth.models import UserRole
+
+    if not roles:
+        return []
+    return list(db.session.scalars(db.select(User).join(UserRole).where(
+        UserRole.role.in_(list(roles)), User.active.is_(True)).distinct().order_by(User.id)))
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 

@@ -21,6 +21,7 @@ from app.booking.services import (accept, appointments_for_case, book, cancel, f
                                   mark_no_show, profile_for, propose, reschedule)
 from app.database import utcnow
 from app.errors import DomainError
+from app.forms import error_text
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
@@ -178,7 +179,8 @@ def _parse_start(value: str) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=_tz())).astimezone(_tz())
 
 
-def _back_with_error(case: Case | None, message: str):
+def _refused(message: str):
+    """A refused booking action: the reason, in Indonesian, with 422 (nothing was written)."""
     return render("errors/error.html", title=_("Jadwal belum tersimpan"), message=message, code=422, status=422)
 
 
@@ -191,7 +193,7 @@ def book_slot(case_id: int):
     try:
         appointment = book(case, current_user, _parse_start(request.form.get("start", "")))
     except DomainError as exc:
-        return _back_with_error(case, exc.message)
+        return _refused(exc.message)
     flash(_("Jadwal disepakati: %(when)s. Undangan kalender dikirim ke e-mail Anda.",
             when=appointment.start_at.astimezone(_tz()).strftime("%d-%m-%Y %H.%M")), "success")
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
@@ -205,12 +207,12 @@ def propose_times(case_id: int):
         abort(403)
     form = ProposalForm()
     if not form.validate_on_submit():
-        return _back_with_error(case, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _refused(error_text(form))
     starts = [f.data.replace(tzinfo=_tz()) for f in (form.first, form.second, form.third) if f.data]
     try:
         propose(case, current_user, starts)
     except DomainError as exc:
-        return _back_with_error(case, exc.message)
+        return _refused(exc.message)
     flash(_("Usulan waktu dikirim ke pemohon."), "success")
     return redirect(url_for("booking.case_booking", case_id=case.id))
 
@@ -222,7 +224,7 @@ def join_waiting_list(case_id: int):
     try:
         join_waitlist(case, current_user)
     except DomainError as exc:
-        return _back_with_error(case, exc.message)
+        return _refused(exc.message)
     flash(_("Anda masuk daftar tunggu; kami kabari bila ada slot lebih awal."), "success")
     return redirect(url_for("booking.case_booking", case_id=case.id))
 
@@ -287,7 +289,7 @@ def accept_proposal(appointment_id: int):
     try:
         accept(appointment, current_user)
     except DomainError as exc:
-        return _back_with_error(None, exc.message)
+        return _refused(exc.message)
     flash(_("Jadwal disepakati. Undangan kalender dikirim ke e-mail Anda."), "success")
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
 
@@ -296,11 +298,11 @@ def _change(appointment_id: int, action):
     appointment = _appointment_for(appointment_id)
     form = ChangeForm()
     if not form.validate_on_submit():
-        return _back_with_error(None, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _refused(error_text(form))
     try:
         action(appointment, form)
     except DomainError as exc:
-        return _back_with_error(None, exc.message)
+        return _refused(exc.message)
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
 
 
@@ -329,7 +331,7 @@ def no_show(appointment_id: int):
     try:
         mark_no_show(appointment, current_user)
     except DomainError as exc:
-        return _back_with_error(None, exc.message)
+        return _refused(exc.message)
     flash(_("Ketidakhadiran dicatat."), "success")
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
 

@@ -9,10 +9,11 @@ from app.auth.guards import get_or_404, public, role_required
 from app.documents import bp
 from app.documents.forms import IssueForm, LetterheadForm, TemplateForm
 from app.documents.models import Letter
-from app.documents.services import (check_number_format, head_of_unit, issue_letter, letter_html, render_body, render_pdf,
-                                    sample_context, save_template, template_for)
+from app.documents.services import (check_number_format, issue_letter, letter_html, render_body, render_pdf,
+                                    sample_context, save_template, signer_for, template_for)
 from app.documents.types import DOC_TYPES
 from app.errors import DomainError
+from app.forms import error_text
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
@@ -56,11 +57,10 @@ def issue(case_id: int, doc_type: str):
         abort(403 if can_view(current_user, case) else 404)
     form = IssueForm()
     if not form.validate_on_submit():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return render("errors/error.html", title=_("Surat belum diterbitkan"), message=message, code=422, status=422)
-    signer = current_user if current_user.has_role("head") else head_of_unit() or current_user
+        return render("errors/error.html", title=_("Surat belum diterbitkan"), message=error_text(form), code=422,
+                      status=422)
     step = next((s.key for s in procedure_of(case.version).steps if s.document == doc_type), None)
-    letter = issue_letter(doc_type, current_user, signer, case=case, step_key=step,
+    letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, step_key=step,
                           extra={"recipient": form.recipient.data or ""})
     log_access(case, current_user, f"letter:{doc_type}")
     flash(_("%(title)s nomor %(number)s diterbitkan.", title=letter.title, number=letter.number), "success")
@@ -87,8 +87,7 @@ def correct(letter_id: int):
     if case is None or letter.doc_type not in issuable(current_user, case):
         abort(403)
     try:
-        new = issue_letter(letter.doc_type, current_user, current_user if current_user.has_role("head") else
-                           (head_of_unit() or current_user), case=case, step_key=letter.step_key,
+        new = issue_letter(letter.doc_type, current_user, signer_for(current_user), case=case, step_key=letter.step_key,
                            extra={"recipient": letter.context.get("recipient", "")}, correcting=letter)
     except DomainError as exc:
         flash(exc.message, "error")

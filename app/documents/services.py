@@ -121,25 +121,16 @@ def _signer(user: User | None) -> dict:
 
 def letter_context(case: Case | None, doc_type: DocType, signer: User, extra: dict, number: str,
                    local_date: datetime, institution: Institution) -> dict:
-    """Only what a letter may print: no confidential values of the case."""
+    """Only what a letter may print: `case.data` holds no confidential value (those are sealed)."""
     context = {"institution": _institution_dict(institution), "number": number, "year": local_date.year,
                "date": format_date(local_date.date(), "d MMMM y", locale="id"), "signer": _signer(signer),
                "title": doc_type.label, "recipient": extra.get("recipient", ""), "case_id": None, "service": "",
                "person": extra.get("person", ""), "assignee": "", "data": {}}
     if case is not None:
-        procedure = procedure_of(case.version)
-        confidential = {f.key for f in procedure.fields} | {f.key for s in procedure.steps for f in s.inputs}
-        confidential = {k for k in confidential if _is_confidential(procedure, k)}
-        context.update(case_id=case.id, service=procedure.title,
+        context.update(case_id=case.id, service=procedure_of(case.version).title,
                        person=case.subject.name if case.subject else context["person"],
-                       assignee=case.assignee.name if case.assignee else "",
-                       data={k: v for k, v in (case.data or {}).items() if k not in confidential})
+                       assignee=case.assignee.name if case.assignee else "", data=dict(case.data or {}))
     return context
-
-
-def _is_confidential(procedure, key: str) -> bool:
-    return any(f.key == key and f.confidential for f in procedure.fields) or any(
-        f.key == key and f.confidential for s in procedure.steps for f in s.inputs)
 
 
 def sample_context(doc_type: str) -> dict:
@@ -221,23 +212,26 @@ def letters_of(case: Case) -> list[Letter]:
 
 
 # -- letters that steps produce -------------------------------------------------------------
-def head_of_unit() -> User | None:
-    from app.auth.models import UserRole
+def signer_for(user: User) -> User:
+    """Letters are signed by the head of unit: the user if they are one, else the first head."""
+    if user.has_role("head"):
+        return user
+    from app.auth.services import active_users_with_roles
 
-    return db.session.scalar(db.select(User).join(UserRole).where(UserRole.role == "head", User.active.is_(True))
-                             .order_by(User.id).limit(1))
+    heads = active_users_with_roles({"head"})
+    return heads[0] if heads else user
 
 
 def deliver_letter(letter: Letter, case: Case, now: datetime) -> int:
     """E-mail a letter to whom it is addressed: the surat rekomendasi to the assigned counselor,
     the surat pemberitahuan to every kaprodi."""
+    from app.auth.services import active_users_with_roles
     from app.notifications.services import attachment, notify
-    from jobs.deadlines import users_with_roles
 
     if letter.doc_type == "surat_rekomendasi":
         recipients = [case.assignee] if case.assignee else []
     elif letter.doc_type == "surat_pemberitahuan":
-        recipients = users_with_roles({"kaprodi"})
+        recipients = active_users_with_roles({"kaprodi"})
     else:
         return 0
     filename = f"{letter.doc_type}-{letter.number.replace('/', '-')}.pdf"
@@ -253,7 +247,6 @@ def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter |
     """When a step whose output is a document is done, its letter is issued, numbered and kept."""
     if not step.document or step.document not in DOC_TYPES:
         return None
-    signer = user if user.has_role("head") else (head_of_unit() or user)
-    letter = issue_letter(step.document, user, signer, case=case, step_key=step.key, now=now)
+    letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now)
     deliver_letter(letter, case, now)
     return letter

@@ -141,20 +141,17 @@ def step_form(case_id: int, key: str):
     row = next((s for s in case.steps if s.key == key), None) or abort(404)
     step = procedure.step(key)
     form = build_form(step.inputs)
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                complete_step(case, key, current_user, form_values(form, step.inputs))
-            except DomainError as exc:
-                flash(exc.message, "error")
-            else:
-                log_access(case, current_user, f"step:{key}")
-                flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
-                return redirect(url_for("sop.show_case", case_id=case.id))
-        return render("sop/step.html", case=case, row=row, step=step, form=form,
-                      allowed=can_act(current_user, case, row), now=utcnow(), status=422)
-    return render("sop/step.html", case=case, row=row, step=step, form=form,
-                  allowed=can_act(current_user, case, row), now=utcnow())
+    if form.validate_on_submit():
+        try:
+            complete_step(case, key, current_user, form_values(form, step.inputs))
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            log_access(case, current_user, f"step:{key}")
+            flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
+            return redirect(url_for("sop.show_case", case_id=case.id))
+    return render("sop/step.html", case=case, row=row, step=step, form=form, allowed=can_act(current_user, case, row),
+                  now=utcnow(), status=422 if request.method == "POST" else 200)
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
