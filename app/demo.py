@@ -14,7 +14,8 @@ from app.extensions import db
 from app.sop.definitions import Field
 from app.sop.models import Case
 from app.sop.registry import procedures
-from app.sop.services import can_act, complete_step, open_case
+from app.sop.access import can_act
+from app.sop.services import complete_step, open_case
 from app.sop.workcal import current_institution
 
 DEMO_NAMES = {

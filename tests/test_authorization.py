@@ -44,6 +44,13 @@ MATRIX = {
     ("sop.show_case", "GET"): (lambda w: f"/cases/{w['case']}", HEAD),
     ("sop.step_form", "GET"): (lambda w: f"/cases/{w['case']}/steps/rekomendasi", HEAD),
     ("sop.step_form", "POST"): (lambda w: f"/cases/{w['case']}/steps/rekomendasi", HEAD),
+    # The case team (tests/test_confidentiality.py walks the confidential axis): an unclaimed
+    # PUSPAGA case is claimed by a counselor; the head reviews, changes the team, reads the log.
+    ("sop.claim_case", "POST"): (lambda w: f"/cases/{w['unclaimed']}/claim/kelengkapan", COUNSELOR),
+    ("sop.open_case_review", "POST"): (lambda w: f"/cases/{w['case']}/review", HEAD),
+    ("sop.add_team_member", "POST"): (lambda w: f"/cases/{w['booked_case']}/team", HEAD),
+    ("sop.remove_team_member", "POST"): (lambda w: f"/cases/{w['booked_case']}/team/{w['member']}/remove", HEAD),
+    ("sop.case_access_log", "GET"): (lambda w: f"/cases/{w['case']}/access", HEAD),
     ("sop.calendar_settings", "GET"): (lambda w: "/admin/calendar", ADMIN),
     ("sop.calendar_settings", "POST"): (lambda w: "/admin/calendar", ADMIN),
     ("sop.delete_closure", "POST"): (lambda w: f"/admin/calendar/{w['closure']}/delete", ADMIN),
@@ -114,8 +121,13 @@ def make_world(make_user) -> dict:
                             status=OutboxStatus.FAILED)
     db.session.add_all([closure, message])
     db.session.commit()
+    client = make_user("client", name="Klien Puspaga")
+    unclaimed = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                          subject=client)
+    complete_step(unclaimed, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
-             "message": message.id, "letter": letter.id, "verify": letter.verify_code}
+             "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
     return world | booking_world(make_user, staff, head)
 
 
@@ -145,7 +157,7 @@ def booking_world(make_user, staff, head) -> dict:
     db.session.commit()
     window = db.session.scalar(db.select(Availability.id).where(Availability.counselor_id == counselor.id).limit(1))
     return {"availability": window, "leave": leave.id, "booked_case": case.id, "appointment": appointment.id,
-            "feed": profile_for(counselor).feed_token}
+            "feed": profile_for(counselor).feed_token, "member": case.team()[0].id}
 
 
 def app_routes(app) -> set[tuple[str, str]]:

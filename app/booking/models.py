@@ -82,6 +82,9 @@ class Appointment(db.Model):
         # No double booking, by the database: one agreed appointment per counselor and start.
         Index("uq_appointments_counselor_start_agreed", "counselor_id", "start_at", unique=True,
               sqlite_where=text("status = 'agreed'"), postgresql_where=text("status = 'agreed'")),
+        # One agreed time per case, by the database.
+        Index("uq_appointments_case_agreed", "case_id", unique=True,
+              sqlite_where=text("status = 'agreed'"), postgresql_where=text("status = 'agreed'")),
         Index("ix_appointments_counselor_id_start_at", "counselor_id", "start_at"),
     )
 

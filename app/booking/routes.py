@@ -25,7 +25,7 @@ from app.forms import error_text
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
-from app.sop.services import can_view
+from app.sop.access import is_participant, load_case
 
 
 def _tz():
@@ -139,10 +139,8 @@ def rotate_feed():
 
 # -- client and counselor on a case ---------------------------------------------------------
 def _booking_case(case_id: int) -> Case:
-    case = get_or_404(Case, case_id)
-    if current_user.id not in (case.subject_id, case.assignee_id):
-        abort(403 if can_view(current_user, case) else 404)
-    return case
+    """A case's booking page is for its client and its counselor (the case team)."""
+    return load_case(case_id, is_participant)
 
 
 def _week_start(value: str | None) -> date:
@@ -231,13 +229,14 @@ def join_waiting_list(case_id: int):
 
 # -- appointments ---------------------------------------------------------------------------
 def _appointment_for(appointment_id: int) -> Appointment:
+    """An appointment for its two people, and for those who may see its case."""
     appointment = get_or_404(Appointment, appointment_id)
     if current_user.id in (appointment.client_id, appointment.counselor_id):
         return appointment
-    case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
-    if case is not None and can_view(current_user, case):
-        return appointment
-    abort(404)
+    if appointment.case_id is None:
+        abort(404)
+    load_case(appointment.case_id)
+    return appointment
 
 
 @bp.get("/appointments")

@@ -21,7 +21,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, insert_ignore, notify, withdraw
-from app.sop.models import Case, StepState
+from app.sop.models import Case, CaseState, StepState
 from app.sop.workcal import working_calendar
 
 AGREEMENT_STEP = "kesepakatan"
@@ -122,13 +122,27 @@ def _matching_slot(counselor: User, start: datetime, now: datetime) -> Slot:
     return slot
 
 
+def _already_agreed() -> DomainError:
+    return DomainError(_("Permohonan ini sudah memiliki jadwal yang disepakati; ubah jadwalnya bila perlu."))
+
+
 def _save(appointment: Appointment) -> None:
-    """Flush; the partial unique index turns a double booking into a clear message."""
+    """Flush; the partial unique indexes turn a double booking of a slot, or a second agreed time
+    for one case, into a clear message."""
     try:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
+        with db.session.no_autoflush:
+            if appointment.case_id is not None and _active_appointment_id(appointment.case_id, appointment.id):
+                raise _already_agreed() from None
         raise _taken() from None
+
+
+def _open_case(case: Case | None) -> None:
+    """Booking acts on a running case only."""
+    if case is not None and case.state != CaseState.OPEN:
+        raise DomainError(_("Permohonan ini sudah ditutup atau dibatalkan; jadwal tidak dapat diubah."))
 
 
 # -- messages -------------------------------------------------------------------------------
@@ -203,6 +217,9 @@ def _new(case: Case | None, counselor: User, client: User, slot_start: datetime,
 
 def _confirm(appointment: Appointment, actor: User, now: datetime) -> Appointment:
     _save(appointment)
+    if appointment.case_id is not None:  # an agreed time replaces every open proposal
+        db.session.execute(db.delete(Appointment).where(Appointment.case_id == appointment.case_id,
+                                                        Appointment.status == AppointmentStatus.PROPOSED))
     send_invites(appointment, now)
     schedule_reminders(appointment, now)
     _record_agreement(appointment, actor, now)
@@ -215,12 +232,13 @@ def _confirm(appointment: Appointment, actor: User, now: datetime) -> Appointmen
 def book(case: Case, client: User, start: datetime, now: datetime | None = None) -> Appointment:
     """The client takes one of the assigned counselor's free slots."""
     now = now or utcnow()
+    _open_case(case)
     counselor = case.assignee
     if counselor is None:
         raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
-    if _active_appointment(case) is not None:
-        raise DomainError(_("Permohonan ini sudah memiliki jadwal; ubah jadwalnya bila perlu."))
-    lock_counselor(counselor)
+    lock_counselor(counselor)  # every booking of this case goes through its counselor's lock
+    if _active_appointment_id(case.id):
+        raise _already_agreed()
     slot = _matching_slot(counselor, start, now)
     if _conflict(counselor.id, slot.start, slot.end):
         raise _taken()
@@ -233,6 +251,9 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
             now: datetime | None = None) -> list[Appointment]:
     """The counselor proposes up to three times; the client accepts one."""
     now = now or utcnow()
+    _open_case(case)
+    if _active_appointment_id(case.id):
+        raise _already_agreed()
     starts = sorted(set(starts))
     if not starts or len(starts) > MAX_PROPOSALS:
         raise DomainError(_("Usulkan satu sampai tiga waktu."))
@@ -259,7 +280,10 @@ def accept(proposal: Appointment, client: User, now: datetime | None = None) -> 
     now = now or utcnow()
     if proposal.status != AppointmentStatus.PROPOSED or proposal.client_id != client.id:
         raise DomainError(_("Usulan ini tidak lagi berlaku."))
+    _open_case(db.session.get(Case, proposal.case_id) if proposal.case_id else None)
     lock_counselor(proposal.counselor)
+    if proposal.case_id is not None and _active_appointment_id(proposal.case_id):
+        raise _already_agreed()
     if _conflict(proposal.counselor_id, proposal.start_at, proposal.end_at):
         raise _taken()
     proposal.status, proposal.updated_at = AppointmentStatus.AGREED, now
@@ -289,6 +313,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     """Move to another free slot; the old reminders are withdrawn, both get the updated invite."""
     now = now or utcnow()
     _check_change(appointment, actor, reason, now)
+    _open_case(db.session.get(Case, appointment.case_id) if appointment.case_id else None)
     lock_counselor(appointment.counselor)
     slot = _matching_slot(appointment.counselor, start, now)
     if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):
@@ -334,6 +359,7 @@ def mark_no_show(appointment: Appointment, actor: User, now: datetime | None = N
 
 
 def join_waitlist(case: Case, client: User, now: datetime | None = None) -> WaitlistEntry:
+    _open_case(case)
     if case.assignee_id is None:
         raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
     entry = db.session.scalar(db.select(WaitlistEntry).where(WaitlistEntry.counselor_id == case.assignee_id,
@@ -363,9 +389,11 @@ def offer_freed_slot(appointment: Appointment, now: datetime) -> WaitlistEntry |
     return entry
 
 
-def _active_appointment(case: Case) -> Appointment | None:
-    return db.session.scalar(db.select(Appointment).where(Appointment.case_id == case.id,
-                                                          Appointment.status == AppointmentStatus.AGREED).limit(1))
+def _active_appointment_id(case_id: int, other_than: int | None = None) -> int | None:
+    query = db.select(Appointment.id).where(Appointment.case_id == case_id, Appointment.status == AppointmentStatus.AGREED)
+    if other_than is not None:
+        query = query.where(Appointment.id != other_than)
+    return db.session.scalar(query.limit(1))
 
 
 def appointments_for_case(case: Case) -> list[Appointment]:

@@ -17,34 +17,34 @@ from app.forms import error_text
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
-from app.sop.registry import procedure_of
-from app.sop.services import can_act, can_view, log_access
+from app.sop.access import load_case, log_access
 from app.sop.workcal import current_institution
 
 
 def issuable(user, case: Case) -> list[str]:
-    """Document types of this case's steps that the user may issue: the head, or whoever acts
-    or acted on the step that produces it."""
-    if not can_view(user, case):
+    """Document types of this case's steps that the user may issue: whoever acts or acted on the
+    step that produces it, and the unit's head who signs (the roles the procedure escalates to)."""
+    if not case.can_view(user):
         return []
-    procedure = procedure_of(case.version)
+    procedure = case.procedure
+    signs = user.has_role(*procedure.escalate_to)
     rows = {row.key: row for row in case.steps}
     types = []
     for step in procedure.steps:
         row = rows[step.key]
         if not step.document or row.state.value not in ("active", "done") or step.document in types:
             continue
-        if user.has_role("head") or row.done_by_id == user.id or can_act(user, case, row):
+        if signs or row.done_by_id == user.id or case.can_act(user, row):
             types.append(step.document)
     return types
 
 
 def _letter_for_viewer(letter_id: int) -> Letter:
+    """A case's letter for those who may see the case; a letter without a case for its issuer."""
     letter = get_or_404(Letter, letter_id)
-    case = db.session.get(Case, letter.case_id) if letter.case_id else None
-    allowed = can_view(current_user, case) if case else (letter.issued_by_id == current_user.id
-                                                         or current_user.has_role("admin", "head"))
-    if not allowed:
+    if letter.case_id is not None:
+        load_case(letter.case_id)
+    elif letter.issued_by_id != current_user.id:
         abort(404)
     return letter
 
@@ -52,14 +52,12 @@ def _letter_for_viewer(letter_id: int) -> Letter:
 @bp.post("/cases/<int:case_id>/letters/<doc_type>")
 def issue(case_id: int, doc_type: str):
     """Issue the next numbered letter of a type for a case, signed by the unit's head."""
-    case = get_or_404(Case, case_id)
-    if doc_type not in issuable(current_user, case):
-        abort(403 if can_view(current_user, case) else 404)
+    case = load_case(case_id, lambda u, c: doc_type in issuable(u, c))
     form = IssueForm()
     if not form.validate_on_submit():
         return render("errors/error.html", title=_("Surat belum diterbitkan"), message=error_text(form), code=422,
                       status=422)
-    step = next((s.key for s in procedure_of(case.version).steps if s.document == doc_type), None)
+    step = next((s.key for s in case.procedure.steps if s.document == doc_type), None)
     letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, step_key=step,
                           extra={"recipient": form.recipient.data or ""})
     log_access(case, current_user, f"letter:{doc_type}")

@@ -37,6 +37,9 @@ class Field:
     confidential: bool = False
     max: int = 2000
     help: str | None = None
+    # Who besides the case team, the subject (for the request form) and the author may read a
+    # confidential value: roles the source says receive it, or "subject" for what is shared back.
+    share_with: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ class Procedure:
     open_roles: tuple[str, ...] = ()
     subject_role: str | None = None
     escalate_to: tuple[str, ...] = ("head",)
+    # Roles whose holders serve a case as its team: the first to take a step of such a role
+    # claims the case; later steps of that role belong to the team only.
+    team_roles: tuple[str, ...] = ("counselor",)
     confidential: bool = True
     institution: str | None = None
     extra_roles: dict = field(default_factory=dict)
@@ -89,6 +95,18 @@ class Procedure:
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
+
+    def field_origins(self) -> dict[str, tuple[Field, Step | None]]:
+        """Every input by key: the field and the step that asks for it (None: the request form)."""
+        origins: dict[str, tuple[Field, Step | None]] = {f.key: (f, None) for f in self.fields}
+        for step in self.steps:
+            for f in step.inputs:
+                origins.setdefault(f.key, (f, step))
+        return origins
+
+    def grants(self) -> list[tuple[Field, Step | None, tuple[str, ...]]]:
+        """Confidential values the procedure shares beyond the team, with whom (for its page)."""
+        return [(f, step, f.share_with) for f, step in self.field_origins().values() if f.confidential and f.share_with]
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -138,7 +156,7 @@ class _Checker:
         return tuple(value)
 
 
-def _field(check: _Checker, node, path: str, roles: set[str]) -> Field | None:
+def _field(check: _Checker, node, path: str, roles: set[str], share_default: tuple[str, ...] = ()) -> Field | None:
     if not isinstance(node, dict):
         check.errors.append(f"{check.name}:?: {path}: harus berupa pemetaan (key, label, type)")
         return None
@@ -159,19 +177,29 @@ def _field(check: _Checker, node, path: str, roles: set[str]) -> Field | None:
     if not isinstance(max_len, int) or max_len <= 0:
         check.error(node, f"{path}.max", "harus bilangan bulat positif")
         max_len = 2000
-    unknown = set(node) - {"__line__", "key", "label", "type", "required", "options", "role", "confidential", "max", "help"}
+    confidential = bool(node.get("confidential", False))
+    # A step's share_with applies to its confidential inputs only.
+    share_with = check.str_list(node, "share_with", path, default=share_default if confidential else ())
+    for who in share_with:
+        if who not in roles and who != "subject":
+            check.error(node, f"{path}.share_with", f"peran '{who}' tidak dikenal")
+    if "share_with" in node and not confidential:
+        check.error(node, f"{path}.share_with", "hanya untuk masukan yang rahasia (confidential: true)")
+    unknown = set(node) - {"__line__", "key", "label", "type", "required", "options", "role", "confidential", "max",
+                           "help", "share_with"}
     if unknown:
         check.error(node, path, f"kunci tidak dikenal: {', '.join(sorted(unknown))}")
     if not (key and label):
         return None
     return Field(key=key, label=label, type=ftype, required=bool(node.get("required", True)), options=options,
-                 role=role, confidential=bool(node.get("confidential", False)), max=max_len, help=node.get("help"))
+                 role=role, confidential=confidential, max=max_len, help=node.get("help"),
+                 share_with=share_with)
 
 
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
-             "assigns", "document", "note"}
+             "assigns", "document", "note", "share_with"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "confidential", "fields", "steps"}
+            "escalate_to", "team_roles", "confidential", "fields", "steps"}
 
 
 def parse(text: str, name: str = "<definisi>") -> Procedure:
@@ -213,6 +241,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     known(open_roles, "open_roles", doc)
     escalate_to = check.str_list(doc, "escalate_to", "", default=("head",))
     known(escalate_to, "escalate_to", doc)
+    team_roles = check.str_list(doc, "team_roles", "", default=("counselor",))
+    known(team_roles, "team_roles", doc)
     subject_role = doc.get("subject_role")
     if subject_role is not None and subject_role not in roles:
         check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
@@ -258,9 +288,10 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         anchor = start.split(":", 1)[1] if isinstance(start, str) and start.startswith("event:") else None
         if start not in ("previous", "start") and anchor is None:
             check.error(node, f"{path}.from", f"'{start}' harus previous, start, atau event:<kunci data>")
+        step_share = check.str_list(node, "share_with", path)
         inputs = []
         for j, fnode in enumerate(node.get("inputs") or []):
-            f = _field(check, fnode, f"{path}.inputs[{j}]", roles)
+            f = _field(check, fnode, f"{path}.inputs[{j}]", roles, share_default=step_share)
             if f:
                 inputs.append(f)
         if anchor and anchor not in data_keys:
@@ -288,7 +319,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
-                     open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to,
+                     open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to, team_roles=team_roles,
                      confidential=bool(doc.get("confidential", True)), institution=doc.get("institution"),
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 

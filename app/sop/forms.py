@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL
 
 from app.auth.models import User, UserRole
+from app.auth.roles import role_label
 from app.extensions import db
 from app.forms import BaseForm, PlainText, strip
 from app.sop.definitions import Field
@@ -80,3 +81,32 @@ class ClosureForm(BaseForm):
     reason = StringField(_l("Keterangan"), filters=[strip], validators=[
         DataRequired(_l("Keterangan wajib diisi.")), Length(max=200, message=_l("Paling panjang 200 karakter.")),
         PlainText()])
+
+
+class ReviewForm(BaseForm):
+    """Break-glass: the head's written reason for opening a case's confidential content."""
+
+    reason = TextAreaField(_l("Alasan telaah"), filters=[strip], validators=[
+        DataRequired(_l("Tuliskan alasan telaah.")),
+        Length(min=10, max=1000, message=_l("Alasan 10 sampai 1000 karakter."))])
+
+
+class TeamForm(BaseForm):
+    """The head adds someone to a case's team, with a reason."""
+
+    user_id = SelectField(_l("Pengguna"), coerce=str, validators=[DataRequired(_l("Pilih pengguna."))])
+    note = StringField(_l("Alasan"), filters=[strip], validators=[
+        DataRequired(_l("Tuliskan alasan perubahan tim.")), Length(max=400), PlainText()])
+
+
+class RemoveMemberForm(BaseForm):
+    note = StringField(_l("Alasan"), filters=[strip], validators=[
+        DataRequired(_l("Tuliskan alasan perubahan tim.")), Length(max=400), PlainText()])
+
+
+def team_candidates(form: TeamForm, roles: tuple[str, ...]) -> None:
+    """Active holders of the procedure's team roles, as "user id:role" choices."""
+    rows = db.session.execute(db.select(User.id, User.name, UserRole.role).join(UserRole).where(
+        UserRole.role.in_(roles), User.active.is_(True)).order_by(User.name)).all()
+    form.user_id.choices = [SelectChoice("", _l("— pilih —"))] + [
+        SelectChoice(f"{r.id}:{r.role}", f"{r.name} ({role_label(r.role)})") for r in rows]

@@ -99,6 +99,35 @@ class Case(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="CaseStep.position",
                                                  cascade="all, delete-orphan")
+    members: Mapped[list[CaseMember]] = relationship(order_by="CaseMember.added_at", cascade="all, delete-orphan")
+    reviews: Mapped[list[CaseReview]] = relationship(order_by="CaseReview.opened_at", cascade="all, delete-orphan")
+
+    @property
+    def procedure(self):
+        """The procedure exactly as this case's version stored it."""
+        from app.sop.registry import procedure_of
+
+        return procedure_of(self.version)
+
+    def team(self) -> list[CaseMember]:
+        """The current team (memberships not removed)."""
+        return [m for m in self.members if m.removed_at is None]
+
+    def can_view(self, user) -> bool:
+        from app.sop import access
+
+        return access.can_view(user, self)
+
+    def can_act(self, user, row: CaseStep) -> bool:
+        from app.sop import access
+
+        return access.can_act(user, self, row)
+
+    def can_read(self, user, key: str) -> str | None:
+        """On what ground `user` may read confidential value `key` (None: not at all)."""
+        from app.sop import access
+
+        return access.read_ground(user, self, key)
 
 
 class CaseStep(db.Model):
@@ -166,7 +195,7 @@ class Notice(db.Model):
 
 
 class CaseAccess(db.Model):
-    """Who opened a case's confidential pages, and when (the access log)."""
+    """The access log: who opened a case or read its confidential content, what, when and why."""
 
     __tablename__ = "case_access_log"
 
@@ -175,3 +204,52 @@ class CaseAccess(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which confidential values were read (field keys) and on what ground (team, author, review…).
+    fields: Mapped[str | None] = mapped_column(String(400))
+    reason: Mapped[str | None] = mapped_column(String(400))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class CaseMember(db.Model):
+    """A member of a case's team: assigned, claimed or added by the head. A removal keeps the row
+    (removed_at, removed_by), so the team's history stays on the case."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (
+        # One active membership per person and case, by the database.
+        Index("uq_case_members_active", "case_id", "user_id", unique=True,
+              sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
+        Index("ix_case_members_user_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(40))  # the role they serve the case in (counselor, psychiatrist…)
+    how: Mapped[str] = mapped_column(String(20))  # assigned | claimed | added
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(String(400))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    added_by: Mapped[User | None] = relationship(foreign_keys=[added_by_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
+
+
+class CaseReview(db.Model):
+    """A head's break-glass review (ekspos kasus): reads the whole case until `expires_at`,
+    for the written reason; shown to the team and in the access log."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(1000))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

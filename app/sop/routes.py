@@ -15,11 +15,16 @@ from app.extensions import db
 from app.htmx import render
 from app.sop import bp
 from app.sop.calendar import national_holidays
-from app.sop.forms import ClosureForm, build_form, form_values
+from app.forms import error_text
+from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
+                           team_candidates)
 from app.sop.models import Case, CaseState, CaseStep, Closure
-from app.sop.registry import get_procedure, procedure_of, procedures
-from app.sop.services import (STEP_SCREENS, can_act, can_open, can_read_confidential, can_view, case_values, complete_step,
-                              log_access, my_tasks, open_case, recompute_deadlines, visible_cases_filter)
+from app.sop.registry import get_procedure, procedures
+from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
+                            claimable_role, load_case, log_access, on_team, open_review, readable_values,
+                            remove_member, visible_cases_filter)
+from app.sop.services import (STEP_SCREENS, can_open, case_panels, complete_step, my_tasks, open_case,
+                              recompute_deadlines)
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
 
 PAGE_SIZE = 30
@@ -32,6 +37,36 @@ def step_url(row: CaseStep) -> str:
     if endpoint:
         return url_for(endpoint, case_id=row.case_id)
     return url_for("sop.step_form", case_id=row.case_id, key=row.key)
+
+
+@bp.app_template_global()
+def access_action(action: str) -> str:
+    """An access-log action in words."""
+    kind, _sep, detail = action.partition(":")
+    words = {"view": _("membuka kasus"), "read": _("membaca isi rahasia"), "step": _("menyelesaikan langkah"),
+             "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim")}
+    team = {"claimed": _("mengambil kasus"), "assigned": _("ditugaskan"), "added": _("menambah anggota tim"),
+            "removed": _("mengeluarkan anggota tim")}
+    if kind == "team":
+        return team.get(detail, words["team"])
+    return words.get(kind, action) + (f" ({detail})" if detail and kind != "team" else "")
+
+
+@bp.app_template_global()
+def access_reason(reason: str) -> str:
+    """The ground of an access in words (tim kasus, penulis, dibagikan kepada kasubbag…)."""
+    from app.auth.roles import role_label
+
+    words = {"team": _("tim kasus"), "author": _("penulis isi"), "subject": _("penerima layanan")}
+    parts = []
+    for part in reason.split(", "):
+        if part.startswith("grant:"):
+            parts.append(_("dibagikan kepada %(role)s", role=role_label(part[6:])))
+        elif part.startswith("review: "):
+            parts.append(_("telaah kepala unit: %(reason)s", reason=part[8:]))
+        else:
+            parts.append(words.get(part, part))
+    return "; ".join(parts)
 
 
 @bp.get("/tasks")
@@ -110,34 +145,37 @@ def new_case(code: str):
                   subject_error=subject_error, status=status)
 
 
-def _case_for_viewer(case_id: int) -> Case:
-    case = get_or_404(Case, case_id)
-    if not can_view(current_user, case):
-        abort(404)  # do not reveal that the case exists
-    return case
+def _case_page(case: Case, status: int = 200, **forms):
+    """The case page: its timeline for everyone who may see it, confidential values for those who
+    may read them (each read logged), the team, and the head's review and team controls."""
+    procedure = case.procedure
+    values, grounds = readable_values(current_user, case)
+    log_access(case, current_user, "read" if grounds else "view", grounds)
+    team_form = forms.get("team_form")
+    if team_form is None and can_review(current_user, case) or current_user.has_role(*procedure.escalate_to):
+        team_form = team_form or TeamForm(formdata=None)
+        team_candidates(team_form, procedure.team_roles)
+    return render("sop/case.html", case=case, procedure=procedure, values={**(case.data or {}), **values},
+                  readable=set(grounds), can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
+                  claimable=lambda row: claimable_role(current_user, case, row),
+                  panels=case_panels(case, current_user), on_team=on_team(current_user, case),
+                  review=active_review(current_user, case), can_review=can_review(current_user, case),
+                  can_see_log=can_see_log(current_user, case), is_head=current_user.has_role(*procedure.escalate_to),
+                  review_form=forms.get("review_form") or ReviewForm(formdata=None), team_form=team_form,
+                  remove_form=RemoveMemberForm(formdata=None), status=status)
 
 
 @bp.get("/cases/<int:case_id>")
 def show_case(case_id: int):
     """A case's timeline: every step, who did it and when, against its deadline."""
-    case = _case_for_viewer(case_id)
-    procedure = procedure_of(case.version)
-    confidential = can_read_confidential(current_user, case)
-    log_access(case, current_user, "view")
-    from app.documents.routes import issuable
-    from app.documents.services import letters_of
-    from app.documents.types import DOC_TYPES
-
-    return render("sop/case.html", case=case, procedure=procedure, values=case_values(case) if confidential else case.data,
-                  confidential=confidential, can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
-                  letters=letters_of(case), issuable=issuable(current_user, case), doc_types=DOC_TYPES)
+    return _case_page(load_case(case_id))
 
 
 @bp.route("/cases/<int:case_id>/steps/<key>", methods=["GET", "POST"])
 def step_form(case_id: int, key: str):
     """The form of one step for its actor; refuses the wrong role, the wrong order, bad input."""
-    case = _case_for_viewer(case_id)
-    procedure = procedure_of(case.version)
+    case = load_case(case_id)
+    procedure = case.procedure
     row = next((s for s in case.steps if s.key == key), None) or abort(404)
     step = procedure.step(key)
     form = build_form(step.inputs)
@@ -151,7 +189,83 @@ def step_form(case_id: int, key: str):
             flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
             return redirect(url_for("sop.show_case", case_id=case.id))
     return render("sop/step.html", case=case, row=row, step=step, form=form, allowed=can_act(current_user, case, row),
-                  now=utcnow(), status=422 if request.method == "POST" else 200)
+                  claims=claimable_role(current_user, case, row), now=utcnow(),
+                  status=422 if request.method == "POST" else 200)
+
+
+@bp.post("/cases/<int:case_id>/claim/<key>")
+def claim_case(case_id: int, key: str):
+    """A counselor takes an unclaimed case by taking its active step; they join its team."""
+    case = load_case(case_id, can_claim)
+    row = next((s for s in case.steps if s.key == key), None) or abort(404)
+    try:
+        claim(case, current_user, row)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _case_page(case, 422)
+    flash(_("Anda sekarang menangani kasus ini."), "success")
+    return redirect(step_url(row))
+
+
+@bp.post("/cases/<int:case_id>/review")
+def open_case_review(case_id: int):
+    """Break-glass: the head opens the case's confidential content for review, with a reason."""
+    case = load_case(case_id, can_review)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            open_review(case, current_user, form.reason.data)
+        except DomainError as exc:
+            form.reason.errors.append(exc.message)
+        else:
+            flash(_("Kasus dibuka untuk telaah sampai akhir hari ini; tim kasus melihatnya."), "success")
+            return redirect(url_for("sop.show_case", case_id=case.id))
+    return _case_page(case, 422, review_form=form)
+
+
+@bp.post("/cases/<int:case_id>/team")
+def add_team_member(case_id: int):
+    """The head adds someone to the case team (recorded and shown on the case)."""
+    case = load_case(case_id, lambda u, c: u.has_role(*c.procedure.escalate_to))
+    form = TeamForm()
+    team_candidates(form, case.procedure.team_roles)
+    if form.validate_on_submit():
+        user_id, _sep, role = form.user_id.data.partition(":")
+        try:
+            add_member(case, current_user, db.session.get(User, int(user_id)), role, form.note.data)
+        except DomainError as exc:
+            form.user_id.errors.append(exc.message)
+        else:
+            flash(_("Tim kasus diperbarui."), "success")
+            return redirect(url_for("sop.show_case", case_id=case.id))
+    return _case_page(case, 422, team_form=form)
+
+
+@bp.post("/cases/<int:case_id>/team/<int:member_id>/remove")
+def remove_team_member(case_id: int, member_id: int):
+    """The head takes someone off the case team, with a reason."""
+    case = load_case(case_id, lambda u, c: u.has_role(*c.procedure.escalate_to))
+    form = RemoveMemberForm()
+    if form.validate_on_submit():
+        try:
+            remove_member(case, current_user, member_id, form.note.data)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Tim kasus diperbarui."), "success")
+            return redirect(url_for("sop.show_case", case_id=case.id))
+    else:
+        flash(error_text(form), "error")
+    return _case_page(case, 422)
+
+
+@bp.get("/cases/<int:case_id>/access")
+def case_access_log(case_id: int):
+    """Who opened the case or read its confidential content, what, when and why; team changes
+    and reviews. For the case team and the heads."""
+    case = load_case(case_id, can_see_log)
+    labels = {key: f.label for key, (f, _step) in case.procedure.field_origins().items()}
+    return render("sop/access_log.html", case=case, entries=access_log(case), labels=labels, now=utcnow())
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])

@@ -1,12 +1,12 @@
 """The SOP engine's rules: open a case, complete a step, activate the next one with its
-deadline, and say who may see and act. Services flush, never commit."""
+deadline. Who may see, act and read is app/sop/access.py. Services flush, never commit."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Callable
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_
 
 from app.auth.models import User
 from app.crypto import seal, unseal
@@ -14,8 +14,9 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
+from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
+from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import current_version, procedure_of
 from app.sop.workcal import working_calendar
 
@@ -27,8 +28,10 @@ step_completed = Namespace().signal("step-completed")
 # (procedure code, step key) -> endpoint taking case_id; e.g. booking for the agreement step.
 STEP_SCREENS: dict[tuple[str, str], str] = {}
 
-# Who may read confidential values among those who may see a case.
-CONFIDENTIAL_READERS = {"counselor", "head"}
+# Panels other domains add to the case page (letters, appointments…): callables taking
+# (case, user) and returning (template name, context) or None when they have nothing to show.
+CASE_PANELS: list[Callable[[Case, User], tuple[str, dict] | None]] = []
+
 MAX_ESCALATION_GRACE = 8 * 60  # working minutes: at most one office day after the due time
 
 
@@ -64,37 +67,10 @@ def case_values(case: Case) -> dict:
     return values
 
 
-# -- access ---------------------------------------------------------------------------------
-def can_act(user: User, case: Case, step: CaseStep) -> bool:
-    if not user.is_authenticated or step.state != StepState.ACTIVE or case.state != CaseState.OPEN:
-        return False
-    roles = set(step.roles)
-    if "subject" in roles and case.subject_id == user.id:
-        return True
-    if "assignee" in roles and case.assignee_id == user.id:
-        return True
-    return user.has_role(*(roles - {"subject", "assignee"}))
-
-
-def can_view(user: User, case: Case, procedure: Procedure | None = None) -> bool:
-    """The subject, the opener, the assignee, whoever acted or may act now, and the heads who
-    are escalated to. Nobody else (admins included) sees a case's content."""
-    if not user.is_authenticated:
-        return False
-    if user.id in (case.subject_id, case.opened_by_id, case.assignee_id):
-        return True
-    procedure = procedure or procedure_of(case.version)
-    if user.has_role(*procedure.escalate_to):
-        return True
-    return any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
-
-
-def can_read_confidential(user: User, case: Case) -> bool:
-    return user.id in (case.subject_id, case.assignee_id) or user.has_role(*CONFIDENTIAL_READERS)
-
-
-def log_access(case: Case, user: User, action: str) -> None:
-    db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action=action))
+# -- access (the rules live in app/sop/access.py) -------------------------------------------
+def case_panels(case: Case, user: User) -> list[tuple[str, dict]]:
+    """What other domains show on the case page for this user."""
+    return [panel for panel in (contribute(case, user) for contribute in CASE_PANELS) if panel]
 
 
 def can_open(user: User, procedure: Procedure) -> bool:
@@ -211,6 +187,8 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
                             step=active.title if active else "—"))
     if not can_act(user, case, row):
         raise DomainError(_("Langkah ini dikerjakan oleh pelaksana lain; Anda tidak dapat menyelesaikannya."))
+    if claimable_role(user, case, row):
+        claim(case, user, row, now)  # the first counselor to take a step takes the case
     step = procedure.step(step_key)
     plain, secret = _check_values(step.inputs, values)
     row.data, row.sealed = plain, seal(secret)
@@ -218,11 +196,12 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     if secret:
         case.sealed = seal({**unseal(case.sealed), **secret})
     if step.assigns:
-        assignee = db.session.get(User, values[step.assigns].id if isinstance(values[step.assigns], User)
-                                  else int(values[step.assigns]))
-        if assignee is None or not assignee.active:
+        field = next(f for f in step.inputs if f.key == step.assigns)
+        chosen = values[step.assigns]
+        assignee = chosen if isinstance(chosen, User) else db.session.get(User, int(chosen))
+        if assignee is None or not assignee.active or not assignee.has_role(field.role):
             raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan atau tidak aktif."))
-        case.assignee = assignee
+        assign(case, assignee, field.role, user, now)
     row.state = StepState.DONE
     row.done_at, row.done_by_id = now, user.id
     row.next_notice_at = None
@@ -252,29 +231,9 @@ def recompute_deadlines(now: datetime | None = None) -> int:
 
 
 # -- lists ----------------------------------------------------------------------------------
-def actionable_filter(user: User):
-    """SQL condition: active steps of open cases that `user` may act on."""
-    conditions = [CaseStep.actor_roles.like(f"%,{role},%") for role in user.roles]
-    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), Case.subject_id == user.id))
-    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), Case.assignee_id == user.id))
-    return and_(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, or_(*conditions))
-
-
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     """Steps waiting for the user's roles or for them personally, soonest due first."""
     query = (db.select(CaseStep).join(Case).where(actionable_filter(user))
              .options(db.contains_eager(CaseStep.case))
              .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at).limit(limit))
     return list(db.session.scalars(query))
-
-
-def visible_cases_filter(user: User):
-    """SQL condition approximating can_view, for lists (the case page checks can_view itself)."""
-    from app.sop.registry import procedures
-
-    escalated_codes = [code for code, p in procedures().items() if user.has_role(*p.escalate_to)]
-    participated = db.select(CaseStep.case_id).where(CaseStep.done_by_id == user.id)
-    actionable = db.select(CaseStep.case_id).join(Case).where(actionable_filter(user))
-    return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
-               Case.code.in_(escalated_codes), Case.id.in_(participated), Case.id.in_(actionable))
-

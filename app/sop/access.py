@@ -1,0 +1,295 @@
+"""Who may see a case, act on its steps and read its confidential values: the one home of these
+rules, and the one loader every route uses to fetch a case with the access it needs.
+
+- A case is *seen* (administrative facts: who, which step, when) by its subject, its opener, its
+  team, whoever acted or may act now, and the roles it escalates to (the head).
+- Confidential values are *read* only by the case team, the author of the value, the subject
+  (the request form, which is their own words, and what the procedure shares back with them),
+  roles the procedure grants that value (`share_with`), and a head during a break-glass review.
+  Every read is written to the access log with its ground.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, exists, or_
+
+from app.auth.models import User
+from app.crypto import unseal
+from app.database import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, StepState
+
+SPECIAL_ACTORS = {"subject", "assignee"}
+MIN_REVIEW_REASON = 10
+
+
+# -- the team -------------------------------------------------------------------------------
+def on_team(user: User, case: Case) -> bool:
+    return user.is_authenticated and (case.assignee_id == user.id or any(m.user_id == user.id for m in case.team()))
+
+
+def _team_holds(case: Case, role: str) -> bool:
+    return any(m.role == role for m in case.team())
+
+
+def claimable_role(user: User, case: Case, row: CaseStep) -> str | None:
+    """The team role in which `user` would claim the case by taking this step (no one holds it yet)."""
+    if on_team(user, case):
+        return None
+    team_roles = set(case.procedure.team_roles)
+    return next((r for r in row.roles if r in team_roles and user.has_role(r) and not _team_holds(case, r)), None)
+
+
+# -- seeing and acting ----------------------------------------------------------------------
+def can_claim(user: User, case: Case) -> bool:
+    """The user may take the case by one of its active steps."""
+    return any(row.state == StepState.ACTIVE and claimable_role(user, case, row) and can_act(user, case, row)
+               for row in case.steps)
+
+
+def can_act(user: User, case: Case, row: CaseStep) -> bool:
+    """The step is active, the case open, and the user is its actor: the subject or assignee it
+    names, or a holder of one of its roles — for a team role, a team member, or anyone while the
+    case has no team member in that role yet (taking the step claims the case)."""
+    if not user.is_authenticated or row.state != StepState.ACTIVE or case.state != CaseState.OPEN:
+        return False
+    roles = set(row.roles)
+    if "subject" in roles and case.subject_id == user.id:
+        return True
+    if "assignee" in roles and case.assignee_id == user.id:
+        return True
+    team_roles = set(case.procedure.team_roles)
+    member = on_team(user, case)
+    return any(user.has_role(role) and (role not in team_roles or member or not _team_holds(case, role))
+               for role in roles - SPECIAL_ACTORS)
+
+
+def can_view(user: User, case: Case) -> bool:
+    """Administrative facts of the case (never its confidential values by themselves)."""
+    if not user.is_authenticated:
+        return False
+    if user.id in (case.subject_id, case.opened_by_id) or on_team(user, case):
+        return True
+    if user.has_role(*case.procedure.escalate_to):
+        return True
+    return any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
+
+
+def is_participant(user: User, case: Case) -> bool:
+    """The person served or a member of the team (booking, the conversation)."""
+    return case.subject_id == user.id or on_team(user, case)
+
+
+def can_review(user: User, case: Case) -> bool:
+    """The head (the roles the procedure escalates to) may open a case for review."""
+    return user.is_authenticated and user.has_role(*case.procedure.escalate_to) and not on_team(user, case)
+
+
+def can_see_log(user: User, case: Case) -> bool:
+    """The access log is for the case team and the heads."""
+    return on_team(user, case) or user.has_role(*case.procedure.escalate_to)
+
+
+def load_case(case_id: int, allowed: Callable[[User, Case], bool] | None = None) -> Case:
+    """The case for the current user: 404 when they may not see it (its existence stays hidden),
+    403 when they see it but lack the access `allowed` asks for."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view(current_user, case):
+        abort(404)
+    if allowed is not None and not allowed(current_user, case):
+        abort(403)
+    return case
+
+
+# -- reading confidential values ------------------------------------------------------------
+def active_review(user: User, case: Case, now: datetime | None = None) -> CaseReview | None:
+    now = now or utcnow()
+    return next((r for r in case.reviews if r.user_id == user.id and r.expires_at > now), None)
+
+
+def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -> str | None:
+    """Why `user` may read confidential value `key` ("team", "author", "subject", "grant:<role>",
+    "review"), or None."""
+    if not user.is_authenticated:
+        return None
+    field, step = case.procedure.field_origins().get(key, (None, None))
+    if field is None:
+        return None
+    if on_team(user, case):
+        return "team"
+    if step is None and case.opened_by_id == user.id:
+        return "author"
+    if step is not None and any(r.key == step.key and r.done_by_id == user.id for r in case.steps):
+        return "author"
+    if case.subject_id == user.id and (step is None or "subject" in field.share_with):
+        return "subject"
+    granted = next((r for r in field.share_with if r != "subject" and user.has_role(r)), None)
+    if granted and can_view(user, case):
+        return f"grant:{granted}"
+    if active_review(user, case, now):
+        return "review"
+    return None
+
+
+def readable_values(user: User, case: Case, now: datetime | None = None) -> tuple[dict, dict]:
+    """The confidential values `user` may read (decrypted) and the ground of each."""
+    sealed = unseal(case.sealed)
+    values, grounds = {}, {}
+    for key, value in sealed.items():
+        ground = read_ground(user, case, key, now)
+        if ground:
+            values[key], grounds[key] = value, ground
+    return values, grounds
+
+
+def log_access(case: Case, user: User, action: str, grounds: dict | None = None, reason: str | None = None) -> None:
+    """One line of the access log: who, what (the values read), when, why."""
+    fields = ",".join(sorted(grounds or {}))[:400] or None
+    why = reason or ", ".join(sorted(set((grounds or {}).values()))) or None
+    if why and "review" in why and reason is None:
+        review = active_review(user, case)
+        why = f"review: {review.reason}" if review else why
+    db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action=action[:40], fields=fields,
+                              reason=why[:400] if why else None))
+
+
+def access_log(case: Case, limit: int = 500) -> list[CaseAccess]:
+    return list(db.session.scalars(db.select(CaseAccess).where(CaseAccess.case_id == case.id)
+                                   .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(limit)))
+
+
+# -- changing the team ----------------------------------------------------------------------
+def _add_member(case: Case, user: User, role: str, how: str, actor: User | None, now: datetime,
+                note: str | None = None) -> CaseMember:
+    member = CaseMember(case_id=case.id, user_id=user.id, role=role, how=how, added_at=now,
+                        added_by_id=actor.id if actor else None, note=note)
+    member.user = user
+    case.members.append(member)
+    if case.assignee_id is None and role in case.procedure.team_roles:
+        case.assignee = user
+    db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
+                              reason=f"{user.name} ({role})" + (f": {note}" if note else "")))
+    return member
+
+
+def claim(case: Case, user: User, row: CaseStep, now: datetime | None = None) -> CaseMember:
+    """Take the case as its counselor (or other team role) by taking one of its steps."""
+    role = claimable_role(user, case, row)
+    if role is None or not can_act(user, case, row):
+        raise DomainError(_("Kasus ini sudah ditangani tim lain atau langkah ini bukan untuk Anda."))
+    return _add_member(case, user, role, "claimed", user, now or utcnow())
+
+
+def assign(case: Case, user: User, role: str, actor: User, now: datetime | None = None) -> CaseMember:
+    """The assignment step names the officer: they join the team, replacing an earlier assignee."""
+    now = now or utcnow()
+    for member in case.team():
+        if member.role == role and member.how == "assigned" and member.user_id != user.id:
+            member.removed_at, member.removed_by_id, member.note = now, actor.id, _("diganti")
+    if not any(m.user_id == user.id for m in case.team()):
+        _add_member(case, user, role, "assigned", actor, now)
+    case.assignee = user
+    return next(m for m in case.team() if m.user_id == user.id)
+
+
+def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
+               now: datetime | None = None) -> CaseMember:
+    """The head adds someone to the team (a supervisor, a psychiatrist for this case)."""
+    now = now or utcnow()
+    procedure = case.procedure
+    if not actor.has_role(*procedure.escalate_to):
+        raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
+    if role not in procedure.team_roles:
+        raise DomainError(_("Peran ini bukan peran tim untuk layanan ini."))
+    if user is None or not user.active or not user.has_role(role):
+        raise DomainError(_("Pilih pengguna aktif yang memegang peran tersebut."))
+    if any(m.user_id == user.id for m in case.team()):
+        raise DomainError(_("%(name)s sudah menjadi anggota tim.", name=user.name))
+    if not note.strip():
+        raise DomainError(_("Tuliskan alasan perubahan tim."))
+    return _add_member(case, user, role, "added", actor, now, note.strip()[:400])
+
+
+def remove_member(case: Case, actor: User, member_id: int, note: str, now: datetime | None = None) -> CaseMember:
+    """The head takes someone off the team; the row stays as history."""
+    now = now or utcnow()
+    if not actor.has_role(*case.procedure.escalate_to):
+        raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
+    member = next((m for m in case.team() if m.id == member_id), None)
+    if member is None:
+        raise DomainError(_("Anggota tim tidak ditemukan."))
+    if not note.strip():
+        raise DomainError(_("Tuliskan alasan perubahan tim."))
+    member.removed_at, member.removed_by_id, member.note = now, actor.id, note.strip()[:400]
+    if case.assignee_id == member.user_id:
+        successor = next((m for m in case.team() if m.role == member.role), None)
+        case.assignee = successor.user if successor else None
+    db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
+                              reason=f"{member.user.name} ({member.role}): {member.note}"))
+    return member
+
+
+def open_review(case: Case, user: User, reason: str, now: datetime | None = None) -> CaseReview:
+    """Break-glass: the head reads the whole case until the end of the day, for a written reason."""
+    now = now or utcnow()
+    if not can_review(user, case):
+        raise DomainError(_("Hanya kepala unit di luar tim kasus yang dapat membuka kasus untuk telaah."))
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REVIEW_REASON:
+        raise DomainError(_("Tuliskan alasan telaah (minimal %(n)d karakter).", n=MIN_REVIEW_REASON))
+    existing = active_review(user, case, now)
+    if existing:
+        return existing
+    tz = ZoneInfo(current_app.config["APP_TIMEZONE"])
+    local_end = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time.min, tz)
+    review = CaseReview(case_id=case.id, user_id=user.id, reason=reason[:1000], opened_at=now,
+                        expires_at=local_end.astimezone(now.tzinfo))
+    review.user = user
+    case.reviews.append(review)
+    db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action="review", reason=reason[:400]))
+    return review
+
+
+# -- lists ----------------------------------------------------------------------------------
+def _member_of_case(user_id: int):
+    return exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user_id,
+                          CaseMember.removed_at.is_(None))
+
+
+def _role_held_on_case(role: str):
+    return exists().where(CaseMember.case_id == Case.id, CaseMember.role == role, CaseMember.removed_at.is_(None))
+
+
+def actionable_filter(user: User):
+    """SQL condition: active steps of open cases that `user` may act on (mirrors can_act)."""
+    from app.sop.registry import procedures
+
+    team_roles = {r for p in procedures().values() for r in p.team_roles}
+    conditions = []
+    for role in user.roles:
+        named = CaseStep.actor_roles.like(f"%,{role},%")
+        if role in team_roles:
+            named = and_(named, or_(~_role_held_on_case(role), _member_of_case(user.id), Case.assignee_id == user.id))
+        conditions.append(named)
+    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), Case.subject_id == user.id))
+    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), Case.assignee_id == user.id))
+    return and_(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, or_(*conditions))
+
+
+def visible_cases_filter(user: User):
+    """SQL condition matching can_view, for lists (administrative facts only)."""
+    from app.sop.registry import procedures
+
+    escalated_codes = [code for code, p in procedures().items() if user.has_role(*p.escalate_to)]
+    participated = db.select(CaseStep.case_id).where(CaseStep.done_by_id == user.id)
+    actionable = db.select(CaseStep.case_id).join(Case).where(actionable_filter(user))
+    return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
+               _member_of_case(user.id), Case.code.in_(escalated_codes), Case.id.in_(participated),
+               Case.id.in_(actionable))
