@@ -1,0 +1,223 @@
+"""Confidential content is read by the case team only: claims, the team, grants the procedure
+names, the head's break-glass review, and the access log — and the route × person table that
+walks the confidential routes (the authorization matrix's second axis)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from app.errors import DomainError
+from app.extensions import db
+from app.sop.access import readable_values
+from app.sop.models import CaseAccess, CaseMember
+from app.sop.registry import get_procedure
+from app.sop.services import complete_step, open_case
+
+SECRET = "ASESMEN-RAHASIA-7Q"
+WIB = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def puspaga(app, make_user):
+    """A PUSPAGA case claimed by counselor A, with an assessment; its next step is active."""
+    people = {who: make_user(role, name=f"Orang {who}") for who, role in [
+        ("team", "counselor"), ("other_counselor", "counselor"), ("head", "head"), ("staff", "staff"),
+        ("admin", "admin"), ("other_client", "client"), ("subject", "client")]}
+    case = open_case(get_procedure("puspaga-konseling"), people["staff"], {"client_kind": "orang tua", "phone": "0812"},
+                     subject=people["subject"])
+    complete_step(case, "permohonan", people["staff"], {"appointment_at": "2031-01-06T09:00"})
+    complete_step(case, "kelengkapan", people["team"], {})
+    complete_step(case, "informed_consent", people["team"], {"consent": True})
+    complete_step(case, "asesmen", people["team"], {"assessment": SECRET})
+    db.session.commit()
+    return case, people
+
+
+def login(app, user):
+    client = app.test_client()
+    assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
+    return client
+
+
+# The confidential routes × the people around a case: (status, secret shown) per person.
+# "head+review" is the head after opening the case for review with a written reason.
+TABLE = {
+    "case page": (lambda c: ("GET", f"/cases/{c}", None), {
+        "team": (200, True), "other_counselor": (404, False), "head": (200, False), "head+review": (200, True),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "step form": (lambda c: ("GET", f"/cases/{c}/steps/prioritas", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "complete step": (lambda c: ("POST", f"/cases/{c}/steps/prioritas", {"priorities": "P"}), {
+        "team": (302, False), "other_counselor": (404, False), "head": (422, False), "head+review": (422, False),
+        "staff": (422, False), "admin": (404, False), "other_client": (404, False), "subject": (422, False)}),
+    "access log": (lambda c: ("GET", f"/cases/{c}/access", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
+    "open review": (lambda c: ("POST", f"/cases/{c}/review", {"reason": "Pengaduan orang tua klien"}), {
+        "team": (403, False), "other_counselor": (404, False), "head": (302, False), "head+review": (302, False),
+        "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
+}
+
+
+@pytest.mark.parametrize("route", sorted(TABLE))
+def test_confidential_routes_answer_each_person_as_the_table_says(app, puspaga, route):
+    case, people = puspaga
+    build, expected = TABLE[route]
+    wrong = []
+    for who, (status, shows_secret) in expected.items():
+        client = login(app, people["head" if who == "head+review" else who])
+        if who == "head+review":
+            assert client.submit(f"/cases/{case.id}/review", {"reason": "Telaah atas pengaduan"}).status_code == 302
+        method, path, data = build(case.id)
+        response = client.get(path) if method == "GET" else client.submit(path, data)
+        shown = SECRET in response.get_data(as_text=True)
+        if (response.status_code, shown) != (status, shows_secret):
+            wrong.append(f"{who}: expected {(status, shows_secret)}, got {(response.status_code, shown)}")
+        db.session.rollback()
+    assert wrong == []
+
+
+def test_only_the_team_completes_a_claimed_case(puspaga):
+    case, people = puspaga
+    with pytest.raises(DomainError):
+        complete_step(case, "prioritas", people["other_counselor"], {"priorities": "P"})
+    with pytest.raises(DomainError):
+        complete_step(case, "prioritas", people["head"], {"priorities": "P"})
+    complete_step(case, "prioritas", people["team"], {"priorities": "P"})
+
+
+def test_the_first_counselor_claims_the_case_visibly(app, make_user):
+    staff, client = make_user("staff"), make_user("client")
+    first, second = make_user("counselor", name="Konselor Pertama"), make_user("counselor", name="Konselor Kedua")
+    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "0812"}, subject=client)
+    complete_step(case, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    db.session.commit()
+    # Before the claim both may take it; the page offers "Ambil kasus ini" and shows no content.
+    page = login(app, second).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Ambil kasus ini" in page
+    response = login(app, first).submit(f"/cases/{case.id}/claim/kelengkapan")
+    assert response.status_code == 302
+    db.session.expire_all()
+    [member] = case.team()
+    assert (member.user_id, member.how, member.role, case.assignee_id) == (first.id, "claimed", "counselor", first.id)
+    assert "Konselor Pertama" in login(app, first).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert login(app, second).get(f"/cases/{case.id}").status_code == 404
+    assert login(app, second).submit(f"/cases/{case.id}/claim/kelengkapan").status_code == 404
+    assert db.session.scalar(sa.select(CaseAccess.action).where(CaseAccess.case_id == case.id,
+                                                                 CaseAccess.action == "team:claimed"))
+
+
+def test_every_read_is_logged_with_what_and_why(app, puspaga):
+    case, people = puspaga
+    login(app, people["team"]).get(f"/cases/{case.id}")
+    login(app, people["head"]).get(f"/cases/{case.id}")
+    rows = db.session.execute(sa.select(CaseAccess.user_id, CaseAccess.action, CaseAccess.fields, CaseAccess.reason)
+                              .where(CaseAccess.case_id == case.id, CaseAccess.action.in_(["read", "view"]))).all()
+    assert (people["team"].id, "read", "assessment", "team") in rows
+    assert (people["head"].id, "view", None, None) in rows  # the head saw the timeline only
+    log = login(app, people["team"]).get(f"/cases/{case.id}/access").get_data(as_text=True)
+    assert "Asesmen" in log or "asesmen" in log.lower()
+    assert "tim kasus" in log
+
+
+def test_head_review_is_explicit_recorded_shown_and_ends_with_the_day(app, puspaga):
+    case, people = puspaga
+    at = datetime(2026, 11, 24, 20, 0, tzinfo=WIB)
+    with time_machine.travel(at, tick=False):
+        head = login(app, people["head"])
+        assert head.submit(f"/cases/{case.id}/review", {"reason": "pendek"}).status_code == 422  # reason too short
+        assert SECRET not in head.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert head.submit(f"/cases/{case.id}/review", {"reason": "Pengaduan resmi dari orang tua"}).status_code == 302
+        assert SECRET in head.get(f"/cases/{case.id}").get_data(as_text=True)
+        team_page = login(app, people["team"]).get(f"/cases/{case.id}").get_data(as_text=True)
+        assert "dibuka untuk telaah oleh Orang head" in team_page and "Pengaduan resmi dari orang tua" in team_page
+        reads = db.session.scalars(sa.select(CaseAccess.reason).where(
+            CaseAccess.case_id == case.id, CaseAccess.user_id == people["head"].id, CaseAccess.action == "read")).all()
+        assert reads == ["review: Pengaduan resmi dari orang tua"]
+    with time_machine.travel(at + timedelta(hours=4, minutes=1), tick=False):  # past midnight
+        assert SECRET not in login(app, people["head"]).get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_team_changes_are_recorded_shown_and_grant_or_end_access(app, puspaga):
+    case, people = puspaga
+    head = login(app, people["head"])
+    other = people["other_counselor"]
+    assert head.submit(f"/cases/{case.id}/team", {"user_id": f"{other.id}:counselor", "note": ""}).status_code == 422
+    assert head.submit(f"/cases/{case.id}/team", {"user_id": f"{other.id}:counselor",
+                                                  "note": "Supervisi kasus"}).status_code == 302
+    assert SECRET in login(app, other).get(f"/cases/{case.id}").get_data(as_text=True)
+    member = db.session.scalar(sa.select(CaseMember).where(CaseMember.case_id == case.id,
+                                                           CaseMember.user_id == other.id))
+    assert head.submit(f"/cases/{case.id}/team/{member.id}/remove", {"note": "Supervisi selesai"}).status_code == 302
+    assert login(app, other).get(f"/cases/{case.id}").status_code == 404
+    page = login(app, people["team"]).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Riwayat tim" in page and "Supervisi selesai" in page
+    # The team cannot change itself, and an admin is nobody on a case.
+    assert login(app, people["team"]).submit(f"/cases/{case.id}/team", {
+        "user_id": f"{other.id}:counselor", "note": "x"}).status_code == 403
+    assert login(app, people["admin"]).submit(f"/cases/{case.id}/team", {
+        "user_id": f"{people['admin'].id}:counselor", "note": "x"}).status_code == 404
+
+
+def test_subject_reads_own_words_and_what_is_shared_back_only(app, make_user):
+    staff, head, alumnus, counselor = make_user("staff"), make_user("head"), make_user("alumni"), make_user("counselor")
+    case = open_case(get_procedure("pgri-konseling-karier"), staff, {  # opened at the desk for the alumnus
+        "nim": "1901", "prodi": "PMat", "phone": "0812", "question": "PERTANYAAN-SAYA", "mode": "online"},
+        subject=alumnus)
+    for key, actor, values in [("izin_tu", staff, {}), ("form_permohonan", staff, {"complete": "lengkap"}),
+                               ("rekomendasi", head, {"counselor": str(counselor.id)}),
+                               ("kesepakatan", counselor, {"agreed_at": "2031-01-06T09:00", "place": "R1"}),
+                               ("fasilitas", staff, {"room_ready": True}),
+                               ("pelaksanaan", counselor, {"attendance": "hadir"}),
+                               ("laporan", counselor, {"report": "CATATAN-KONSELOR"})]:
+        complete_step(case, key, actor, values)
+    db.session.commit()
+    values, grounds = readable_values(alumnus, case)
+    assert values == {"question": "PERTANYAAN-SAYA"} and grounds == {"question": "subject"}
+    assert set(readable_values(counselor, case)[0]) == {"question", "report"}  # assigned: the team
+    assert readable_values(head, case)[0] == {}  # the head signed the letter, and reads nothing by role
+    assert readable_values(staff, case)[0] == {"question": "PERTANYAAN-SAYA"}  # staff wrote it down: the author
+    # PUSPAGA shares its conclusion and advice with the client.
+    client, c2 = make_user("client"), make_user("counselor")
+    puspaga = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "1"}, subject=client)
+    complete_step(puspaga, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    for key, values in [("kelengkapan", {}), ("informed_consent", {"consent": True}), ("asesmen", {"assessment": "A"}),
+                        ("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "SARAN-UNTUK-KLIEN"})]:
+        complete_step(puspaga, key, c2, values)
+    assert readable_values(client, puspaga)[0] == {"advice": "SARAN-UNTUK-KLIEN"}
+
+
+def test_grants_follow_the_source(app, make_user):
+    """IPDN: the intake and the handling plan go to the kasubbag and the kepala unit — and only
+    those; the supervision notes stay with the team."""
+    staff, counselor, kasubbag, head = make_user("staff"), make_user("counselor"), make_user("kasubbag"), make_user("head")
+    related = make_user("related_unit")
+    praja = make_user("student")
+    case = open_case(get_procedure("ipdn-bk-praja"), staff, {"level": "Tingkat II"}, subject=praja)
+    for key, actor, values in [("pendataan", staff, {"registration": "Data"}), ("kedatangan", staff, {}),
+                               ("intake", counselor, {"prognosis": "PROGNOSA"}),
+                               ("rencana_kasubbag", counselor, {"plan": "RENCANA"}), ("rencana_kepala", kasubbag, {}),
+                               ("rencana_pengawasan", head, {}),
+                               ("pengawasan", counselor, {"supervision": "PENGAWASAN"})]:
+        complete_step(case, key, actor, values)
+    db.session.commit()
+    for person in (kasubbag, head):
+        values, grounds = readable_values(person, case)
+        assert values == {"prognosis": "PROGNOSA", "plan": "RENCANA"}
+        assert set(grounds.values()) == {f"grant:{'kasubbag' if person is kasubbag else 'head'}"}
+    assert readable_values(related, case)[0] == {}
+    page = login(app, head).get("/procedures/ipdn-bk-praja").get_data(as_text=True)
+    assert "Rencana penanganan" in page and "Kasubbag" in page.replace("kasubbag", "Kasubbag")
+
+
+def test_lists_and_notices_show_administrative_facts_only(app, puspaga):
+    case, people = puspaga
+    for who, path in [("head", "/cases"), ("head", "/tasks"), ("team", "/cases"), ("team", "/tasks"), ("head", "/")]:
+        assert SECRET not in login(app, people[who]).get(path).get_data(as_text=True), (who, path)
+    from app.notifications.models import OutboxMessage
+
+    assert not [m for m in db.session.scalars(sa.select(OutboxMessage)) if SECRET in (m.body or "")]
