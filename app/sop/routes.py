@@ -151,16 +151,17 @@ def _case_page(case: Case, status: int = 200, **forms):
     procedure = case.procedure
     values, grounds = readable_values(current_user, case)
     log_access(case, current_user, "read" if grounds else "view", grounds)
+    is_head = current_user.has_role(*procedure.escalate_to)
     team_form = forms.get("team_form")
-    if team_form is None and can_review(current_user, case) or current_user.has_role(*procedure.escalate_to):
-        team_form = team_form or TeamForm(formdata=None)
+    if is_head and team_form is None:
+        team_form = TeamForm(formdata=None)
         team_candidates(team_form, procedure.team_roles)
     return render("sop/case.html", case=case, procedure=procedure, values={**(case.data or {}), **values},
                   readable=set(grounds), can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
                   claimable=lambda row: claimable_role(current_user, case, row),
                   panels=case_panels(case, current_user), on_team=on_team(current_user, case),
                   review=active_review(current_user, case), can_review=can_review(current_user, case),
-                  can_see_log=can_see_log(current_user, case), is_head=current_user.has_role(*procedure.escalate_to),
+                  can_see_log=can_see_log(current_user, case), is_head=is_head,
                   review_form=forms.get("review_form") or ReviewForm(formdata=None), team_form=team_form,
                   remove_form=RemoveMemberForm(formdata=None), status=status)
 
