@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.crypto import register_sealed
 from app.database import UTCDateTime, enum_values, utcnow
 from app.extensions import db
 
@@ -175,3 +176,7 @@ class CaseAccess(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+register_sealed(Case, "sealed")
+register_sealed(CaseStep, "sealed")
