@@ -84,6 +84,22 @@ def test_with_the_database_gone_a_signed_in_user_gets_the_apps_own_503_page():
         drop_postgres_database(url)
 
 
+def test_a_database_failure_after_the_view_also_answers_503(tmp_path):
+    """The request's own commit runs after the view; a database failing there is a 503 too."""
+    app = create_app(TestConfig(f"sqlite:///{tmp_path / 'app.db'}"))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.after_request
+    def _failing_commit(response):
+        db.session.execute(sa.text("SELECT * FROM gone"))  # sqlite3.OperationalError, as a lost file gives
+        return response
+
+    response = app.test_client().get("/login")
+    with app.app_context():
+        db.engine.dispose()
+    assert response.status_code == 503 and "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
+
+
 def test_downloads_of_personal_data_are_never_cached(letter, app, login_as):
     letter, counselor, head = letter
     client = app.test_client()
