@@ -100,7 +100,7 @@ def test_a_database_failure_after_the_view_also_answers_503(tmp_path):
     assert response.status_code == 503 and "Layanan sedang tidak tersedia" in response.get_data(as_text=True)
 
 
-def test_downloads_of_personal_data_are_never_cached(letter, app, login_as):
+def test_downloads_of_personal_data_are_never_cached(letter, app):
     letter, counselor, head = letter
     client = app.test_client()
     assert client.submit("/login", {"email": counselor.email, "password": "rahasia123"}).status_code == 302
