@@ -21,6 +21,12 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
 
+    from app.crypto import check_keys
+    from app.database import create_private_sqlite_file
+
+    check_keys(app)
+    create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -114,14 +120,24 @@ def _register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        if current_user.is_authenticated or _personal_download(response):
+            response.headers["Cache-Control"] = "private, no-store"  # also over what send_file set
         return response
 
     @app.teardown_request
     def _teardown(exc):
         if exc is not None:
             db.session.rollback()
+
+
+DOWNLOAD_TYPES = ("application/pdf", "application/vnd.", "application/zip", "application/octet-stream",
+                  "text/calendar", "text/csv")
+
+
+def _personal_download(response) -> bool:
+    """Files (letters, spreadsheets, calendars, any attachment) carry personal data: never cached."""
+    return ((response.mimetype or "").startswith(DOWNLOAD_TYPES)
+            or response.headers.get("Content-Disposition", "").startswith("attachment"))
 
 
 def _time_left(due, now=None) -> str:

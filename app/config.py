@@ -64,6 +64,7 @@ class Config:
         self.WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
         self.WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        # Required outside debug and testing (app/crypto.py); comma-separated during a rotation.
         self.DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -82,6 +83,10 @@ class Config:
         self.ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
 
 
+# The test suite's fixed key (also given to the `flask` processes tests start).
+TEST_ENCRYPTION_KEY = "PtMGmg1ocPysvzMvwU1vS6Itd8k4FGPuONPr24gVwm4="
+
+
 class TestConfig(Config):
     """Settings for the test suite: a database URL is always given by the fixture."""
 
@@ -91,6 +96,7 @@ class TestConfig(Config):
         super().__init__()
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"
+        self.DATA_ENCRYPTION_KEY = TEST_ENCRYPTION_KEY
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SCHEDULER_ENABLED = False
         self.RATELIMIT_STORAGE_URI = "memory://"

@@ -1,10 +1,12 @@
 """Database helpers shared by every domain: UTC timestamps and SQLite pragmas."""
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
 
@@ -37,6 +39,22 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def create_private_sqlite_file(uri: str, instance_path: str) -> None:
+    """Create a SQLite database file readable by its owner only (0600) before SQLite would create
+    it world-readable; SQLite gives its -wal and -shm files the same mode."""
+    url = make_url(uri)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return
+    path = Path(url.database)
+    if not path.is_absolute():  # Flask-SQLAlchemy puts relative SQLite paths in the instance folder
+        path = Path(instance_path) / path
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 @event.listens_for(Engine, "connect")

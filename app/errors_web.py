@@ -1,10 +1,17 @@
-"""Friendly error pages (403, 404, 429, 500, CSRF), as full pages or htmx fragments."""
+"""Friendly error pages (403, 404, 429, 500, 503, CSRF), as full pages or htmx fragments.
+
+A database that cannot be reached answers 503 with the same page, rendered without touching the
+database: the request continues as an anonymous visitor (no user lookup, no navigation), in the
+language of the session or the default one.
+"""
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
+from app.extensions import db, login_manager
 from app.htmx import render
 
 MESSAGES = {
@@ -14,7 +21,10 @@ MESSAGES = {
     405: lambda: (_("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu.")),
     429: lambda: (_("Terlalu banyak permintaan"), _("Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.")),
     500: lambda: (_("Terjadi kesalahan"), _("Maaf, terjadi kesalahan di server. Tim kami sudah dicatat; silakan coba lagi.")),
+    503: lambda: (_("Layanan sedang tidak tersedia"),
+                  _("Basis data sedang tidak dapat dihubungi. Tidak ada yang disimpan; silakan coba lagi beberapa saat lagi.")),
 }
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def error_page(status: int, message: str | None = None):
@@ -23,11 +33,34 @@ def error_page(status: int, message: str | None = None):
                   title=title, message=message or default, code=status)
 
 
+def database_unavailable(exc: Exception):
+    """503 without the database: drop what the request began and continue as anonymous."""
+    current_app.logger.error("database unreachable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+    login_manager._update_request_context_with_user()  # anonymous: no user lookup while rendering
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # a connection that died mid-transaction is discarded with the session
+        pass
+    response = error_page(503)
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def register(app) -> None:
     for status in MESSAGES:
-        if status == 429:
-            continue  # the login view answers its own rate limit
+        if status in (429, 500):
+            continue  # the login view answers its own rate limit; 500 below
         app.register_error_handler(status, lambda e, s=status: error_page(s))
+
+    for exception in DATABASE_DOWN:
+        app.register_error_handler(exception, database_unavailable)
+
+    @app.errorhandler(500)
+    def _server_error(e):
+        """Also reached by a database failure outside the view (e.g. in the request's commit)."""
+        if isinstance(getattr(e, "original_exception", None), DATABASE_DOWN):
+            return database_unavailable(e.original_exception)
+        return error_page(500)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

@@ -44,5 +44,11 @@ def init_static(app) -> None:
                 values["v"] = version
 
     app.wsgi_app = WhiteNoise(
-        app.wsgi_app, root=str(root), prefix="static/", max_age=app.config["STATIC_MAX_AGE"]
+        app.wsgi_app, root=str(root), prefix="static/", max_age=app.config["STATIC_MAX_AGE"],
+        add_headers_function=_nosniff,
     )
+
+
+def _nosniff(headers, _path, _url) -> None:
+    """Browsers take a static file for what its Content-Type says, never what it looks like."""
+    headers["X-Content-Type-Options"] = "nosniff"

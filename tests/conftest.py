@@ -13,8 +13,11 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.config import TestConfig
+from app.config import TEST_ENCRYPTION_KEY, TestConfig
 from app.extensions import db, limiter
+
+# `flask` processes started by tests need the key the app refuses to start without.
+os.environ.setdefault("DATA_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
 
 PG_CANDIDATES = [
     os.environ.get("TEST_DATABASE_URL"),

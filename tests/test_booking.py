@@ -224,6 +224,28 @@ def test_feed_etag_rotation_and_no_confidential_content(setup, app, login_as):
     assert client.get("/calendar/tidak-ada.ics").status_code == 404
 
 
+def test_feed_names_no_client_while_the_clients_invite_does(setup, app, smtp_server):
+    """Feeds get copied into third-party calendars: no client name, address or confidential text."""
+    case, counselor, alumnus = setup
+    book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    db.session.commit()
+    url = app.test_cli_runner().invoke(args=["calendar", "url", counselor.email]).output.strip()
+    response = app.test_client().get(url.replace(app.config["APP_BASE_URL"], ""))
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    body = response.get_data(as_text=True).replace("\r\n ", "")  # unfolded
+    calendar = Calendar.from_ical(body)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1 and "ATTENDEE" not in events[0]
+    text = "\n".join(f"{value} {dict(getattr(value, 'params', {}))}"  # values and parameters (CN), decoded
+                     for component in calendar.walk() for _, value in component.property_items())
+    for secret in ("Budi", "Santoso", alumnus.email, "RAHASIA", KARIER["nim"]):
+        assert secret.lower() not in body.lower() and secret.lower() not in text.lower(), secret
+    deliver_due(NOW)
+    invite = next(p for m in smtp_server.to(alumnus.email) for p in m.iter_attachments()
+                  if p.get_content_type() == "text/calendar")
+    assert f"mailto:{alumnus.email}" in invite.get_content().replace("\r\n ", "")  # the client's own invite
+
+
 def test_booking_page_and_htmx_week(setup, app):
     case, counselor, alumnus = setup
     client = app.test_client()

@@ -221,3 +221,20 @@ def test_lists_and_notices_show_administrative_facts_only(app, puspaga):
     from app.notifications.models import OutboxMessage
 
     assert not [m for m in db.session.scalars(sa.select(OutboxMessage)) if SECRET in (m.body or "")]
+
+
+def test_a_value_sealed_under_another_key_is_an_error_not_an_empty_case(app, puspaga):
+    """A changed DATA_ENCRYPTION_KEY must never read as "no content" nor let a step overwrite it."""
+    from cryptography.fernet import Fernet
+
+    case, people = puspaga
+    case.sealed = Fernet(Fernet.generate_key()).encrypt(b'{"assessment": "lama"}').decode()
+    db.session.commit()
+    team = login(app, people["team"])
+    page = team.get(f"/cases/{case.id}")
+    assert page.status_code == 200 and "tidak dapat dibuka dengan kunci enkripsi" in page.get_data(as_text=True)
+    before = case.sealed
+    response = team.submit(f"/cases/{case.id}/steps/prioritas", {"priorities": "baru"})
+    assert response.status_code == 422 and "tidak dapat dibuka" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert case.sealed == before

@@ -1,5 +1,6 @@
 """iCalendar (RFC 5545/5546) for appointments: invites by e-mail and the counselors' feeds.
-Calendar text never carries confidential content: 'Konseling karier' and the client's initials."""
+Calendar text never carries confidential content: 'Konseling karier' and the client's initials.
+The feed, which calendar services copy, names no client at all: no attendee, no address."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,7 +27,8 @@ def summary(appointment: Appointment) -> str:
     return f"Konseling karier — {appointment.client.initials}"
 
 
-def event(appointment: Appointment) -> Event:
+def event(appointment: Appointment, with_client: bool = True) -> Event:
+    """One appointment as a VEVENT; `with_client=False` leaves the client's name and address out."""
     tz = ZoneInfo(current_app.config["APP_TIMEZONE"])
     item = Event()
     item.add("uid", appointment.uid)
@@ -38,7 +40,8 @@ def event(appointment: Appointment) -> Event:
     cancelled = appointment.status == AppointmentStatus.CANCELLED
     item.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     item.add("organizer", _address(appointment.counselor))
-    item.add("attendee", _address(appointment.client, "REQ-PARTICIPANT"))
+    if with_client:
+        item.add("attendee", _address(appointment.client, "REQ-PARTICIPANT"))
     link = f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}"
     if appointment.mode == Mode.ONLINE and appointment.meeting_url:
         item.add("location", appointment.meeting_url)
@@ -79,9 +82,9 @@ def invite(appointment: Appointment) -> bytes:
 
 
 def feed(counselor, appointments: list[Appointment]) -> bytes:
-    """A counselor's subscription feed: agreed appointments, cancelled ones marked."""
+    """A counselor's subscription feed: agreed appointments, cancelled ones marked, no client named."""
     calendar = _calendar(name=f"Ruang Konseling — {counselor.name}")
     for appointment in appointments:
-        calendar.add_component(event(appointment))
+        calendar.add_component(event(appointment, with_client=False))
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import smtplib
 import ssl
 import urllib.request
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -74,14 +75,21 @@ class NotConfigured(Exception):
     """The channel has no settings: the message is kept as unsendable, with the reason."""
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The same Message-ID on every delivery of one outbox row, so that a message re-sent after a
+    crash between sending and recording is recognisable (and dropped by mail clients) as the same."""
+    domain = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1].rpartition("@")[2] or "ruang-konseling.local"
+    digest = hashlib.sha256(message.key.encode()).hexdigest()[:16]
+    return f"<outbox-{message.id}-{digest}@{domain}>"
+
+
 def _send_email(message: OutboxMessage) -> None:
     config = current_app.config
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.recipient
-    # A stable Message-ID: a message re-sent after a crash is recognisable as the same one.
-    email["Message-ID"] = make_msgid(idstring=f"outbox{message.id}", domain="ruang-konseling")
+    email["Message-ID"] = message_id(message)
     email.set_content(message.body)
     if message.html:
         email.add_alternative(message.html, subtype="html")

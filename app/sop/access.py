@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import and_, exists, or_
 
 from app.auth.models import User
-from app.crypto import unseal
+from app.crypto import UndecryptableError, unseal
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -109,6 +109,19 @@ def load_case(case_id: int, allowed: Callable[[User, Case], bool] | None = None)
 
 
 # -- reading confidential values ------------------------------------------------------------
+def undecryptable(case: Case) -> DomainError:
+    return DomainError(_("Isi rahasia kasus #%(id)d tidak dapat dibuka dengan kunci enkripsi yang terpasang "
+                         "(DATA_ENCRYPTION_KEY berubah?). Tidak ada yang diubah; hubungi admin.", id=case.id))
+
+
+def sealed_values(case: Case) -> dict:
+    """The case's confidential values, decrypted; a key that no longer fits is an error, never {}."""
+    try:
+        return unseal(case.sealed)
+    except UndecryptableError:
+        raise undecryptable(case) from None
+
+
 def active_review(user: User, case: Case, now: datetime | None = None) -> CaseReview | None:
     now = now or utcnow()
     return next((r for r in case.reviews if r.user_id == user.id and r.expires_at > now), None)
@@ -140,7 +153,7 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
 
 def readable_values(user: User, case: Case, now: datetime | None = None) -> tuple[dict, dict]:
     """The confidential values `user` may read (decrypted) and the ground of each."""
-    sealed = unseal(case.sealed)
+    sealed = sealed_values(case)
     values, grounds = {}, {}
     for key, value in sealed.items():
         ground = read_ground(user, case, key, now)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, LargeBinary, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.crypto import register_sealed
 from app.database import UTCDateTime, enum_values, utcnow
 from app.extensions import db
 
@@ -253,3 +254,7 @@ class CaseReview(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+register_sealed(Case, "sealed")
+register_sealed(CaseStep, "sealed")

@@ -149,7 +149,11 @@ def _case_page(case: Case, status: int = 200, **forms):
     """The case page: its timeline for everyone who may see it, confidential values for those who
     may read them (each read logged), the team, and the head's review and team controls."""
     procedure = case.procedure
-    values, grounds = readable_values(current_user, case)
+    try:
+        values, grounds = readable_values(current_user, case)
+    except DomainError as exc:  # the key no longer fits: say so, never show "empty"
+        values, grounds = {}, {}
+        flash(exc.message, "error")
     log_access(case, current_user, "read" if grounds else "view", grounds)
     is_head = current_user.has_role(*procedure.escalate_to)
     team_form = forms.get("team_form")

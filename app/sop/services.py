@@ -9,12 +9,12 @@ from blinker import Namespace
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.crypto import seal, unseal
+from app.crypto import seal
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
-from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role
+from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role, sealed_values
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import current_version, procedure_of
@@ -62,9 +62,7 @@ def _check_values(fields: tuple[Field, ...], values: dict) -> tuple[dict, dict]:
 
 def case_values(case: Case) -> dict:
     """Every value of the case (case fields and step inputs), confidential ones decrypted."""
-    values = dict(case.data or {})
-    values.update(unseal(case.sealed))
-    return values
+    return {**(case.data or {}), **sealed_values(case)}
 
 
 # -- access (the rules live in app/sop/access.py) -------------------------------------------
@@ -194,7 +192,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     row.data, row.sealed = plain, seal(secret)
     case.data = {**(case.data or {}), **plain}
     if secret:
-        case.sealed = seal({**unseal(case.sealed), **secret})
+        case.sealed = seal({**sealed_values(case), **secret})
     if step.assigns:
         field = next(f for f in step.inputs if f.key == step.assigns)
         chosen = values[step.assigns]
