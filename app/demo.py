@@ -101,7 +101,7 @@ def seed_cases(now: datetime) -> int:
         case = open_case(procedure, opener, values, subject=subject, now=opened)
         moment = opened
         for step in procedure.steps:
-            row = next(r for r in case.steps if r.key == step.key)
+            row = case.step_row(step.key)
             if done <= 0 or case.state != "open":
                 break
             if row.state != "active":

@@ -192,7 +192,7 @@ def _record_agreement(appointment: Appointment, actor: User, now: datetime) -> N
     case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
     if case is None:
         return
-    row = next((s for s in case.steps if s.key == AGREEMENT_STEP), None)
+    row = case.step_row(AGREEMENT_STEP)
     if row is None or row.state != StepState.ACTIVE:
         return
     from app.sop.services import complete_step

@@ -28,7 +28,7 @@ def issuable(user, case: Case) -> list[str]:
         return []
     procedure = case.procedure
     signs = user.has_role(*procedure.escalate_to)
-    rows = {row.key: row for row in case.steps}
+    rows = {row.key: row for row in case.current_steps()}
     types = []
     for step in procedure.steps:
         row = rows[step.key]

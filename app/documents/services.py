@@ -245,7 +245,7 @@ def deliver_letter(letter: Letter, case: Case, now: datetime) -> int:
 
 def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter | None:
     """When a step whose output is a document is done, its letter is issued, numbered and kept."""
-    if not step.document or step.document not in DOC_TYPES:
+    if not step.issues_document(row.data) or step.document not in DOC_TYPES:
         return None
     letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now)
     deliver_letter(letter, case, now)

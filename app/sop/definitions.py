@@ -55,11 +55,27 @@ class Step:
     when: dict | None = None
     assigns: str | None = None
     document: str | None = None
+    # The document is issued only on these outcomes of the step's decision (empty: whenever done).
+    document_on: tuple[str, ...] = ()
     note: str | None = None
+    # A decision: the choice input whose value picks what happens next, by `outcomes`
+    # (option -> "next" | "close" | "back:<step>" | "skip:<step>"; unnamed options go on).
+    decision: str | None = None
+    outcomes: dict = field(default_factory=dict, compare=False)
 
     @property
     def anchor_field(self) -> str | None:
         return self.start.split(":", 1)[1] if self.start.startswith("event:") else None
+
+    def outcome(self, values: dict) -> tuple[str, str | None]:
+        """What the step's decision says happens next: ("next" | "close" | "back" | "skip", target)."""
+        action = self.outcomes.get(values.get(self.decision), "next") if self.decision else "next"
+        kind, _sep, target = action.partition(":")
+        return kind, target or None
+
+    def issues_document(self, values: dict) -> bool:
+        """The step's letter is issued on this outcome (a returned proposal issues none)."""
+        return bool(self.document) and (not self.document_on or values.get(self.decision) in self.document_on)
 
     def applies(self, data: dict) -> bool:
         """A conditional step runs only when the case data meets its condition."""
@@ -197,9 +213,77 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 
 
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
-             "assigns", "document", "note", "share_with"}
+             "assigns", "document", "note", "share_with", "decision", "outcomes"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
             "escalate_to", "team_roles", "confidential", "fields", "steps"}
+
+
+def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
+    """`decision: <choice input>` with `outcomes: {option: next|close|back:<step>|skip:<step>}`."""
+    decision, outcomes = node.get("decision"), node.get("outcomes") or {}
+    if decision is None:
+        if outcomes:
+            check.error(node, f"{path}.outcomes", "memerlukan decision: <kunci masukan pilihan>")
+        return None, {}
+    field_ = next((f for f in inputs if f.key == decision and f.type == "choice"), None)
+    if field_ is None:
+        check.error(node, f"{path}.decision", f"'{decision}' harus kunci masukan berjenis choice di langkah ini")
+        return None, {}
+    if not isinstance(outcomes, dict):
+        check.error(node, f"{path}.outcomes", "harus berupa pemetaan pilihan → next, close, back:<langkah>, skip:<langkah>")
+        return decision, {}
+    result = {}
+    for option, action in outcomes.items():
+        if option == "__line__":
+            continue
+        if option not in field_.options:
+            check.error(node, f"{path}.outcomes.{option}", f"'{option}' bukan pilihan {decision}")
+        kind, _sep, target = str(action).partition(":")
+        if kind not in ("next", "close", "back", "skip") or (kind in ("back", "skip")) != bool(target):
+            check.error(node, f"{path}.outcomes.{option}", f"'{action}' harus next, close, back:<langkah> atau skip:<langkah>")
+            continue
+        result[option] = str(action)
+    return decision, result
+
+
+def _document(check: _Checker, node: dict, path: str, decision: str | None,
+              inputs: list[Field]) -> tuple[str | None, tuple[str, ...]]:
+    """`document: <type>` or `document: {type: <type>, issued_on: [<outcome>, …]}`."""
+    raw = node.get("document")
+    if raw is None or isinstance(raw, str):
+        return raw, ()
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        check.error(node, f"{path}.document", "harus jenis surat, atau {type: jenis, issued_on: [hasil keputusan]}")
+        return None, ()
+    issued_on = check.str_list(raw, "issued_on", f"{path}.document")
+    options = next((f.options for f in inputs if f.key == decision), ())
+    for option in issued_on:
+        if option not in options:
+            check.error(raw, f"{path}.document.issued_on", f"'{option}' bukan hasil keputusan langkah ini")
+    unknown = set(raw) - {"__line__", "type", "issued_on"}
+    if unknown:
+        check.error(raw, f"{path}.document", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
+    return raw["type"], issued_on
+
+
+def _check_outcomes(check: _Checker, raw_steps: list, steps: list[Step]) -> None:
+    """Targets exist and point the right way; a step that decides can always move on."""
+    numbers = {s.key: s.number for s in steps}
+    for step in steps:
+        node = raw_steps[step.number - 1]
+        path = f"steps[{step.number - 1}].outcomes"
+        for option, action in step.outcomes.items():
+            kind, _sep, target = action.partition(":")
+            if kind in ("back", "skip") and target not in numbers:
+                check.error(node, f"{path}.{option}", f"langkah '{target}' tidak ada")
+            elif kind == "back" and numbers[target] > step.number:
+                check.error(node, f"{path}.{option}", f"back harus ke langkah sebelumnya, bukan '{target}'")
+            elif kind == "skip" and numbers[target] <= step.number:
+                check.error(node, f"{path}.{option}", f"skip harus ke langkah sesudahnya, bukan '{target}'")
+        if step.decision:
+            options = next(f.options for f in step.inputs if f.key == step.decision)
+            if all(step.outcomes.get(o, "next").startswith("back:") for o in options):
+                check.error(node, path, "setiap pilihan kembali ke langkah sebelumnya: kasus tidak pernah bisa lanjut")
 
 
 def parse(text: str, name: str = "<definisi>") -> Procedure:
@@ -308,14 +392,18 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         assigns = node.get("assigns")
         if assigns is not None and assigns not in {f.key for f in inputs if f.type == "user"}:
             check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
+        decision, outcomes = _decision(check, node, path, inputs)
+        document, document_on = _document(check, node, path, decision, inputs)
         data_keys |= {f.key for f in inputs}
         if key:
             seen.add(key)
         if key and step_title and step_roles:
             steps.append(Step(number=i + 1, key=key, title=step_title, roles=step_roles,
                               output=node.get("output"), duration=duration, start=start if anchor or start in ("previous", "start") else "previous",
-                              inputs=tuple(inputs), when=when, assigns=assigns, document=node.get("document"),
-                              note=node.get("note")))
+                              inputs=tuple(inputs), when=when, assigns=assigns, document=document,
+                              document_on=document_on, note=node.get("note"), decision=decision,
+                              outcomes=outcomes))
+    _check_outcomes(check, raw_steps, steps)
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),

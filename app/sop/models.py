@@ -98,7 +98,7 @@ class Case(db.Model):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="joined")
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
-    steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="CaseStep.position",
+    steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="[CaseStep.position, CaseStep.attempt]",
                                                  cascade="all, delete-orphan")
     members: Mapped[list[CaseMember]] = relationship(order_by="CaseMember.added_at", cascade="all, delete-orphan")
     reviews: Mapped[list[CaseReview]] = relationship(order_by="CaseReview.opened_at", cascade="all, delete-orphan")
@@ -109,6 +109,18 @@ class Case(db.Model):
         from app.sop.registry import procedure_of
 
         return procedure_of(self.version)
+
+    def current_steps(self) -> list[CaseStep]:
+        """One row per step: its latest pass (a step sent back runs again as a new pass)."""
+        latest: dict[str, CaseStep] = {}
+        for row in self.steps:
+            if row.key not in latest or row.attempt > latest[row.key].attempt:
+                latest[row.key] = row
+        return sorted(latest.values(), key=lambda r: r.position)
+
+    def step_row(self, key: str) -> CaseStep | None:
+        """The latest pass of step `key`."""
+        return next((r for r in self.current_steps() if r.key == key), None)
 
     def team(self) -> list[CaseMember]:
         """The current team (memberships not removed)."""
@@ -136,7 +148,7 @@ class CaseStep(db.Model):
 
     __tablename__ = "case_steps"
     __table_args__ = (
-        UniqueConstraint("case_id", "key"),
+        UniqueConstraint("case_id", "key", "attempt"),
         # What the deadline sweep reads: only active steps with a notice still to send.
         Index("ix_case_steps_next_notice_at", "next_notice_at",
               sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
@@ -147,6 +159,8 @@ class CaseStep(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     position: Mapped[int]
     key: Mapped[str] = mapped_column(String(40))
+    # Every pass through a step is a row of its own: a step sent back runs again as pass 2, 3…
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(300))
     actor_roles: Mapped[str] = mapped_column(String(200))  # ",staff,head," for SQL matching
     state: Mapped[StepState] = mapped_column(Enum(StepState, native_enum=False, length=20, values_callable=enum_values), default=StepState.PENDING)

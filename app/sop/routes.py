@@ -181,7 +181,7 @@ def step_form(case_id: int, key: str):
     """The form of one step for its actor; refuses the wrong role, the wrong order, bad input."""
     case = load_case(case_id)
     procedure = case.procedure
-    row = next((s for s in case.steps if s.key == key), None) or abort(404)
+    row = case.step_row(key) or abort(404)
     step = procedure.step(key)
     form = build_form(step.inputs)
     if form.validate_on_submit():
@@ -202,7 +202,7 @@ def step_form(case_id: int, key: str):
 def claim_case(case_id: int, key: str):
     """A counselor takes an unclaimed case by taking its active step; they join its team."""
     case = load_case(case_id, can_claim)
-    row = next((s for s in case.steps if s.key == key), None) or abort(404)
+    row = case.step_row(key) or abort(404)
     try:
         claim(case, current_user, row)
     except DomainError as exc:

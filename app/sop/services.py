@@ -126,24 +126,64 @@ def next_notice_time(case_step: CaseStep, now: datetime) -> datetime | None:
     return case_step.escalate_at if case_step.escalate_at and case_step.escalate_at <= now else None
 
 
+def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, values: dict) -> CaseStep:
+    step = procedure.step(row.key)
+    row.state, row.active_at = StepState.ACTIVE, now
+    schedule(row, step, case, values, now, working_calendar())
+    return row
+
+
+def _close(case: Case, now: datetime) -> None:
+    for row in case.current_steps():
+        if row.state == StepState.PENDING:
+            row.state = StepState.SKIPPED
+    case.state, case.closed_at = CaseState.CLOSED, now
+
+
 def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) -> CaseStep | None:
     """Activate the first applicable step after position `after`; skip those whose condition
     fails; close the case when none is left."""
     values = case_values(case)
-    calendar = working_calendar()
-    rows = {row.position: row for row in case.steps}
-    for step in procedure.steps[after:]:
-        row = rows[step.number]
-        if not step.applies(values):
+    for row in case.current_steps():
+        if row.position <= after or row.state != StepState.PENDING:
+            continue
+        if not procedure.step(row.key).applies(values):
             row.state = StepState.SKIPPED
             continue
-        row.state = StepState.ACTIVE
-        row.active_at = now
-        schedule(row, step, case, values, now, calendar)
-        return row
-    case.state = CaseState.CLOSED
-    case.closed_at = now
+        return _activate(case, procedure, row, now, values)
+    _close(case, now)
     return None
+
+
+def _send_back(case: Case, procedure: Procedure, target: str, upto: int, now: datetime) -> CaseStep:
+    """Go back to an earlier step: it and every step up to the deciding one run again, each as a
+    new pass (the earlier passes stay as history); the target is active with a new deadline."""
+    first = procedure.step(target).number
+    again = []
+    for row in case.current_steps():
+        if first <= row.position <= upto:
+            again.append(CaseStep(position=row.position, key=row.key, attempt=row.attempt + 1, title=row.title,
+                                  actor_roles=row.actor_roles, state=StepState.PENDING))
+    case.steps.extend(again)
+    db.session.flush()
+    return _activate(case, procedure, again[0], now, case_values(case))
+
+
+def _follow_outcome(case: Case, procedure: Procedure, step: Step, values: dict, now: datetime) -> None:
+    """After a step is done: go on, go back, skip ahead or close, as its decision says."""
+    kind, target = step.outcome(values)
+    if kind == "close":
+        _close(case, now)
+    elif kind == "back":
+        _send_back(case, procedure, target, step.number, now)
+    elif kind == "skip":
+        goal = procedure.step(target).number
+        for row in case.current_steps():
+            if step.number < row.position < goal and row.state == StepState.PENDING:
+                row.state = StepState.SKIPPED
+        _activate_next(case, procedure, goal - 1, now)
+    else:
+        _activate_next(case, procedure, step.number, now)
 
 
 def open_case(procedure: Procedure, opener: User, values: dict, subject: User | None = None,
@@ -174,13 +214,13 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     Refuses the wrong person, a step that is not the active one, and incomplete input."""
     now = now or utcnow()
     procedure = procedure_of(case.version)
-    row = next((s for s in case.steps if s.key == step_key), None)
+    row = case.step_row(step_key)
     if row is None:
         raise DomainError(_("Langkah tidak ditemukan."))
     if case.state != CaseState.OPEN:
         raise DomainError(_("Kasus ini sudah ditutup."))
     if row.state != StepState.ACTIVE:
-        active = next((s for s in case.steps if s.state == StepState.ACTIVE), None)
+        active = next((s for s in case.current_steps() if s.state == StepState.ACTIVE), None)
         raise DomainError(_("Langkah ini belum atau tidak lagi dapat dikerjakan; langkah yang aktif: %(step)s.",
                             step=active.title if active else "—"))
     if not can_act(user, case, row):
@@ -207,7 +247,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
         calendar = working_calendar()
         row.duration_minutes = (int((now - row.active_at).total_seconds() // 60) if step.duration and step.duration.wall_clock
                                 else calendar.working_minutes_between(row.active_at, now))
-    _activate_next(case, procedure, step.number, now)
+    _follow_outcome(case, procedure, step, {**plain, **secret}, now)
     db.session.flush()
     step_completed.send(case, step=step, row=row, user=user, now=now)
     return row
