@@ -66,7 +66,7 @@ def test_the_log_is_append_only(app, make_user):
     assert [e.summary for e in _events()] == ["asli"]
 
 
-def test_admin_cannot_change_own_roles_or_deactivate_self(login_as):
+def test_admin_cannot_change_own_roles_state_or_password_here(login_as):
     admin, me = login_as("admin")
     grab = admin.submit(f"/admin/users/{me.id}", {"name": me.name, "email": me.email, "active": "y",
                                                   "roles": ["admin", "head", "counselor"]})
@@ -74,8 +74,12 @@ def test_admin_cannot_change_own_roles_or_deactivate_self(login_as):
     off = admin.submit(f"/admin/users/{me.id}", {"name": me.name, "email": me.email, "roles": ["admin"]})
     assert off.status_code == 422 and "tidak dapat menonaktifkan akun Anda sendiri" in off.get_data(as_text=True)
     db.session.expire_all()
+    own_password = admin.submit(f"/admin/users/{me.id}", {"name": me.name, "email": me.email, "active": "y",
+                                                          "roles": ["admin"], "password": "kukenal-sendiri"})
+    assert own_password.status_code == 422 and "/account/password" not in own_password.headers.get("Location", "")
+    assert "Ganti kata sandi Anda sendiri" in own_password.get_data(as_text=True)
     me = db.session.get(User, me.id)
-    assert me.roles == {"admin"} and me.active and _events() == []
+    assert me.roles == {"admin"} and me.active and not me.must_change_password and _events() == []
     rename = admin.submit(f"/admin/users/{me.id}", {"name": "Admin Baru", "email": me.email, "active": "y",
                                                     "roles": ["admin"]})
     assert rename.status_code == 302  # own details stay editable

@@ -65,11 +65,15 @@ def admin_create_user(actor: User | None, *, email: str, name: str, roles, passw
 
 def admin_update_user(actor: User, user: User, *, roles, active: bool, password: str | None = None,
                       **fields) -> User:
-    """Edit another account (not one's own roles or state); every change is recorded."""
+    """Edit an account (one's own only in its details: not its roles, state or password);
+    every change is recorded."""
     if user.id == actor.id and set(roles) != user.roles:
         raise DomainError(_("Anda tidak dapat mengubah peran Anda sendiri; minta admin lain."), "roles")
     if user.id == actor.id and not active:
         raise DomainError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), "active")
+    if user.id == actor.id and password:
+        raise DomainError(_("Ganti kata sandi Anda sendiri di halaman Ganti kata sandi (perlu kata sandi saat ini)."),
+                          "password")
     before_roles, before_active = set(user.roles), user.active
     before = {key: getattr(user, key) for key in DETAIL_FIELDS}
     update_user(user, roles=roles, active=active, password=password, **fields)

@@ -140,7 +140,7 @@ def change_own_password(user: User, current: str, new: str) -> None:
 
 
 def _queue_account_mail(user: User, subject: str, body: str, key: str) -> None:
-    # The outbox sits above auth; imported here so that auth's models stay importable alone.
+    # The outbox sits above auth (it imports auth's models), so it is imported when first needed.
     from app.notifications.models import Channel
     from app.notifications.services import enqueue
 
