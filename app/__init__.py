@@ -36,20 +36,14 @@ def create_app(config: Config | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
 
-    from app.auth.models import User  # models are registered for migrations
+    from app.auth import init_app as init_auth  # models are registered for migrations
     from app.booking import models as _booking  # noqa: F401
     from app.documents import models as _documents  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.sop import models as _sop  # noqa: F401
     from jobs import models as _jobs  # noqa: F401
 
-    @login_manager.user_loader
-    def _load_user(user_id):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
-
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = None
+    init_auth(app)
 
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(f"app.{name}").bp)

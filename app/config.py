@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -69,7 +70,12 @@ class Config:
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
-        self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")
+        self.LOGIN_FREE_FAILURES = _int("LOGIN_FREE_FAILURES", 5)  # per account and address
+        self.LOGIN_MAX_DELAY_MINUTES = _int("LOGIN_MAX_DELAY_MINUTES", 15)
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)  # reverse proxies whose X-Forwarded-* to trust
+        self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 60)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(minutes=self.SESSION_IDLE_MINUTES)
+        self.SESSION_REFRESH_EACH_REQUEST = True  # the idle time restarts on every request
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.APP_BASE_URL.startswith("https://")

@@ -131,6 +131,15 @@ KARIER = {"nim": "1901", "prodi": "Pendidikan Matematika", "phone": "0812", "que
           "mode": "online"}
 
 
+def reset_link(make_user) -> dict:
+    from app.auth.tokens import PASSWORD_RESET, issue_token
+    from app.extensions import db
+
+    raw, _ = issue_token(make_user("student"), PASSWORD_RESET)
+    db.session.commit()
+    return {"token": raw}
+
+
 def karier_case(me, make_user, steps=()):
     """A career-counseling case; `steps` are completed by `me` (who must be allowed)."""
     from app.extensions import db
@@ -170,6 +179,16 @@ FORMS = [
     Form("login", lambda w: "/login", None, {"email": "tidakada@test.id", "password": "salahsalah"},
          {"email": [empty(), oversized(254), not_email(), script(), control()],
           "password": [empty(), oversized(256), script()]}),
+    Form("auth.change_password", lambda w: "/account/password", "student",
+         {"current_password": "rahasia123", "password": "baru-sekali-1", "confirm": "baru-sekali-1"},
+         {"current_password": [empty(), oversized(256)], "password": [empty(), short(8), oversized(256)],
+          "confirm": [empty(), short(8)]}),
+    Form("auth.forgot_password", lambda w: "/password/forgot", None, {"email": "ada@test.id"},
+         {"email": [empty(), oversized(254), not_email(), script(), control()]}),
+    Form("auth.reset_password", lambda w: f"/password/reset/{w['token']}", None,
+         {"password": "baru-sekali-1", "confirm": "baru-sekali-1"},
+         {"password": [empty(), short(8), oversized(256)], "confirm": [empty(), short(8)]},
+         prepare=lambda me, make_user: reset_link(make_user)),
     Form("admin.new_user", lambda w: "/admin/users/new", "admin",
          {"name": "Nama Baru", "email": "baru@test.id", "roles": "student", "password": "rahasia123", "active": "y"},
          USER_FIELDS),

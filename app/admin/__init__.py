@@ -1,4 +1,4 @@
-"""Administration: users and their roles (later also letterhead, closures, procedures)."""
+"""Administration: users and their roles, and the audit log of every administrative action."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

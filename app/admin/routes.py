@@ -1,28 +1,34 @@
-"""Admin pages: list and search users (htmx, as you type), create, edit, (de)activate."""
+"""Admin pages: list and search users (htmx, as you type), create, edit, (de)activate; the audit
+log (admins and heads read it, nobody edits it)."""
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from io import BytesIO
+
+from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_
 
 from app.admin import bp
+from app.admin.audit_log import AuditFilter, audit_xlsx, parse_filter, search_audit
 from app.admin.forms import UserForm
+from app.admin.services import admin_create_user, admin_update_user, set_user_active
+from app.auth.audit import ACTIONS
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User, UserRole
 from app.auth.roles import known_roles
-from app.auth.services import create_user, generate_password, update_user
+from app.auth.services import generate_password
 from app.errors import DomainError
 from app.extensions import db
 from app.htmx import render
 
 PAGE_SIZE = 25
+AUDIT_READERS = ("admin", "head")
 
 
-@bp.before_request
-@role_required("admin")
-def _admins_only():
-    """Every admin page is for the admin role only."""
+def _page() -> int:
+    """The `page` argument, within what a database offset can hold."""
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
 
 
 def search_users(q: str, role: str, page: int):
@@ -37,12 +43,12 @@ def search_users(q: str, role: str, page: int):
 
 
 @bp.get("/users")
+@role_required("admin")
 def list_users():
     """Users, searchable by name, e-mail or NIP and filterable by role."""
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    page = request.args.get("page", 1, type=int)
-    users = search_users(q, role, page)
+    users = search_users(q, role, _page())
     return render("admin/users.html", block="results", users=users, q=q, role=role,
                   known_roles=known_roles())
 
@@ -50,15 +56,15 @@ def list_users():
 def _save(form: UserForm, user: User | None):
     values = dict(email=form.email.data, name=form.name.data, roles=form.roles.data,
                   phone=form.phone.data or None, employee_number=form.employee_number.data or None)
+    actor = current_user._get_current_object()
     if user is None:
         password = form.password.data or generate_password()
-        user = create_user(password=password, **values)
-        user.active = form.active.data
+        user = admin_create_user(actor, password=password, active=form.active.data, **values)
         if not form.password.data:
-            flash(_("Kata sandi awal untuk %(email)s: %(pw)s — sampaikan secara pribadi.",
-                    email=user.email, pw=password), "info")
+            flash(_("Kata sandi awal untuk %(email)s: %(pw)s — sampaikan secara pribadi; "
+                    "pengguna wajib menggantinya saat pertama masuk.", email=user.email, pw=password), "info")
         return user
-    return update_user(user, active=form.active.data, password=form.password.data or None, **values)
+    return admin_update_user(actor, user, active=form.active.data, password=form.password.data or None, **values)
 
 
 def _user_form(user: User | None):
@@ -78,26 +84,59 @@ def _user_form(user: User | None):
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
+@role_required("admin")
 def new_user():
     """Create a user with roles."""
     return _user_form(None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
 def edit_user(user_id: int):
-    """Edit a user's details, roles and state."""
+    """Edit a user's details, roles and state (not one's own roles)."""
     return _user_form(get_or_404(User, user_id))
 
 
 @bp.post("/users/<int:user_id>/active")
+@role_required("admin")
 def toggle_user(user_id: int):
-    """Deactivate (or reactivate) a user; a deactivated user cannot log in."""
+    """Deactivate (or reactivate) a user; a deactivated user cannot log in and is signed out."""
     user = get_or_404(User, user_id)
-    active = request.form.get("active") == "1"
-    if user.id == current_user.id and not active:
-        flash(_("Anda tidak dapat menonaktifkan akun Anda sendiri."), "error")
-        return redirect(url_for("admin.list_users"))
-    user.active = active
-    flash(_("%(name)s sekarang %(state)s.", name=user.name,
-            state=_("aktif") if user.active else _("nonaktif")), "success")
+    try:
+        set_user_active(current_user._get_current_object(), user, request.form.get("active") == "1")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("%(name)s sekarang %(state)s.", name=user.name,
+                state=_("aktif") if user.active else _("nonaktif")), "success")
     return redirect(url_for("admin.list_users"))
+
+
+def _audit_filter() -> tuple[AuditFilter, str | None]:
+    try:
+        return parse_filter(request.args), None
+    except DomainError as exc:
+        return AuditFilter(), exc.message
+
+
+@bp.get("/audit")
+@role_required(*AUDIT_READERS)
+def audit():
+    """The audit log: who changed which account, role, template or setting, and when."""
+    flt, error = _audit_filter()
+    events = search_audit(flt, _page())
+    return render("admin/audit.html", block="results", events=events, flt=flt, error=error,
+                  actions=ACTIONS, status=422 if error else 200)
+
+
+@bp.get("/audit.xlsx")
+@role_required(*AUDIT_READERS)
+def audit_export():
+    """The filtered audit log as a spreadsheet."""
+    flt, error = _audit_filter()
+    if error:
+        return render("errors/error.html", title=_("Permintaan tidak valid"), message=error, code=422, status=422)
+    response = send_file(BytesIO(audit_xlsx(flt)), download_name="log-audit.xlsx", as_attachment=True,
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -3,4 +3,32 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
+
+def init_app(app) -> None:
+    """Trust the configured number of reverse proxies for the client's address and scheme, and
+    load the signed-in user from the session's "id:version" (a raised version ends a session)."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from app.auth import audit as _audit  # noqa: F401  (the model is registered for migrations)
+    from app.auth.models import User
+    from app.extensions import db, login_manager
+
+    proxies = app.config["PROXY_COUNT"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+    @login_manager.user_loader
+    def _load_user(token: str):
+        ident, _, version = token.partition(":")
+        if not (ident.isdigit() and version.isdigit() and len(ident) < 19):
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or str(user.session_version) != version:
+            return None
+        return user
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+
 from app.auth import routes  # noqa: E402,F401

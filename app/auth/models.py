@@ -27,6 +27,10 @@ class User(UserMixin, db.Model):
     notify_whatsapp: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A password an admin set (or generated) must be replaced by its owner at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Part of the session's user id: raising it ends every session signed with the old value.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin",
@@ -36,6 +40,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: "id:version", checked by the user loader."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_other_sessions(self) -> None:
+        """Sessions signed with the previous version stop counting at their next request."""
+        self.session_version = (self.session_version or 1) + 1
 
     @property
     def roles(self) -> set[str]:
@@ -65,6 +77,23 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserToken(db.Model):
+    """A one-time link sent by e-mail (password reset; later e-mail confirmation): only its hash
+    is kept; it expires and works once."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 def email_key(email: str) -> str:

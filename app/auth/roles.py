@@ -16,6 +16,9 @@ BUILTIN_ROLES = {
     "employee": _l("Pegawai"),
 }
 
+# Roles whose holders may read confidential counseling content: granting one is announced.
+SENSITIVE_ROLES = frozenset({"head", "counselor", "psychiatrist", "kasubbag"})
+
 # Roles that procedures name besides the built-in ones; the SOP engine adds to this set.
 EXTRA_ROLES: dict[str, str] = {}
 
@@ -27,3 +30,8 @@ def known_roles() -> dict:
 
 def role_label(code: str) -> str:
     return str(known_roles().get(code, code))
+
+
+def sensitive(codes) -> set[str]:
+    """Those of `codes` that may read confidential counseling content."""
+    return set(codes) & SENSITIVE_ROLES

@@ -6,10 +6,12 @@ from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
+from app.auth.audit import record_audit
 from app.auth.models import User, email_key, find_user_by_email
+from app.auth.tokens import PASSWORD_RESET, find_token, issue_token, new_token, spend_tokens
 from app.auth.roles import known_roles
 from app.database import utcnow
 from app.errors import DomainError
@@ -97,14 +99,17 @@ def create_user(email: str, name: str, roles, password: str, **fields) -> User:
 
 def update_user(user: User, *, email: str, name: str, roles, active: bool,
                 password: str | None = None, **fields) -> User:
-    """Edit a user's details, roles and state; a new password only when one is given."""
+    """Edit a user's details, roles and state; a new password only when one is given (then it
+    must be changed at the next login). Removing a role, deactivating or setting a password
+    ends the user's sessions."""
     roles = _check_roles(roles)
     other = find_user_by_email(email)
     if other is not None and other.id != user.id:
         raise DomainError(_("E-mail %(email)s sudah terdaftar.", email=email_key(email)), "email")
     if password:
-        _check_password(password)
-        user.password_hash = hash_password(password)
+        set_password(user, password, by_admin=True)
+    if user.roles - set(roles) or (user.active and not active):
+        user.end_other_sessions()
     user.email = email_key(email)
     user.name = name.strip()
     user.active = active
@@ -112,4 +117,61 @@ def update_user(user: User, *, email: str, name: str, roles, active: bool,
         setattr(user, key, value)
     user.set_roles(roles)
     db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str, *, by_admin: bool) -> None:
+    """Give `user` a new password; one set by an admin must be changed at the next login.
+    Every other session of the user ends."""
+    _check_password(password)
+    user.password_hash = hash_password(password)
+    user.must_change_password = by_admin
+    user.end_other_sessions()
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The signed-in user replaces their password; the current one is required."""
+    if not check_password(user, current):
+        raise DomainError(_("Kata sandi saat ini salah."), "current_password")
+    if new == current:
+        raise DomainError(_("Kata sandi baru harus berbeda dari yang lama."), "password")
+    set_password(user, new, by_admin=False)
+    record_audit("account.password_change", user, summary=_("%(name)s mengganti kata sandinya.", name=user.name))
+
+
+def _queue_account_mail(user: User, subject: str, body: str, key: str) -> None:
+    # The outbox sits above auth (it imports auth's models), so it is imported when first needed.
+    from app.notifications.models import Channel
+    from app.notifications.services import enqueue
+
+    enqueue(Channel.EMAIL, user.email, body, key, subject, user=user)
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a one-time reset link to the active account with this address. Nothing is said
+    about whether one exists: the caller shows the same page either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        new_token()  # about the same work as for a real account
+        return
+    raw, token = issue_token(user, PASSWORD_RESET)
+    link = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token=raw)
+    body = _("Halo %(name)s,\n\nAda permintaan untuk mengatur ulang kata sandi akun Ruang Konseling Anda. "
+             "Buka tautan berikut dalam 1 jam untuk membuat kata sandi baru:\n\n%(link)s\n\n"
+             "Tautan ini hanya berlaku satu kali. Jika Anda tidak memintanya, abaikan e-mail ini; "
+             "kata sandi Anda tidak berubah.", name=user.name, link=link)
+    _queue_account_mail(user, _("Atur ulang kata sandi Ruang Konseling"), body,
+                        f"password-reset:{token.id}")
+
+
+def reset_password_by_token(raw_token: str, password: str) -> User:
+    """Set a new password through an e-mailed link; the link (and any older one) is spent."""
+    token = find_token(raw_token, PASSWORD_RESET)
+    if token is None:
+        raise DomainError(_("Tautan ini sudah kedaluwarsa atau sudah dipakai."), "password")
+    user = token.user
+    set_password(user, password, by_admin=False)
+    spend_tokens(user, PASSWORD_RESET)
+    record_audit("account.password_reset", user, actor=user,
+                 summary=_("%(name)s mengatur ulang kata sandinya lewat tautan e-mail.", name=user.name))
     return user

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, public, role_required
 from app.documents import bp
 from app.documents.forms import IssueForm, LetterheadForm, TemplateForm
@@ -125,6 +126,7 @@ def edit_template(doc_type: str):
                 preview = render_body(form.body.data, sample_context(doc_type))
             else:
                 save_template(doc_type, form.body.data, form.number_format.data, current_user)
+                record_audit("template.update", ("letter_template", doc_type), summary=_("Templat %(label)s diubah.", label=kind.label))
                 flash(_("Templat %(label)s tersimpan.", label=kind.label), "success")
                 return redirect(url_for("documents.list_templates"))
         except DomainError as exc:
@@ -170,6 +172,7 @@ def letterhead():
                 db.session.rollback()
                 return render("documents/letterhead.html", form=form, institution=institution, status=422)
             institution.logo, institution.logo_mimetype = data, "image/svg+xml" if is_svg else "image/png"
+        record_audit("letterhead.update", institution, summary=_("Kop surat diubah."), details={"logo": bool(upload and getattr(upload, "filename", ""))})
         flash(_("Kop surat tersimpan."), "success")
         return redirect(url_for("documents.letterhead"))
     return render("documents/letterhead.html", form=form, institution=institution,

@@ -12,11 +12,13 @@ NAV = [
     ("booking.my_appointments", _l("Jadwal"), None),
     ("booking.settings", _l("Ketersediaan"), {"counselor"}),
     ("notifications.preferences", _l("Pemberitahuan"), None),
+    ("auth.change_password", _l("Kata sandi"), None),
     ("admin.list_users", _l("Pengguna"), {"admin"}),
     ("sop.calendar_settings", _l("Kalender kerja"), {"admin"}),
     ("notifications.outbox", _l("Kotak keluar"), {"admin"}),
     ("documents.list_templates", _l("Templat surat"), {"admin"}),
     ("reports.compliance_page", _l("Kepatuhan SOP"), {"admin", "head"}),
+    ("admin.audit", _l("Log audit"), {"admin", "head"}),
 ]
 
 

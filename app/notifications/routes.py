@@ -5,6 +5,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.extensions import db
 from app.htmx import render
@@ -48,5 +49,6 @@ def retry_message(message_id: int):
         flash(_("Pesan ini sudah terkirim."), "error")
     else:
         retry(message)
+        record_audit("outbox.retry", message, summary=_("Pesan #%(id)d ke %(to)s dijadwalkan ulang.", id=message.id, to=message.recipient))
         flash(_("Pesan #%(id)d dijadwalkan ulang.", id=message.id), "success")
     return redirect(url_for("notifications.outbox"))

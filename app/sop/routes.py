@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User
 from app.database import utcnow
@@ -288,6 +289,7 @@ def calendar_settings():
             db.session.add(Closure(institution_id=institution.id, day=form.day.data,
                                    open=form.open.data == "open", reason=form.reason.data))
             db.session.flush()
+            record_audit("calendar.closure_add", ("closure", form.day.data.isoformat()), summary=_("Tanggal %(day)s ditambahkan ke kalender kerja: %(reason)s", day=form.day.data.isoformat(), reason=form.reason.data))
             forget_calendar()
             changed = recompute_deadlines()
             flash(_("Kalender diperbarui; %(n)d tenggat dihitung ulang.", n=changed), "success")
@@ -305,6 +307,7 @@ def calendar_settings():
 @role_required("admin")
 def delete_closure(closure_id: int):
     """Remove a closure or correction; deadlines are recomputed."""
+    record_audit("calendar.closure_delete", ("closure", closure_id), summary=_("Tanggal %(day)s dihapus dari kalender kerja.", day=get_or_404(Closure, closure_id).day.isoformat()))
     db.session.delete(get_or_404(Closure, closure_id))
     db.session.flush()
     forget_calendar()
