@@ -6,16 +6,15 @@ bp = Blueprint("booking", __name__)
 from app.booking import routes  # noqa: E402,F401
 from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
 
-# The alumnus and the counselor agree the time on the booking page (slots or proposals).
-STEP_SCREENS[("pgri-konseling-karier", "kesepakatan")] = "booking.case_booking"
+# A step declaring `screen: booking` is agreed on the booking page (slots or proposals).
+STEP_SCREENS["booking"] = "booking.case_booking"
 
 
 def _booking_panel(case, user):
     """The way to the booking page, for the client and the counselor of a case that books."""
     from app.sop.access import is_participant
 
-    books = any(STEP_SCREENS.get((case.code, row.key)) == "booking.case_booking" for row in case.steps)
-    if not (books and case.assignee_id and is_participant(user, case)):
+    if not (case.procedure.screen_step("booking") and case.assignee_id and is_participant(user, case)):
         return None
     return "booking/_case_panel.html", {}
 

@@ -1,5 +1,5 @@
 """iCalendar (RFC 5545/5546) for appointments: invites by e-mail and the counselors' feeds.
-Calendar text never carries confidential content: 'Konseling karier' and the client's initials.
+Calendar text never carries confidential content: the service's name and the client's initials.
 The feed, which calendar services copy, names no client at all: no attendee, no address."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from app.booking.models import Appointment, AppointmentStatus, Mode
 
-PRODID = "-//Ruang Konseling//Konseling karier//ID"
+PRODID = "-//Ruang Konseling//Jadwal layanan//ID"
 
 
 def _address(user, role: str | None = None) -> vCalAddress:
@@ -24,7 +24,11 @@ def _address(user, role: str | None = None) -> vCalAddress:
 
 
 def summary(appointment: Appointment) -> str:
-    return f"Konseling karier — {appointment.client.initials}"
+    """The service (the booking step's `summary`, else the procedure's title) and initials."""
+    procedure = appointment.case.procedure if appointment.case else None
+    step = procedure.screen_step("booking") if procedure else None
+    label = (step.screen.get("summary") if step else None) or (procedure.title if procedure else "Konseling")
+    return f"{label} — {appointment.client.initials}"
 
 
 def event(appointment: Appointment, with_client: bool = True) -> Event:

@@ -9,6 +9,7 @@ from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, Time, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
+from app.sop.models import Case
 from app.database import UTCDateTime, enum_values, utcnow
 from app.extensions import db
 
@@ -108,6 +109,7 @@ class Appointment(db.Model):
 
     counselor: Mapped[User] = relationship(foreign_keys=[counselor_id], lazy="joined")
     client: Mapped[User] = relationship(foreign_keys=[client_id], lazy="joined")
+    case: Mapped[Case | None] = relationship(lazy="joined")
 
 
 class WaitlistEntry(db.Model):

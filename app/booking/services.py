@@ -24,7 +24,6 @@ from app.notifications.services import attachment, insert_ignore, notify, withdr
 from app.sop.models import Case, CaseState, StepState
 from app.sop.workcal import working_calendar
 
-AGREEMENT_STEP = "kesepakatan"
 MAX_PROPOSALS = 3
 REMINDERS = {"h-1": timedelta(days=1), "j-1": timedelta(hours=1)}
 
@@ -134,7 +133,7 @@ def _save(appointment: Appointment) -> None:
             db.session.flush()
     except IntegrityError:
         with db.session.no_autoflush:
-            if appointment.case_id is not None and _active_appointment_id(appointment.case_id, appointment.id):
+            if appointment.case is not None and _active_appointment_id(appointment.case.id, appointment.id):
                 raise _already_agreed() from None
         raise _taken() from None
 
@@ -188,24 +187,31 @@ def _withdraw_reminders(appointment: Appointment) -> None:
 
 
 def _record_agreement(appointment: Appointment, actor: User, now: datetime) -> None:
-    """The agreed time completes the case's agreement step (kesepakatan)."""
-    case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
-    if case is None:
-        return
-    row = case.step_row(AGREEMENT_STEP)
+    """The agreed time completes the case's step that declares the booking screen, filling the
+    inputs its options name (`time`, `place`); the client's booking counts as the counselor's
+    step where only the counselor acts on it."""
+    case = appointment.case
+    step = case.procedure.screen_step("booking") if case else None
+    row = case.step_row(step.key) if step else None
     if row is None or row.state != StepState.ACTIVE:
         return
+    from app.sop.access import can_act
     from app.sop.services import complete_step
 
-    local = appointment.start_at.astimezone(_tz()).replace(tzinfo=None)
-    complete_step(case, AGREEMENT_STEP, actor, {
-        "agreed_at": local, "place": (appointment.meeting_url or appointment.location or appointment.mode.value)[:300]},
-        now=now)
+    values = {}
+    if "time" in step.screen:
+        values[step.screen["time"]] = appointment.start_at.astimezone(_tz()).replace(tzinfo=None)
+    if "place" in step.screen:
+        place = next(f for f in step.inputs if f.key == step.screen["place"])
+        value = appointment.meeting_url or appointment.location or appointment.mode.value
+        values[place.key] = value if place.type == "url" and appointment.meeting_url else value[:place.max]
+    doer = actor if can_act(actor, case, row) else appointment.counselor
+    complete_step(case, step.key, doer, values, now=now)
 
 
 def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
          place: str | None, status: AppointmentStatus, now: datetime) -> Appointment:
-    appointment = Appointment(uid=f"{uuid.uuid4()}@ruang-konseling", case_id=case.id if case else None,
+    appointment = Appointment(uid=f"{uuid.uuid4()}@ruang-konseling", case=case,
                               counselor_id=counselor.id, client_id=client.id, start_at=slot_start, end_at=slot_end,
                               mode=mode, status=status, created_at=now, updated_at=now,
                               location=None if mode == Mode.ONLINE else place,

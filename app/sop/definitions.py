@@ -62,6 +62,9 @@ class Step:
     # (option -> "next" | "close" | "back:<step>" | "skip:<step>"; unnamed options go on).
     decision: str | None = None
     outcomes: dict = field(default_factory=dict, compare=False)
+    # The screen of another domain that carries the step out, with its options, e.g.
+    # {name: booking, time: agreed_at, place: place, summary: "Konseling karier"}.
+    screen: dict | None = field(default=None, compare=False)
 
     @property
     def anchor_field(self) -> str | None:
@@ -111,6 +114,10 @@ class Procedure:
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
+
+    def screen_step(self, name: str) -> Step | None:
+        """The step carried out on the named screen (e.g. the agreement step on booking)."""
+        return next((s for s in self.steps if s.screen and s.screen["name"] == name), None)
 
     def field_origins(self) -> dict[str, tuple[Field, Step | None]]:
         """Every input by key: the field and the step that asks for it (None: the request form)."""
@@ -213,7 +220,7 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 
 
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
-             "assigns", "document", "note", "share_with", "decision", "outcomes"}
+             "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
             "escalate_to", "team_roles", "confidential", "fields", "steps"}
 
@@ -264,6 +271,35 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None,
     if unknown:
         check.error(raw, f"{path}.document", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
     return raw["type"], issued_on
+
+
+# Screens a step may name, with the options each takes (a value naming an input must be one).
+SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text"}}
+
+
+def _screen(check: _Checker, node: dict, path: str, inputs: list[Field]) -> dict | None:
+    """`screen: {name: booking, time: <datetime input>, place: <input>, summary: <text>}`."""
+    raw = node.get("screen")
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, dict) or raw.get("name") not in SCREENS:
+        check.error(node, f"{path}.screen", f"harus salah satu layar: {', '.join(sorted(SCREENS))}")
+        return None
+    options = SCREENS[raw["name"]]
+    keys = {f.key for f in inputs}
+    result = {"name": raw["name"]}
+    for option, value in raw.items():
+        if option in ("__line__", "name"):
+            continue
+        if option not in options:
+            check.error(node, f"{path}.screen.{option}", f"pilihan tidak dikenal untuk layar {raw['name']}")
+        elif options[option] == "input" and value not in keys:
+            check.error(node, f"{path}.screen.{option}", f"'{value}' harus kunci masukan langkah ini")
+        else:
+            result[option] = value
+    return result
 
 
 def _check_outcomes(check: _Checker, raw_steps: list, steps: list[Step]) -> None:
@@ -393,6 +429,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         if assigns is not None and assigns not in {f.key for f in inputs if f.type == "user"}:
             check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
         decision, outcomes = _decision(check, node, path, inputs)
+        screen = _screen(check, node, path, inputs)
         document, document_on = _document(check, node, path, decision, inputs)
         data_keys |= {f.key for f in inputs}
         if key:
@@ -402,7 +439,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               output=node.get("output"), duration=duration, start=start if anchor or start in ("previous", "start") else "previous",
                               inputs=tuple(inputs), when=when, assigns=assigns, document=document,
                               document_on=document_on, note=node.get("note"), decision=decision,
-                              outcomes=outcomes))
+                              outcomes=outcomes, screen=screen))
     _check_outcomes(check, raw_steps, steps)
     if check.errors:
         raise DefinitionError(check.errors)

@@ -34,7 +34,8 @@ PAGE_SIZE = 30
 @bp.app_template_global()
 def step_url(row: CaseStep) -> str:
     """Where a step is done: a domain's own screen when it has one, else the step's form."""
-    endpoint = STEP_SCREENS.get((row.case.code, row.key))
+    screen = row.case.procedure.step(row.key).screen
+    endpoint = STEP_SCREENS.get(screen["name"]) if screen else None
     if endpoint:
         return url_for(endpoint, case_id=row.case_id)
     return url_for("sop.step_form", case_id=row.case_id, key=row.key)

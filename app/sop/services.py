@@ -24,9 +24,9 @@ from app.sop.workcal import working_calendar
 # their own effects, e.g. the step's letter.
 step_completed = Namespace().signal("step-completed")
 
-# Screens of other domains that carry out a step better than its generic form, by
-# (procedure code, step key) -> endpoint taking case_id; e.g. booking for the agreement step.
-STEP_SCREENS: dict[tuple[str, str], str] = {}
+# Screens of other domains that carry out a step better than its generic form: the name a step
+# declares (`screen: {name: booking}`) -> endpoint taking case_id.
+STEP_SCREENS: dict[str, str] = {}
 
 # Panels other domains add to the case page (letters, appointments…): callables taking
 # (case, user) and returning (template name, context) or None when they have nothing to show.
