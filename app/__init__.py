@@ -10,6 +10,7 @@ from flask_login import current_user
 from htmx_flask import request as htmx_request
 
 from app.config import ROOT, Config
+from app.converters import IdConverter
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
@@ -20,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, request guards, static files."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
+    app.url_map.converters["int"] = IdConverter  # ids beyond 64 bits are 404, not a driver overflow
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -14,6 +14,7 @@ from app.auth.roles import known_roles
 from app.auth.services import create_user, generate_password, update_user
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import page_arg
 from app.htmx import render
 
 PAGE_SIZE = 25
@@ -41,7 +42,7 @@ def list_users():
     """Users, searchable by name, e-mail or NIP and filterable by role."""
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     users = search_users(q, role, page)
     return render("admin/users.html", block="results", users=users, q=q, role=role,
                   known_roles=known_roles())

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.booking.models import Mode
-from app.forms import BaseForm, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, strip
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 
@@ -35,7 +35,7 @@ class AvailabilityForm(BaseForm):
 
 
 class ExceptionForm(BaseForm):
-    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi."))])
+    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi.")), InCalendar()])
     reason = StringField(_l("Keterangan"), filters=[strip], validators=[
         DataRequired(_l("Keterangan wajib diisi.")), Length(max=200, message=_l("Paling panjang 200 karakter.")),
         PlainText()])
@@ -49,9 +49,10 @@ class SettingsForm(BaseForm):
 
 
 class ProposalForm(BaseForm):
-    first = DateTimeLocalField(_l("Pilihan 1"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Isi minimal satu waktu."))])
-    second = DateTimeLocalField(_l("Pilihan 2"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    third = DateTimeLocalField(_l("Pilihan 3"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    first = DateTimeLocalField(_l("Pilihan 1"), format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(_l("Isi minimal satu waktu.")), InCalendar()])
+    second = DateTimeLocalField(_l("Pilihan 2"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
+    third = DateTimeLocalField(_l("Pilihan 3"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
 
 
 class ChangeForm(BaseForm):

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.auth.models import User, UserRole
 from app.extensions import db
-from app.forms import BaseForm, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, strip
 from app.sop.definitions import Field
 
 
@@ -25,10 +25,11 @@ def _form_field(field: Field):
         return TextAreaField(label, filters=[strip], description=help_text, validators=_required(field) + [
             Length(max=field.max, message=_l("Paling panjang %(n)d karakter.", n=field.max))])
     if field.type == "date":
-        return DateField(label, description=help_text, validators=_required(field),
+        return DateField(label, description=help_text, validators=_required(field) + [InCalendar()],
                          render_kw={"type": "date"})
     if field.type == "datetime":
-        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", description=help_text, validators=_required(field))
+        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", description=help_text,
+                                  validators=_required(field) + [InCalendar()])
     if field.type == "choice":
         return SelectField(label, choices=[SelectChoice("", _l("— pilih —"))] + [SelectChoice(o) for o in field.options],
                            description=help_text, validators=_required(field))
@@ -73,7 +74,7 @@ def form_values(form: BaseForm, fields: tuple[Field, ...]) -> dict:
 
 
 class ClosureForm(BaseForm):
-    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi."))])
+    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi.")), InCalendar()])
     open = SelectField(_l("Jenis"), choices=[SelectChoice("closed", _l("Tutup (libur kantor, keputusan susulan)")),
                                              SelectChoice("open", _l("Tetap buka meskipun libur nasional"))],
                        validators=[DataRequired()])

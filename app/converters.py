@@ -1,0 +1,24 @@
+"""URL converters the whole app uses in place of Werkzeug's own."""
+from __future__ import annotations
+
+from werkzeug.routing import IntegerConverter
+
+ID_MAX = 2**63 - 1  # the largest id a database integer column can hold (SQLite, PostgreSQL BIGINT)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` that matches only 0..2**63-1: a larger number is no record of ours, so the
+    route answers 404 instead of letting the database driver overflow into a 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def parse_id(value) -> int | None:
+    """A form or query value as a record id, or None when it is not one (garbage, negative,
+    beyond what the database holds)."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(ID_MAX)):
+        return None
+    number = int(text)
+    return number if number <= ID_MAX else None
