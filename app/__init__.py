@@ -21,7 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, request guards, static files."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
-    app.url_map.converters["int"] = IdConverter  # ids beyond 64 bits are 404, not a driver overflow
+    app.url_map.converters["int"] = IdConverter  # ids beyond what a key holds are 404, not a 500
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -81,9 +81,10 @@ def _select_locale():
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
-        """No text field may carry a NUL byte (PostgreSQL cannot store one); refuse it early."""
-        for values in (request.args, request.form):
-            if any("\x00" in v for vs in values.listvalues() for v in vs):
+        """No text field or path part may carry a NUL byte (PostgreSQL cannot hold one); refuse it early."""
+        path_parts = [[v] for v in (request.view_args or {}).values() if isinstance(v, str)]
+        for values in (request.args.listvalues(), request.form.listvalues(), path_parts):
+            if any("\x00" in v for vs in values for v in vs):
                 from app.errors_web import error_page
 
                 return error_page(400, _("Masukan berisi karakter yang tidak diizinkan (NUL)."))

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
 
-ID_MAX = 2**63 - 1  # the largest id a database integer column can hold (SQLite, PostgreSQL BIGINT)
+# The largest id our INTEGER primary keys hold on every supported database: PostgreSQL's INTEGER
+# is 32-bit (SQLite's is 64-bit). Raise it to 2**63 - 1 if the keys become BIGINT.
+ID_MAX = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` that matches only 0..2**63-1: a larger number is no record of ours, so the
-    route answers 404 instead of letting the database driver overflow into a 500."""
+    """`<int:…>` that matches only 0..ID_MAX: a larger number is no record of ours, so the route
+    answers 404 instead of letting the database or its driver overflow into a 500."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -167,11 +167,11 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 @click.option("--if-empty", is_flag=True, help="Hanya bila belum ada pengguna sama sekali.")
 def seed_demo_command(password, if_empty):
     """Load the demo institution, accounts and cases (safe to run again)."""
+    password = password or current_app.config["DEMO_PASSWORD"]
+    check_new_password(password)
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("Basis data sudah berisi pengguna; data demo tidak dimuat ulang.")
         return
-    password = password or current_app.config["DEMO_PASSWORD"]
-    check_new_password(password)
     rows = seed_demo(password)
     db.session.commit()
     if any(created for _email, _role, created in rows):

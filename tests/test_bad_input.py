@@ -299,7 +299,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(app, login_as, make_us
 
 
 # -- every form field at its extremes --------------------------------------------------------
-EXTREMES = ["0", "-1", str(2**63), "99999999999999999999", "9" * 400, "x" * 20000, "ąé漢字 ", "..", "%00",
+EXTREMES = ["0", "-1", str(2**31), str(2**63), "99999999999999999999", "9" * 400, "x" * 20000, "ąé漢字 ", "..", "%00",
             *FAR_DATES, *FAR_TIMES, "9999-12-31T23:59+14:00", "0001-01-01T00:00-12:00"]
 
 
@@ -328,10 +328,10 @@ def test_every_form_field_survives_extreme_values(app, login_as, make_user, form
 
 
 # -- every route with its path parameters at their extremes ----------------------------------
-SEGMENTS = ["0", "-1", str(2**63 - 1), str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", "%00",
-            "%2e%2e%2f", " ", "<script>"]
+SEGMENTS = ["0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63), str(10**20), "9" * 400, "x" * 3000,
+            "ąé漢字", "..", "%00", "%2e%2e%2f", " ", "<script>"]
 QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next"]
-QUERY_VALUES = ["0", "-1", str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", *FAR_DATES, *FAR_TIMES,
+QUERY_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", *FAR_DATES, *FAR_TIMES,
                 "2026-02-30", "//evil.example", "\x7f"]
 
 
@@ -460,43 +460,76 @@ def _cli_values(folder):
             str(not_utf8), str(folder / "keluar.xlsx"), "pendek"]
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_every_command_refuses_extreme_arguments_without_a_traceback(app, make_user, tmp_path, monkeypatch):
-    """Each command of `flask …` with extreme arguments and options: exit 0, or 1 with a sentence
-    on stderr, or click's usage error 2; never an exception."""
+# A valid invocation of every command (parameter name -> value; True for a flag, "stdin" for what
+# is typed in). A new command joins by adding a row; the sweep fails for a command without one.
+COMMANDS = {
+    ("calendar", "due"): {"start": "2026-11-20T15:50", "duration": "1 minggu", "wall_clock": False},
+    ("calendar", "url"): {"email": "konselor@test.id"},
+    ("jobs", "tick"): {"now_text": "2026-11-23T09:00+07:00"},
+    ("reports", "compliance"): {"start": "2026-11-01", "end": "2026-11-30", "xlsx": "laporan.xlsx"},
+    ("seed-demo",): {"password": "demo12345", "if_empty": False},
+    ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
+    ("sop", "list"): {},
+    ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
+                          "stdin": "rahasia123"},
+}
+
+
+def _argv(command, values: dict) -> list[str]:
+    """Options first, then `--` and the arguments, so that a value like `-1` stays a value."""
     import click
 
+    options, arguments = [], []
+    for param in command.params:
+        value = values.get(param.name)
+        if value is None or value is False:
+            continue
+        if isinstance(param, click.Option):
+            options += [param.opts[0]] if param.is_flag else [param.opts[0], value]
+        else:
+            arguments.append(value)
+    return options + ["--"] + arguments
+
+
+def test_every_command_refuses_extreme_arguments_without_a_traceback(app, make_user, tmp_path, monkeypatch):
+    """Each command of `flask …` from a valid invocation, each parameter in turn at each extreme
+    (then random mixtures): exit 0, or 1 with a sentence of our own on stderr, or click's usage
+    error 2; never an exception."""
     from app.extensions import db
+    from tests.conftest import ROOT
 
     monkeypatch.chdir(tmp_path)  # whatever a command writes lands here
-    values = st.sampled_from(_cli_values(tmp_path))
+    (tmp_path / "app").symlink_to(ROOT / "app")
+    extremes = _cli_values(tmp_path)
     make_user("counselor", email="konselor@test.id")
     runner = app.test_cli_runner()
-    for path, command in _commands(app.cli):
-        params = [p for p in command.params if p.name != "help"]
+    commands = dict(_commands(app.cli))
+    assert sorted(commands.keys() - COMMANDS.keys()) == [], "commands missing from COMMANDS"
 
-        def argument(param):
-            if isinstance(param, click.Option) and param.is_flag:
-                return st.sampled_from([[], [param.opts[0]]])
-            count = st.integers(1, 3) if param.nargs == -1 or getattr(param, "multiple", False) else st.just(1)
-            chosen = count.flatmap(lambda n: st.lists(values, min_size=n, max_size=n))
-            if isinstance(param, click.Option):
-                chosen = chosen.map(lambda vs, opt=param.opts[0]: [x for v in vs for x in (opt, v)])
-                return st.one_of(st.just([]), chosen) if not param.required else chosen
-            return chosen
+    def run(path, values):
+        args = [*path, *_argv(commands[path], values)]
+        result = runner.invoke(args=args, input=str(values.get("stdin", "")) + "\n")
+        db.session.rollback()  # the command ran in this test's app context: end it as a process would
+        assert result.exception is None or isinstance(result.exception, SystemExit), (args, result.exception)
+        assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output, (args, result.output[-300:])
+        if result.exit_code == 1:
+            assert result.stderr.strip() and not result.stderr.startswith("Error:"), (args, result.stderr)
 
-        @settings(max_examples=8 if path == ("seed-demo",) else 25, deadline=None, derandomize=True,
-                  suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-        @given(args=st.tuples(*[argument(p) for p in params]) if params else st.just(()), stdin=values)
-        def check(args, stdin):
-            result = runner.invoke(args=[*path, *(x for part in args for x in part)], input=stdin + "\n")
-            db.session.rollback()  # the command ran in this test's app context: end it as a process would
-            assert result.exception is None or isinstance(result.exception, SystemExit), (path, args, result.exception)
-            assert result.exit_code in (0, 1, 2) and "Traceback" not in result.output, (path, args, result.output[-300:])
-            if result.exit_code == 1:
-                assert result.stderr.strip() and not result.stderr.startswith("Error:"), (path, args, result.stderr)
+    for path, valid in sorted(COMMANDS.items()):
+        run(path, valid)
+        for name in [p.name for p in commands[path].params if p.name != "help"] + ["stdin"]:
+            for value in (True, False) if isinstance(valid.get(name), bool) else extremes:
+                run(path, {**valid, name: value})
 
-        check()
+    @settings(max_examples=30, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(path=st.sampled_from(sorted(COMMANDS)), mixture=st.dictionaries(
+        st.sampled_from(["start", "duration", "email", "name", "roles", "now_text", "end", "xlsx", "file", "password",
+                         "stdin"]), st.sampled_from(extremes), max_size=3))
+    def check(path, mixture):
+        run(path, {**COMMANDS[path], **mixture})
+
+    check()
 
 
 # -- letter templates (their sandbox lives on the documents branch) --------------------------
