@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.validators import ValidationError
 
 from app.errors import DomainError
@@ -37,6 +38,17 @@ class PlainText:
         error = plain_text_error(field.data)
         if error:
             raise ValidationError(error)
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses numbers of more than 15 digits: WTForms' NumberRange compares
+    through float(), which overflows on a few hundred digits."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-").lstrip("0")) > 15:
+            self.data = None
+            raise ValueError(_l("Angka terlalu besar."))
+        super().process_formdata(valuelist)
 
 
 # Dates and times: every one that enters the app (forms, query strings, the command line) passes

@@ -1,11 +1,11 @@
 """Availability, leave, booking settings, proposals, reschedule and cancel."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, TimeField, URLField
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.booking.models import Mode
-from app.forms import BaseForm, InCalendar, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 
@@ -15,9 +15,9 @@ class AvailabilityForm(BaseForm):
                           validators=[DataRequired(_l("Pilih hari."))])
     start_time = TimeField(_l("Mulai"), validators=[InputRequired(_l("Jam mulai wajib diisi."))])
     end_time = TimeField(_l("Selesai"), validators=[InputRequired(_l("Jam selesai wajib diisi."))])
-    session_minutes = IntegerField(_l("Lama sesi (menit)"), default=60, validators=[
+    session_minutes = WholeNumberField(_l("Lama sesi (menit)"), default=60, validators=[
         InputRequired(_l("Lama sesi wajib diisi.")), NumberRange(15, 240, _l("Lama sesi 15–240 menit."))])
-    buffer_minutes = IntegerField(_l("Jeda antarsesi (menit)"), default=15, validators=[
+    buffer_minutes = WholeNumberField(_l("Jeda antarsesi (menit)"), default=15, validators=[
         InputRequired(_l("Jeda wajib diisi.")), NumberRange(0, 120, _l("Jeda 0–120 menit."))])
     mode = SelectField(_l("Bentuk"), choices=[SelectChoice(m.value, m.value) for m in Mode],
                        validators=[DataRequired(_l("Pilih bentuk layanan."))])
@@ -42,9 +42,9 @@ class ExceptionForm(BaseForm):
 
 
 class SettingsForm(BaseForm):
-    min_notice_hours = IntegerField(_l("Pemberitahuan minimal (jam)"), validators=[
+    min_notice_hours = WholeNumberField(_l("Pemberitahuan minimal (jam)"), validators=[
         InputRequired(_l("Wajib diisi.")), NumberRange(0, 24 * 14, _l("0–336 jam."))])
-    horizon_days = IntegerField(_l("Dapat dipesan hingga (hari ke depan)"), validators=[
+    horizon_days = WholeNumberField(_l("Dapat dipesan hingga (hari ke depan)"), validators=[
         InputRequired(_l("Wajib diisi.")), NumberRange(1, 365, _l("1–365 hari."))])
 
 

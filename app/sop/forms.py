@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, SelectField,
                      StringField, TextAreaField, URLField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL
 
 from app.auth.models import User, UserRole
 from app.extensions import db
-from app.forms import BaseForm, InCalendar, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 from app.sop.definitions import Field
 
 
@@ -39,7 +39,7 @@ def _form_field(field: Field):
     if field.type == "number":
         validators = ([InputRequired(_l("%(label)s wajib diisi dengan angka.", label=field.label))]
                       if field.required else [Optional()])
-        return IntegerField(label, description=help_text, validators=validators + [
+        return WholeNumberField(label, description=help_text, validators=validators + [
             NumberRange(min=0, max=10**9, message=_l("Angka harus antara 0 dan 1.000.000.000."))])
     if field.type == "user":
         return SelectField(label, coerce=str, description=help_text, validators=_required(field))
