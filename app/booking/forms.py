@@ -29,9 +29,13 @@ class AvailabilityForm(BaseForm):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("Jam selesai harus setelah jam mulai."))
 
-    def validate_meeting_url(self, field):
-        if self.mode.data == Mode.ONLINE.value and not field.data:
-            raise ValidationError(_l("Layanan online memerlukan tautan pertemuan."))
+    def validate(self, extra_validators=None):
+        """An online window needs its meeting link (checked here: `Optional()` ends the field's own chain)."""
+        ok = super().validate(extra_validators)
+        if self.mode.data == Mode.ONLINE.value and not self.meeting_url.data:
+            self.meeting_url.errors.append(_l("Layanan online memerlukan tautan pertemuan."))
+            return False
+        return ok
 
 
 class ExceptionForm(BaseForm):
