@@ -1,4 +1,5 @@
-"""URL converters the whole app uses in place of Werkzeug's own."""
+"""Record ids as the app reads them: the URL converter used in place of Werkzeug's `int`, and the
+same bound for ids that arrive in form fields."""
 from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter
