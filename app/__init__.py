@@ -10,6 +10,7 @@ from flask_login import current_user
 from htmx_flask import request as htmx_request
 
 from app.config import ROOT, Config
+from app.converters import IdConverter
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
@@ -20,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, request guards, static files."""
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_object(config or Config())
+    app.url_map.converters["int"] = IdConverter  # ids beyond what a key holds are 404, not a 500
 
     from app.crypto import check_keys
     from app.database import create_private_sqlite_file
@@ -79,9 +81,10 @@ def _select_locale():
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
-        """No text field may carry a NUL byte (PostgreSQL cannot store one); refuse it early."""
-        for values in (request.args, request.form):
-            if any("\x00" in v for vs in values.listvalues() for v in vs):
+        """No text field or path part may carry a NUL byte (PostgreSQL cannot hold one); refuse it early."""
+        path_parts = [[v] for v in (request.view_args or {}).values() if isinstance(v, str)]
+        for values in (request.args.listvalues(), request.form.listvalues(), path_parts):
+            if any("\x00" in v for vs in values for v in vs):
                 from app.errors_web import error_page
 
                 return error_page(400, _("Masukan berisi karakter yang tidak diizinkan (NUL)."))

@@ -1,6 +1,15 @@
 """Registers every domain's commands on the `flask` command line."""
 from __future__ import annotations
 
+import click
+
+
+class CommandError(click.ClickException):
+    """A command refused its input: the message alone on stderr (no English "Error:" prefix), exit 1."""
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
 
 def register(app) -> None:
     from app.auth.cli import users_cli

@@ -6,7 +6,9 @@ from datetime import datetime, time, timedelta
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
+from app.auth.cli import check_new_password
 from app.auth.models import User, UserRole, find_user_by_email
 from app.auth.services import create_user
 from app.database import utcnow
@@ -166,12 +168,16 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 @click.option("--if-empty", is_flag=True, help="Hanya bila belum ada pengguna sama sekali.")
 def seed_demo_command(password, if_empty):
     """Load the demo institution, accounts and cases (safe to run again)."""
+    password = password or current_app.config["DEMO_PASSWORD"]
+    check_new_password(password)
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("Basis data sudah berisi pengguna; data demo tidak dimuat ulang.")
         return
-    password = password or current_app.config["DEMO_PASSWORD"]
     rows = seed_demo(password)
     db.session.commit()
-    click.echo("Akun demo (kata sandi: %s):" % password)
+    if any(created for _email, _role, created in rows):
+        click.echo(_("Akun demo (kata sandi akun baru: %(password)s):", password=password))
+    else:
+        click.echo(_("Akun demo sudah ada; kata sandinya tidak diubah:"))
     for email, role, created in rows:
         click.echo(f"  {role:<12} {email}{'' if created else '  (sudah ada)'}")

@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 import email_validator
+from flask import request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 from wtforms.validators import ValidationError
+
+from app.errors import DomainError
 
 # The demo accounts (INTERFACE.md) live under the reserved `.test` domain; accept it.
 email_validator.SPECIAL_USE_DOMAIN_NAMES = [d for d in email_validator.SPECIAL_USE_DOMAIN_NAMES if d != "test"]
@@ -16,15 +22,89 @@ _ANGLE = re.compile(r"[<>]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def plain_text_error(value: str | None):
+    """Why `value` is not plain text (markup or control characters), or None when it is."""
+    if _ANGLE.search(value or ""):
+        return _l("Tidak boleh mengandung tanda < atau >.")
+    if _CONTROL.search(value or ""):
+        return _l("Mengandung karakter yang tidak diizinkan.")
+    return None
+
+
 class PlainText:
     """Refuse markup and control characters in names and short identity fields."""
 
     def __call__(self, form, field):
-        value = field.data or ""
-        if _ANGLE.search(value):
-            raise ValidationError(_l("Tidak boleh mengandung tanda < atau >."))
-        if _CONTROL.search(value):
-            raise ValidationError(_l("Mengandung karakter yang tidak diizinkan."))
+        error = plain_text_error(field.data)
+        if error:
+            raise ValidationError(error)
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses numbers of more than 15 digits: WTForms' NumberRange compares
+    through float(), which overflows on a few hundred digits."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-").lstrip("0")) > 15:
+            self.data = None
+            raise ValueError(_l("Angka terlalu besar."))
+        super().process_formdata(valuelist)
+
+
+# Dates and times: every one that enters the app (forms, query strings, the command line) passes
+# `check_year`, so arithmetic near the calendar's ends (year 1, year 9999) never overflows.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def check_year(value: date | datetime):
+    """`value` itself when its year lies in MIN_YEAR..MAX_YEAR; else a DomainError saying so."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise DomainError(_("Tahun %(year)d di luar rentang yang dilayani (%(min)d–%(max)d).",
+                            year=value.year, min=MIN_YEAR, max=MAX_YEAR))
+    return value
+
+
+def parse_date(text: str | None) -> date:
+    """A date written as YYYY-MM-DD, within the served years; DomainError otherwise."""
+    try:
+        value = date.fromisoformat(str(text or "").strip())
+    except ValueError:
+        raise DomainError(_("Tanggal '%(value)s' tidak valid (format: tahun-bulan-tanggal).",
+                            value=str(text or "")[:30])) from None
+    return check_year(value)
+
+
+def parse_datetime(text: str | None) -> datetime:
+    """A moment written in ISO 8601 (offset optional), within the served years; DomainError otherwise."""
+    try:
+        value = datetime.fromisoformat(str(text or "").strip())
+    except ValueError:
+        raise DomainError(_("Waktu '%(value)s' tidak terbaca; tulis ISO 8601, mis. 2026-11-20T15:50.",
+                            value=str(text or "")[:40])) from None
+    return check_year(value)
+
+
+class InCalendar:
+    """Refuse a date or date-time field whose year lies outside the served years."""
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            try:
+                check_year(field.data)
+            except DomainError as exc:
+                raise ValidationError(exc.message) from None
+
+
+MAX_PAGE = 100_000
+
+
+def page_arg() -> int:
+    """The `?page=` of a paged list: garbage, zero and negatives are page 1, beyond MAX_PAGE is MAX_PAGE."""
+    text = request.args.get("page", "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    digits = text.lstrip("0")
+    return MAX_PAGE if len(digits) > len(str(MAX_PAGE)) else min(max(int(digits or "0"), 1), MAX_PAGE)
 
 
 def error_text(form) -> str:

@@ -7,6 +7,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.cli import CommandError
+from app.errors import DomainError
+from app.forms import parse_datetime
 from jobs import scheduler
 
 jobs_cli = AppGroup("jobs", help="Penjadwal: tenggat, pengingat, kotak keluar.")
@@ -16,9 +19,9 @@ def _parse_now(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' bukan waktu ISO 8601 (mis. 2026-11-23T09:00+07:00)") from None
+        moment = parse_datetime(value)
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
     if moment.tzinfo is None:
         from zoneinfo import ZoneInfo
 

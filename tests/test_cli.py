@@ -1,10 +1,12 @@
-"""Command line: seed-demo (idempotent) and users create with its error cases."""
+"""Command line: seed-demo (idempotent), users create, and every command refusing bad input with one
+Indonesian sentence and exit 1 (never a traceback, nothing written)."""
 from __future__ import annotations
 
 from app.auth.models import User, find_user_by_email
 from app.auth.roles import BUILTIN_ROLES
 from app.demo import DEMO_CASES, DEMO_NAMES
 from app.extensions import db
+from tests.conftest import db_fingerprint
 
 
 def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
@@ -54,3 +56,75 @@ def test_users_create_errors(app, make_user):
     unknown = runner.invoke(args=["users", "create", "--email", "b@test.id", "--name", "X", "--role", "wizard"])
     assert unknown.exit_code == 1 and "Peran tidak dikenal: wizard" in unknown.output
     assert find_user_by_email("b@test.id") is None
+
+
+def refused(result, *words):
+    """Refused as the command line should: exit 1, our own sentence on stderr, no traceback."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output and not result.stderr.startswith("Error:"), result.stderr
+    for word in words:
+        assert word in result.stderr, (word, result.stderr)
+
+
+def test_calendar_due_at_the_far_ends_of_the_calendar_is_refused(app):
+    runner = app.test_cli_runner()
+    refused(runner.invoke(args=["calendar", "due", "9999-12-31T15:00", "1", "minggu"]), "di luar rentang")
+    refused(runner.invoke(args=["calendar", "due", "0001-01-01T00:00+07:00", "30 menit"]), "di luar rentang")
+    refused(runner.invoke(args=["calendar", "due", "kemarin", "1 hari"]), "tidak terbaca")
+
+
+def test_sop_check_refuses_a_file_it_cannot_read(app, tmp_path):
+    runner = app.test_cli_runner()
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("code: uji\ntitle: Konseling \xe9\n".encode("latin-1"))
+    refused(runner.invoke(args=["sop", "check", str(latin)]), "UTF-8")
+    refused(runner.invoke(args=["sop", "check", str(tmp_path)]), "folder")
+    refused(runner.invoke(args=["sop", "check", str(tmp_path / "tidak-ada.yaml")]), "tidak ditemukan")
+    refused(runner.invoke(args=["sop", "check", "x" * 5000]))
+
+
+def test_users_create_refuses_what_the_admin_form_refuses(app):
+    runner = app.test_cli_runner()
+    before = db_fingerprint()
+    for email, name, word in [("bukan-alamat", "Nama", "e-mail"), ("a@", "Nama", "e-mail"),
+                              ("x" * 250 + "@test.id", "Nama", "E-mail"), ("ok@test.id", "", "Nama"),
+                              ("ok@test.id", "   ", "Nama"), ("ok@test.id", "N" * 121, "Nama"),
+                              ("ok@test.id", "<b>Nama</b>", "Nama")]:
+        refused(runner.invoke(args=["users", "create", "--email", email, "--name", name, "--role", "student"]), word)
+    too_long = runner.invoke(args=["users", "create", "--email", "ok@test.id", "--name", "N", "--role", "student",
+                                   "--password-stdin"], input="p" * 300 + "\n")
+    refused(too_long, "Kata sandi")
+    assert db_fingerprint() == before
+
+
+def test_seed_demo_refuses_a_short_password_and_tells_the_truth_when_seeded(app):
+    runner = app.test_cli_runner()
+    before = db_fingerprint()
+    refused(runner.invoke(args=["seed-demo", "--password", "pendek"]), "Kata sandi")
+    refused(runner.invoke(args=["seed-demo", "--password", "pendek", "--if-empty"]), "Kata sandi")
+    assert db_fingerprint() == before
+    assert runner.invoke(args=["seed-demo", "--password", "demo12345"]).exit_code == 0
+    again = runner.invoke(args=["seed-demo", "--password", "lainlain99"])
+    assert again.exit_code == 0 and "lainlain99" not in again.output and "tidak diubah" in again.output
+    login = app.test_client().submit("/login", {"email": "counselor@demo.test", "password": "demo12345"})
+    assert login.status_code == 302
+
+
+def test_reports_compliance_refuses_a_missing_folder_and_far_dates(app, tmp_path):
+    runner = app.test_cli_runner()
+    target = tmp_path / "tidak" / "ada.xlsx"
+    refused(runner.invoke(args=["reports", "compliance", "--xlsx", str(target)]), "folder tujuan tidak ada")
+    refused(runner.invoke(args=["reports", "compliance", "--xlsx", str(tmp_path)]), "folder")
+    assert not target.parent.exists() and list(tmp_path.iterdir()) == []
+    refused(runner.invoke(args=["reports", "compliance", "--from", "0001-01-01", "--to", "9999-12-31"]), "di luar rentang")
+    refused(runner.invoke(args=["reports", "compliance", "--from", "kemarin"]), "tidak valid")
+
+
+def test_jobs_tick_refuses_a_garbage_or_extreme_now(app):
+    runner = app.test_cli_runner()
+    before = db_fingerprint()
+    refused(runner.invoke(args=["jobs", "tick", "--now", "kemarin"]), "tidak terbaca")
+    refused(runner.invoke(args=["jobs", "tick", "--now", "0001-01-01T00:00+07:00"]), "di luar rentang")
+    refused(runner.invoke(args=["jobs", "tick", "--now", "9999-12-31T23:59"]), "di luar rentang")
+    assert db_fingerprint() == before

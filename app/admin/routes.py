@@ -20,15 +20,11 @@ from app.auth.roles import known_roles
 from app.auth.services import generate_password
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import page_arg
 from app.htmx import render
 
 PAGE_SIZE = 25
 AUDIT_READERS = ("admin", "head")
-
-
-def _page() -> int:
-    """The `page` argument, within what a database offset can hold."""
-    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
 
 
 def search_users(q: str, role: str, page: int):
@@ -48,7 +44,7 @@ def list_users():
     """Users, searchable by name, e-mail or NIP and filterable by role."""
     q = request.args.get("q", "").strip()[:100]
     role = request.args.get("role", "")
-    users = search_users(q, role, _page())
+    users = search_users(q, role, page_arg())
     return render("admin/users.html", block="results", users=users, q=q, role=role,
                   known_roles=known_roles())
 
@@ -124,7 +120,7 @@ def _audit_filter() -> tuple[AuditFilter, str | None]:
 def audit():
     """The audit log: who changed which account, role, template or setting, and when."""
     flt, error = _audit_filter()
-    events = search_audit(flt, _page())
+    events = search_audit(flt, page_arg())
     return render("admin/audit.html", block="results", events=events, flt=flt, error=error,
                   actions=ACTIONS, status=422 if error else 200)
 

@@ -1,11 +1,11 @@
 """Availability, leave, booking settings, proposals, reschedule and cancel."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField, TimeField, URLField
+from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.booking.models import Mode
-from app.forms import BaseForm, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 
@@ -15,9 +15,9 @@ class AvailabilityForm(BaseForm):
                           validators=[DataRequired(_l("Pilih hari."))])
     start_time = TimeField(_l("Mulai"), validators=[InputRequired(_l("Jam mulai wajib diisi."))])
     end_time = TimeField(_l("Selesai"), validators=[InputRequired(_l("Jam selesai wajib diisi."))])
-    session_minutes = IntegerField(_l("Lama sesi (menit)"), default=60, validators=[
+    session_minutes = WholeNumberField(_l("Lama sesi (menit)"), default=60, validators=[
         InputRequired(_l("Lama sesi wajib diisi.")), NumberRange(15, 240, _l("Lama sesi 15–240 menit."))])
-    buffer_minutes = IntegerField(_l("Jeda antarsesi (menit)"), default=15, validators=[
+    buffer_minutes = WholeNumberField(_l("Jeda antarsesi (menit)"), default=15, validators=[
         InputRequired(_l("Jeda wajib diisi.")), NumberRange(0, 120, _l("Jeda 0–120 menit."))])
     mode = SelectField(_l("Bentuk"), choices=[SelectChoice(m.value, m.value) for m in Mode],
                        validators=[DataRequired(_l("Pilih bentuk layanan."))])
@@ -29,29 +29,34 @@ class AvailabilityForm(BaseForm):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("Jam selesai harus setelah jam mulai."))
 
-    def validate_meeting_url(self, field):
-        if self.mode.data == Mode.ONLINE.value and not field.data:
-            raise ValidationError(_l("Layanan online memerlukan tautan pertemuan."))
+    def validate(self, extra_validators=None):
+        """An online window needs its meeting link (checked here: `Optional()` ends the field's own chain)."""
+        ok = super().validate(extra_validators)
+        if self.mode.data == Mode.ONLINE.value and not self.meeting_url.data:
+            self.meeting_url.errors.append(_l("Layanan online memerlukan tautan pertemuan."))
+            return False
+        return ok
 
 
 class ExceptionForm(BaseForm):
-    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi."))])
+    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi.")), InCalendar()])
     reason = StringField(_l("Keterangan"), filters=[strip], validators=[
         DataRequired(_l("Keterangan wajib diisi.")), Length(max=200, message=_l("Paling panjang 200 karakter.")),
         PlainText()])
 
 
 class SettingsForm(BaseForm):
-    min_notice_hours = IntegerField(_l("Pemberitahuan minimal (jam)"), validators=[
+    min_notice_hours = WholeNumberField(_l("Pemberitahuan minimal (jam)"), validators=[
         InputRequired(_l("Wajib diisi.")), NumberRange(0, 24 * 14, _l("0–336 jam."))])
-    horizon_days = IntegerField(_l("Dapat dipesan hingga (hari ke depan)"), validators=[
+    horizon_days = WholeNumberField(_l("Dapat dipesan hingga (hari ke depan)"), validators=[
         InputRequired(_l("Wajib diisi.")), NumberRange(1, 365, _l("1–365 hari."))])
 
 
 class ProposalForm(BaseForm):
-    first = DateTimeLocalField(_l("Pilihan 1"), format="%Y-%m-%dT%H:%M", validators=[DataRequired(_l("Isi minimal satu waktu."))])
-    second = DateTimeLocalField(_l("Pilihan 2"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    third = DateTimeLocalField(_l("Pilihan 3"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    first = DateTimeLocalField(_l("Pilihan 1"), format="%Y-%m-%dT%H:%M", validators=[
+        DataRequired(_l("Isi minimal satu waktu.")), InCalendar()])
+    second = DateTimeLocalField(_l("Pilihan 2"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
+    third = DateTimeLocalField(_l("Pilihan 3"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
 
 
 class ChangeForm(BaseForm):

@@ -21,7 +21,7 @@ from app.booking.services import (accept, appointments_for_case, book, cancel, f
                                   mark_no_show, profile_for, propose, reschedule)
 from app.database import utcnow
 from app.errors import DomainError
-from app.forms import error_text
+from app.forms import error_text, parse_date, parse_datetime
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
@@ -144,11 +144,13 @@ def _booking_case(case_id: int) -> Case:
 
 
 def _week_start(value: str | None) -> date:
-    today = utcnow().astimezone(_tz()).date()
-    try:
-        day = date.fromisoformat(value) if value else today
-    except ValueError:
-        day = today
+    """The Monday of `?week=`; a week the app cannot show is this week, with the reason flashed."""
+    day = utcnow().astimezone(_tz()).date()
+    if value:
+        try:
+            day = parse_date(value)
+        except DomainError as exc:
+            flash(exc.message, "error")
     return day - timedelta(days=day.weekday())
 
 
@@ -170,10 +172,7 @@ def case_booking(case_id: int):
 
 
 def _parse_start(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise DomainError(_("Waktu tidak valid.")) from None
+    moment = parse_datetime(value)
     return (moment if moment.tzinfo else moment.replace(tzinfo=_tz())).astimezone(_tz())
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.extensions import db
+from app.forms import page_arg
 from app.htmx import render
 from app.notifications import bp
 from app.notifications.forms import PreferencesForm
@@ -35,7 +36,7 @@ def outbox():
     query = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
     if status in {s.value for s in OutboxStatus}:
         query = query.where(OutboxMessage.status == status)
-    messages = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    messages = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     counts = dict(db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status)).all())
     return render("notifications/outbox.html", block="results", messages=messages, status_filter=status, counts=counts)
 

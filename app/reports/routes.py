@@ -1,7 +1,6 @@
 """The compliance page (with a small chart per procedure) and its XLSX export."""
 from __future__ import annotations
 
-from datetime import date
 from io import BytesIO
 
 from flask import request, send_file
@@ -9,6 +8,7 @@ from flask_babel import gettext as _
 
 from app.auth.guards import role_required
 from app.errors import DomainError
+from app.forms import parse_date
 from app.htmx import render
 from app.reports import bp
 from app.reports.services import compliance, period, to_xlsx
@@ -18,12 +18,7 @@ from app.sop.registry import procedures
 def _filters():
     def parse(name):
         value = request.args.get(name, "")
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise DomainError(_("Tanggal '%(value)s' tidak valid (format: tahun-bulan-tanggal).", value=value[:20])) from None
+        return parse_date(value) if value else None
 
     start, end = period(parse("from"), parse("to"))
     return start, end, request.args.get("code", "")[:60], request.args.get("unit", "")[:200]

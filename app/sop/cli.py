@@ -1,12 +1,15 @@
 """`flask sop list|check` and `flask calendar due`."""
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from app.cli import CommandError
+from app.errors import DomainError
+from app.forms import parse_datetime
 from app.sop.definitions import DefinitionError, parse_file
 from app.sop.durations import DurationError, parse_duration
 from app.sop.registry import procedures
@@ -23,14 +26,19 @@ def list_command():
 
 
 @sop_cli.command("check")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def check_command(file: Path):
     """Validate a procedure definition file: exit 0 when valid, else 1 with every error."""
-    if not file.exists():
-        click.echo(f"{file}: berkas tidak ditemukan", err=True)
-        raise SystemExit(1)
     try:
         procedure = parse_file(file)
+    except FileNotFoundError:
+        raise CommandError(f"{file}: " + _("berkas tidak ditemukan.")) from None
+    except IsADirectoryError:
+        raise CommandError(f"{file}: " + _("ini folder, bukan berkas.")) from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{file}: " + _("bukan teks UTF-8; simpan ulang berkas sebagai UTF-8.")) from None
+    except OSError as exc:
+        raise CommandError(f"{file}: " + _("berkas tidak dapat dibaca (%(reason)s).", reason=exc.strerror)) from None
     except DefinitionError as exc:
         for error in exc.errors:
             click.echo(error, err=True)
@@ -49,13 +57,12 @@ def due_command(start, duration, wall_clock):
 
     calendar = working_calendar()
     try:
-        moment = datetime.fromisoformat(start)
-    except ValueError:
-        raise click.ClickException(f"waktu mulai '{start}' tidak terbaca; tulis ISO 8601, mis. 2026-11-20T15:50") from None
-    try:
+        moment = parse_datetime(start)
         parsed = parse_duration(" ".join(duration), wall_clock)
+    except DomainError as exc:
+        raise CommandError(exc.message) from None
     except DurationError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CommandError(str(exc)) from None
     click.echo(calendar.local(calendar.due(moment, parsed)).isoformat())
 
 
@@ -70,7 +77,7 @@ def url_command(email):
 
     user = find_user_by_email(email)
     if user is None or not user.has_role("counselor"):
-        raise click.ClickException(f"tidak ada konselor dengan e-mail {email}")
+        raise CommandError(f"tidak ada konselor dengan e-mail {email}")
     url = feed_url(profile_for(user))
     db.session.commit()
     click.echo(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, SelectField,
                      StringField, TextAreaField, URLField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL
@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.auth.models import User, UserRole
 from app.auth.roles import role_label
 from app.extensions import db
-from app.forms import BaseForm, PlainText, strip
+from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 from app.sop.definitions import Field
 
 
@@ -26,10 +26,11 @@ def _form_field(field: Field):
         return TextAreaField(label, filters=[strip], description=help_text, validators=_required(field) + [
             Length(max=field.max, message=_l("Paling panjang %(n)d karakter.", n=field.max))])
     if field.type == "date":
-        return DateField(label, description=help_text, validators=_required(field),
+        return DateField(label, description=help_text, validators=_required(field) + [InCalendar()],
                          render_kw={"type": "date"})
     if field.type == "datetime":
-        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", description=help_text, validators=_required(field))
+        return DateTimeLocalField(label, format="%Y-%m-%dT%H:%M", description=help_text,
+                                  validators=_required(field) + [InCalendar()])
     if field.type == "choice":
         return SelectField(label, choices=[SelectChoice("", _l("— pilih —"))] + [SelectChoice(o) for o in field.options],
                            description=help_text, validators=_required(field))
@@ -39,7 +40,7 @@ def _form_field(field: Field):
     if field.type == "number":
         validators = ([InputRequired(_l("%(label)s wajib diisi dengan angka.", label=field.label))]
                       if field.required else [Optional()])
-        return IntegerField(label, description=help_text, validators=validators + [
+        return WholeNumberField(label, description=help_text, validators=validators + [
             NumberRange(min=0, max=10**9, message=_l("Angka harus antara 0 dan 1.000.000.000."))])
     if field.type == "user":
         return SelectField(label, coerce=str, description=help_text, validators=_required(field))
@@ -74,7 +75,7 @@ def form_values(form: BaseForm, fields: tuple[Field, ...]) -> dict:
 
 
 class ClosureForm(BaseForm):
-    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi."))])
+    day = DateField(_l("Tanggal"), validators=[DataRequired(_l("Tanggal wajib diisi.")), InCalendar()])
     open = SelectField(_l("Jenis"), choices=[SelectChoice("closed", _l("Tutup (libur kantor, keputusan susulan)")),
                                              SelectChoice("open", _l("Tetap buka meskipun libur nasional"))],
                        validators=[DataRequired()])

@@ -11,8 +11,10 @@ from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User
 from app.database import utcnow
+from app.converters import parse_id
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import page_arg
 from app.htmx import render
 from app.sop import bp
 from app.sop.calendar import national_holidays
@@ -100,7 +102,7 @@ def list_cases():
         query = query.where(Case.code == code)
     if state in {s.value for s in CaseState}:
         query = query.where(Case.state == state)
-    cases = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PAGE_SIZE, error_out=False)
+    cases = db.paginate(query, page=page_arg(), per_page=PAGE_SIZE, error_out=False)
     active = {}
     if cases.items:
         rows = db.session.scalars(db.select(CaseStep).where(
@@ -131,7 +133,7 @@ def new_case(code: str):
     if form.validate_on_submit():
         subject = None
         if people:
-            subject = db.session.get(User, request.form.get("subject_id", type=int) or 0)
+            subject = db.session.get(User, parse_id(request.form.get("subject_id")) or 0)
             if subject is None or subject not in people:
                 subject_error = _("Pilih penerima layanan.")
         if subject_error is None:
