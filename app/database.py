@@ -5,7 +5,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Enum, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
 
@@ -13,6 +13,13 @@ from sqlalchemy.types import TypeDecorator
 def enum_values(enum_class) -> list[str]:
     """Store enums by value ('active'), which partial indexes and raw SQL can name."""
     return [member.value for member in enum_class]
+
+
+def state_enum(enum_class) -> Enum:
+    """An enum column stored by value, with a CHECK constraint naming exactly its values, so the
+    database refuses a state the code does not know."""
+    return Enum(enum_class, native_enum=False, length=20, values_callable=enum_values, create_constraint=True,
+                name=enum_class.__name__.lower())
 
 
 def utcnow() -> datetime:

@@ -5,12 +5,12 @@ import enum
 import secrets
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.sop.models import Case
-from app.database import UTCDateTime, enum_values, utcnow
+from app.database import UTCDateTime, state_enum, utcnow
 from app.extensions import db
 
 
@@ -50,7 +50,7 @@ class Availability(db.Model):
     end_time: Mapped[time] = mapped_column(Time)
     session_minutes: Mapped[int] = mapped_column(default=60)
     buffer_minutes: Mapped[int] = mapped_column(default=15)
-    mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=20, values_callable=enum_values))
+    mode: Mapped[Mode] = mapped_column(state_enum(Mode))
     room: Mapped[str | None] = mapped_column(String(200))
     meeting_url: Mapped[str | None] = mapped_column(String(500))
 
@@ -96,11 +96,11 @@ class Appointment(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    mode: Mapped[Mode] = mapped_column(Enum(Mode, native_enum=False, length=20, values_callable=enum_values))
+    mode: Mapped[Mode] = mapped_column(state_enum(Mode))
     location: Mapped[str | None] = mapped_column(String(200))
     meeting_url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[AppointmentStatus] = mapped_column(
-        Enum(AppointmentStatus, native_enum=False, length=20, values_callable=enum_values))
+        state_enum(AppointmentStatus))
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, raised on every change
     reason: Mapped[str | None] = mapped_column(Text)  # why it was rescheduled or cancelled
     late_change: Mapped[bool] = mapped_column(default=False)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.database import UTCDateTime, enum_values, utcnow
+from app.database import UTCDateTime, state_enum, utcnow
 from app.extensions import db
 
 
@@ -30,7 +30,7 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)  # idempotency key
-    channel: Mapped[Channel] = mapped_column(Enum(Channel, native_enum=False, length=20, values_callable=enum_values))
+    channel: Mapped[Channel] = mapped_column(state_enum(Channel))
     recipient: Mapped[str] = mapped_column(String(254))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -38,7 +38,7 @@ class OutboxMessage(db.Model):
     html: Mapped[str | None] = mapped_column(Text)
     # [{"filename": ..., "mimetype": ..., "content": base64}, ...]
     attachments: Mapped[list] = mapped_column(JSON, default=list)
-    status: Mapped[OutboxStatus] = mapped_column(Enum(OutboxStatus, native_enum=False, length=20, values_callable=enum_values),
+    status: Mapped[OutboxStatus] = mapped_column(state_enum(OutboxStatus),
                                                  default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

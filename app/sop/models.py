@@ -4,12 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.crypto import register_sealed
-from app.database import UTCDateTime, enum_values, utcnow
+from app.database import UTCDateTime, state_enum, utcnow
 from app.extensions import db
 
 
@@ -85,9 +85,9 @@ class Case(db.Model):
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     code: Mapped[str] = mapped_column(String(60), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    state: Mapped[CaseState] = mapped_column(Enum(CaseState, native_enum=False, length=20, values_callable=enum_values), default=CaseState.OPEN)
+    state: Mapped[CaseState] = mapped_column(state_enum(CaseState), default=CaseState.OPEN)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -163,14 +163,14 @@ class CaseStep(db.Model):
     attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(300))
     actor_roles: Mapped[str] = mapped_column(String(200))  # ",staff,head," for SQL matching
-    state: Mapped[StepState] = mapped_column(Enum(StepState, native_enum=False, length=20, values_callable=enum_values), default=StepState.PENDING)
+    state: Mapped[StepState] = mapped_column(state_enum(StepState), default=StepState.PENDING)
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Working minutes from activation to completion, as the deadline was computed.
     duration_minutes: Mapped[int | None]
     standard_minutes: Mapped[int | None]
@@ -205,7 +205,7 @@ class Notice(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"))
-    kind: Mapped[NoticeKind] = mapped_column(Enum(NoticeKind, native_enum=False, length=20, values_callable=enum_values))
+    kind: Mapped[NoticeKind] = mapped_column(state_enum(NoticeKind))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
