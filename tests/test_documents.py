@@ -2,8 +2,8 @@
 corrected as new versions, verified publicly; templates edited safely."""
 from __future__ import annotations
 
-import subprocess
 import threading
+from io import BytesIO
 from datetime import datetime, timezone
 
 import pytest
@@ -23,10 +23,11 @@ KARIER = {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "phone": "
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # 23 November 2026, 10.00 WIB
 
 
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "surat.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+def pdf_text(data: bytes, tmp_path=None) -> str:
+    """Every page's text, read back with pypdf (the words as a reader sees them)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 @pytest.fixture

@@ -50,13 +50,19 @@ class AssetFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mimetype})
 
 
-def render_pdf(html: str, field: str = "body") -> bytes:
-    """HTML to PDF, fetching only `data:` and app/static; DomainError naming the first refused URL
-    (on `field` of the form that caused it), so nothing that refers elsewhere is kept."""
+def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
+    """HTML to PDF, fetching only `data:` and app/static: the PDF and the URLs it refused."""
     fetcher = AssetFetcher()
     pdf = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).write_pdf()
-    if fetcher.refused:
-        url = fetcher.refused[0]
+    return pdf, fetcher.refused
+
+
+def render_pdf(html: str, field: str = "body") -> bytes:
+    """`html_to_pdf`, with a refused URL as a DomainError naming it (on `field` of the form that
+    caused it), so nothing that refers elsewhere is saved or issued."""
+    pdf, refused = html_to_pdf(html)
+    if refused:
+        url = refused[0]
         raise DomainError(_("Surat merujuk ke alamat yang tidak diizinkan: %(url)s. Gambar, gaya, dan lampiran "
                             "hanya boleh berupa data: URI atau berkas bawaan aplikasi (app/static).",
                             url=url if len(url) <= 120 else url[:117] + "..."), field)
