@@ -25,7 +25,9 @@ from jinja2.filters import FILTERS
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 RENDER_SECONDS = 2.0
-MAX_CHARS = 1_000_000
+# About 20 pages of text, ten times a long letter: the PDF of a body this size takes WeasyPrint a
+# few seconds at worst (short paragraphs), so the whole preview, save or issue stays bounded too.
+MAX_CHARS = 50_000
 MAX_INT_BITS = 4_096  # about 1,200 decimal digits: far beyond any number a letter prints
 FORBIDDEN_TAGS = {nodes.Include: "include", nodes.Extends: "extends", nodes.Import: "import",
                   nodes.FromImport: "from … import"}
