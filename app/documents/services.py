@@ -110,17 +110,18 @@ def check_template(doc_type: str, body: str, number_format: str) -> Markup:
     """A template as it would print, with sample data: its number format, its body, and the PDF
     it makes (which refuses any URL but data: and the app's own files). DomainError on a fault."""
     check_number_format(number_format)
-    context = sample_context(doc_type)
-    rendered = render_body(body, context)
-    render_pdf(letter_html(context, rendered, "contoh", current_institution()))
-    return rendered
+    return _sample(doc_type, body)[0]
 
 
 def sample_pdf(doc_type: str) -> bytes:
     """The template in force rendered to PDF with sample data."""
+    return _sample(doc_type, template_for(doc_type)[0])[1]
+
+
+def _sample(doc_type: str, body: str) -> tuple[Markup, bytes]:
     context = sample_context(doc_type)
-    body = render_body(template_for(doc_type)[0], context)
-    return render_pdf(letter_html(context, body, "contoh", current_institution()))
+    rendered = render_body(body, context)
+    return rendered, render_pdf(letter_html(context, rendered, "contoh", current_institution()))
 
 
 def set_logo(institution: Institution, data: bytes, filename: str) -> None:
