@@ -155,6 +155,9 @@ def test_a_failed_issue_uses_no_number(app, make_user):
     ("<p>{{ person }}</p>", "001/X/{year}", "harus memuat {seq}"),
     ("<p>{{ person }}</p>", "{seq}/{fakultas}/{year}", "Kolom tidak dikenal dalam format nomor: fakultas"),
     ("<p>{{ person }}</p>", "{seq:zz}/{year}", "Format nomor tidak valid"),
+    ("<p>{{ person }}</p>", "{seq:999999999999d}/{year}", "lebar kolom paling banyak 12"),
+    ("<p>{{ person }}</p>", "{seq:{year}d}/{year}", "lebar kolom paling banyak 12"),
+    ("<p>{{ person }}</p>", "{seq}" + "/{unit}" * 10, "bisa lebih dari 160 karakter"),
 ])
 def test_bad_templates_are_refused_with_a_clear_message(login_as, body, fmt, message):
     client, _ = login_as("admin")

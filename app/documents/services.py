@@ -3,6 +3,7 @@ versions, verification."""
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import string
 from datetime import datetime
@@ -31,6 +32,7 @@ from app.sop.workcal import current_institution
 
 _sandbox = BoundedSandbox()
 LOGO = STATIC_ROOT / "img" / "logo.svg"
+MAX_FIELD_WIDTH = 12  # {seq:03d} is the usual; a wide field only pads
 
 
 # -- templates and number formats ----------------------------------------------------------
@@ -46,17 +48,24 @@ def check_number_format(fmt: str) -> None:
     if "{seq" not in fmt:
         raise DomainError(_("Format nomor harus memuat {seq}, mis. {seq:03d}/P2KLLK/{month_roman}/{year}."), "number_format")
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
+        parsed = [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(fmt) if name]
     except ValueError as exc:
         raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
-    unknown = fields - NUMBER_KEYS
+    unknown = {name for name, _ in parsed} - NUMBER_KEYS
     if unknown:
         raise DomainError(_("Kolom tidak dikenal dalam format nomor: %(names)s (yang tersedia: %(known)s).",
                             names=", ".join(sorted(unknown)), known=", ".join(sorted(NUMBER_KEYS))), "number_format")
+    if any("{" in spec or any(int(n) > MAX_FIELD_WIDTH for n in re.findall(r"\d+", spec)) for _, spec in parsed):
+        raise DomainError(_("Format nomor tidak valid: lebar kolom paling banyak %(n)d, mis. {seq:03d}.",
+                            n=MAX_FIELD_WIDTH), "number_format")
     try:
-        format_number(fmt, 1, datetime(2026, 1, 1), "UNIT")
+        # the longest number it can give: a long unit code, a six-digit sequence, VIII
+        longest = format_number(fmt, 999999, datetime(2026, 8, 1), "U" * Institution.unit_code.type.length)
     except (ValueError, KeyError, IndexError) as exc:
         raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
+    if len(longest) > Letter.number.type.length:
+        raise DomainError(_("Nomor surat dari format ini bisa lebih dari %(n)d karakter; persingkat formatnya.",
+                            n=Letter.number.type.length), "number_format")
 
 
 def format_number(fmt: str, seq: int, local_date: datetime, unit: str) -> str:
