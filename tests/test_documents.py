@@ -2,8 +2,8 @@
 corrected as new versions, verified publicly; templates edited safely."""
 from __future__ import annotations
 
-import subprocess
 import threading
+from io import BytesIO
 from datetime import datetime, timezone
 
 import pytest
@@ -23,10 +23,11 @@ KARIER = {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "phone": "
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # 23 November 2026, 10.00 WIB
 
 
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "surat.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+def pdf_text(data: bytes, tmp_path=None) -> str:
+    """Every page's text, read back with pypdf (the words as a reader sees them)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(data)).pages)
 
 
 @pytest.fixture
@@ -154,6 +155,9 @@ def test_a_failed_issue_uses_no_number(app, make_user):
     ("<p>{{ person }}</p>", "001/X/{year}", "harus memuat {seq}"),
     ("<p>{{ person }}</p>", "{seq}/{fakultas}/{year}", "Kolom tidak dikenal dalam format nomor: fakultas"),
     ("<p>{{ person }}</p>", "{seq:zz}/{year}", "Format nomor tidak valid"),
+    ("<p>{{ person }}</p>", "{seq:999999999999d}/{year}", "lebar kolom paling banyak 12"),
+    ("<p>{{ person }}</p>", "{seq:{year}d}/{year}", "lebar kolom paling banyak 12"),
+    ("<p>{{ person }}</p>", "{seq}" + "/{unit}" * 10, "bisa lebih dari 160 karakter"),
 ])
 def test_bad_templates_are_refused_with_a_clear_message(login_as, body, fmt, message):
     client, _ = login_as("admin")

@@ -1,7 +1,7 @@
 """Issue, download, correct and verify letters; admins edit templates and the letterhead."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,8 +10,8 @@ from app.auth.guards import get_or_404, public, role_required
 from app.documents import bp
 from app.documents.forms import IssueForm, LetterheadForm, TemplateForm
 from app.documents.models import Letter
-from app.documents.services import (check_number_format, issue_letter, letter_html, render_body, render_pdf,
-                                    sample_context, save_template, signer_for, template_for)
+from app.documents.services import (check_template, issue_letter, sample_pdf, save_template,
+                                    set_logo, signer_for, template_for)
 from app.documents.types import DOC_TYPES
 from app.errors import DomainError
 from app.forms import error_text
@@ -50,6 +50,13 @@ def _letter_for_viewer(letter_id: int) -> Letter:
     return letter
 
 
+def _not_issued(case: Case, exc: DomainError):
+    """Back to the case page with the reason; the number taken for the letter is given back."""
+    g.rollback = True
+    flash(_("Surat belum diterbitkan. %(reason)s", reason=exc.message), "error")
+    return redirect(url_for("sop.show_case", case_id=case.id), 303)
+
+
 @bp.post("/cases/<int:case_id>/letters/<doc_type>")
 def issue(case_id: int, doc_type: str):
     """Issue the next numbered letter of a type for a case, signed by the unit's head."""
@@ -59,8 +66,11 @@ def issue(case_id: int, doc_type: str):
         return render("errors/error.html", title=_("Surat belum diterbitkan"), message=error_text(form), code=422,
                       status=422)
     step = next((s.key for s in case.procedure.steps if s.document == doc_type), None)
-    letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, step_key=step,
-                          extra={"recipient": form.recipient.data or ""})
+    try:
+        letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, step_key=step,
+                              extra={"recipient": form.recipient.data or ""})
+    except DomainError as exc:
+        return _not_issued(case, exc)
     log_access(case, current_user, f"letter:{doc_type}")
     flash(_("%(title)s nomor %(number)s diterbitkan.", title=letter.title, number=letter.number), "success")
     return redirect(url_for("sop.show_case", case_id=case.id))
@@ -89,8 +99,7 @@ def correct(letter_id: int):
         new = issue_letter(letter.doc_type, current_user, signer_for(current_user), case=case, step_key=letter.step_key,
                            extra={"recipient": letter.context.get("recipient", "")}, correcting=letter)
     except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("sop.show_case", case_id=case.id)), 303
+        return _not_issued(case, exc)
     flash(_("Versi %(v)d surat %(number)s diterbitkan.", v=new.version, number=new.number), "success")
     return redirect(url_for("sop.show_case", case_id=case.id))
 
@@ -122,8 +131,7 @@ def edit_template(doc_type: str):
     if form.validate_on_submit():
         try:
             if request.form.get("action") == "preview":
-                check_number_format(form.number_format.data)
-                preview = render_body(form.body.data, sample_context(doc_type))
+                preview = check_template(doc_type, form.body.data, form.number_format.data)
             else:
                 save_template(doc_type, form.body.data, form.number_format.data, current_user)
                 record_audit("template.update", ("letter_template", doc_type), summary=_("Templat %(label)s diubah.", label=kind.label))
@@ -144,13 +152,10 @@ def preview_pdf(doc_type: str):
     DOC_TYPES.get(doc_type) or abort(404)
     from io import BytesIO
 
-    institution = current_institution()
-    context = sample_context(doc_type)
     try:
-        body = render_body(template_for(doc_type)[0], context)
+        pdf = sample_pdf(doc_type)
     except DomainError as exc:
         return render("errors/error.html", title=_("Templat bermasalah"), message=exc.message, code=422, status=422)
-    pdf = render_pdf(letter_html(context, body, "contoh", institution))
     return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=f"contoh-{doc_type}.pdf")
 
 
@@ -165,14 +170,14 @@ def letterhead():
             setattr(institution, name, getattr(form, name).data or None)
         upload = form.logo.data
         if upload and getattr(upload, "filename", ""):
-            data = upload.read()
-            is_svg = upload.filename.lower().endswith(".svg")
-            if (is_svg and b"<svg" not in data[:2000]) or (not is_svg and not data.startswith(b"\x89PNG")):
-                form.logo.errors.append(_("Berkas logo tidak sesuai jenisnya."))
+            try:
+                set_logo(institution, upload.read(), upload.filename)
+            except DomainError as exc:
+                form.logo.errors.append(exc.message)
                 db.session.rollback()
                 return render("documents/letterhead.html", form=form, institution=institution, status=422)
-            institution.logo, institution.logo_mimetype = data, "image/svg+xml" if is_svg else "image/png"
-        record_audit("letterhead.update", institution, summary=_("Kop surat diubah."), details={"logo": bool(upload and getattr(upload, "filename", ""))})
+        record_audit("letterhead.update", institution, summary=_("Kop surat diubah."),
+                     details={"logo": bool(upload and getattr(upload, "filename", ""))})
         flash(_("Kop surat tersimpan."), "success")
         return redirect(url_for("documents.letterhead"))
     return render("documents/letterhead.html", form=form, institution=institution,

@@ -3,24 +3,25 @@ versions, verification."""
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import string
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app, render_template
 from babel.dates import format_date
 from flask_babel import gettext as _
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from markupsafe import Markup
 from sqlalchemy import update
 
 from app.auth.models import User
 from app.database import utcnow
 from app.documents.models import Letter, LetterCounter, LetterTemplate
+from app.documents.pdf import STATIC_ROOT, render_pdf
+from app.documents.sandbox import MAX_CHARS, RENDER_SECONDS, BoundedSandbox, RenderLimit
 from app.documents.types import DOC_TYPES, NUMBER_KEYS, ROMAN, DocType
 from app.errors import DomainError
 from app.extensions import db
@@ -29,8 +30,9 @@ from app.sop.models import Case, Institution
 from app.sop.registry import procedure_of
 from app.sop.workcal import current_institution
 
-_sandbox = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
-LOGO = Path(__file__).resolve().parent.parent / "static" / "img" / "logo.svg"
+_sandbox = BoundedSandbox()
+LOGO = STATIC_ROOT / "img" / "logo.svg"
+MAX_FIELD_WIDTH = 12  # {seq:03d} is the usual; a wide field only pads
 
 
 # -- templates and number formats ----------------------------------------------------------
@@ -46,17 +48,24 @@ def check_number_format(fmt: str) -> None:
     if "{seq" not in fmt:
         raise DomainError(_("Format nomor harus memuat {seq}, mis. {seq:03d}/P2KLLK/{month_roman}/{year}."), "number_format")
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(fmt) if name}
+        parsed = [(name, spec or "") for _, name, spec, _ in string.Formatter().parse(fmt) if name]
     except ValueError as exc:
         raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
-    unknown = fields - NUMBER_KEYS
+    unknown = {name for name, _ in parsed} - NUMBER_KEYS
     if unknown:
         raise DomainError(_("Kolom tidak dikenal dalam format nomor: %(names)s (yang tersedia: %(known)s).",
                             names=", ".join(sorted(unknown)), known=", ".join(sorted(NUMBER_KEYS))), "number_format")
+    if any("{" in spec or any(int(n) > MAX_FIELD_WIDTH for n in re.findall(r"\d+", spec)) for _, spec in parsed):
+        raise DomainError(_("Format nomor tidak valid: lebar kolom paling banyak %(n)d, mis. {seq:03d}.",
+                            n=MAX_FIELD_WIDTH), "number_format")
     try:
-        format_number(fmt, 1, datetime(2026, 1, 1), "UNIT")
+        # the longest number it can give: a long unit code, a six-digit sequence, VIII
+        longest = format_number(fmt, 999999, datetime(2026, 8, 1), "U" * Institution.unit_code.type.length)
     except (ValueError, KeyError, IndexError) as exc:
         raise DomainError(_("Format nomor tidak valid: %(error)s", error=str(exc)), "number_format") from None
+    if len(longest) > Letter.number.type.length:
+        raise DomainError(_("Nomor surat dari format ini bisa lebih dari %(n)d karakter; persingkat formatnya.",
+                            n=Letter.number.type.length), "number_format")
 
 
 def format_number(fmt: str, seq: int, local_date: datetime, unit: str) -> str:
@@ -71,22 +80,72 @@ class _CaseData(dict):
         return ""
 
 
+def _limit_message(exc: RenderLimit) -> str:
+    if exc.kind == "tag":
+        return _("{%% %(tag)s %%} tidak dapat dipakai: isi surat adalah satu templat saja, tanpa templat lain.",
+                 tag=exc.detail)
+    if exc.kind == "time":
+        return _("perenderan melewati batas %(seconds)s detik; periksa perulangan (for, range) yang terlalu "
+                 "banyak atau bersarang.", seconds=f"{RENDER_SECONDS:g}")
+    if exc.kind == "size":
+        return _("hasilnya melewati batas %(limit)s karakter; periksa perulangan, perkalian teks (*), atau "
+                 "filter seperti center, indent, replace, join.", limit=f"{MAX_CHARS:,}".replace(",", "."))
+    if exc.kind == "number":
+        return _("bilangan yang dihitung terlalu besar (perkalian atau pangkat **).")
+    return _("makro memanggil dirinya sendiri terlalu dalam (rekursi).")
+
+
 def render_body(body: str, context: dict) -> Markup:
-    """Render an (admin-editable) body in the sandbox with only the letter's fields in reach.
-    An unknown name is an error (StrictUndefined); a case value not filled in yet is empty."""
+    """Render an (admin-editable) body in the bounded sandbox with only the letter's fields in
+    reach. An unknown name is an error (StrictUndefined); a case value not filled in yet is empty.
+    Whatever goes wrong (syntax, a refused name, a limit, a Python error in an expression) is a
+    DomainError on the body field, never an exception the request does not expect."""
     try:
-        return Markup(_sandbox.from_string(body).render(**{**context, "data": _CaseData(context.get("data") or {})}))
-    except TemplateError as exc:
+        return Markup(_sandbox.render_bounded(body, {**context, "data": _CaseData(context.get("data") or {})}))
+    except Exception as exc:  # the body is the admin's code: whatever it raises is theirs to fix
         line = getattr(exc, "lineno", None)
         where = _(" (baris %(n)d)", n=line) if line else ""
-        raise DomainError(_("Templat surat bermasalah%(where)s: %(error)s", where=where, error=exc.message or str(exc)),
+        if isinstance(exc, RenderLimit):
+            error = _limit_message(exc)
+        elif isinstance(exc, TemplateError):
+            error = exc.message or str(exc)
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+        raise DomainError(_("Templat surat bermasalah%(where)s: %(error)s", where=where, error=error),
                           "body") from None
+
+
+def check_template(doc_type: str, body: str, number_format: str) -> Markup:
+    """A template as it would print, with sample data: its number format, its body, and the PDF
+    it makes (which refuses any URL but data: and the app's own files). DomainError on a fault."""
+    check_number_format(number_format)
+    return _sample(doc_type, body)[0]
+
+
+def sample_pdf(doc_type: str) -> bytes:
+    """The template in force rendered to PDF with sample data."""
+    return _sample(doc_type, template_for(doc_type)[0])[1]
+
+
+def _sample(doc_type: str, body: str) -> tuple[Markup, bytes]:
+    context = sample_context(doc_type)
+    rendered = render_body(body, context)
+    return rendered, render_pdf(letter_html(context, rendered, "contoh", current_institution()))
+
+
+def set_logo(institution: Institution, data: bytes, filename: str) -> None:
+    """The letterhead's logo: a PNG, or an SVG that makes the PDF fetch nothing but data: and the
+    app's own files (an SVG may name other files or hosts). DomainError on the logo field."""
+    is_svg = filename.lower().endswith(".svg")
+    if (is_svg and b"<svg" not in data[:2000]) or (not is_svg and not data.startswith(b"\x89PNG")):
+        raise DomainError(_("Berkas logo tidak sesuai jenisnya."), "logo")
+    institution.logo, institution.logo_mimetype = data, "image/svg+xml" if is_svg else "image/png"
+    render_pdf(f'<img src="{_logo_data_uri(institution)}" alt="">', field="logo")
 
 
 def save_template(doc_type: str, body: str, number_format: str, user: User) -> LetterTemplate:
     """Store an institution's wording after it renders with sample data; nothing on error."""
-    check_number_format(number_format)
-    render_body(body, sample_context(doc_type))
+    check_template(doc_type, body, number_format)
     row = db.session.get(LetterTemplate, doc_type) or LetterTemplate(doc_type=doc_type)
     row.body, row.number_format, row.updated_at, row.updated_by_id = body, number_format, utcnow(), user.id
     db.session.add(row)
@@ -162,12 +221,6 @@ def letter_html(context: dict, body: Markup, verify_code: str, institution: Inst
     qr = segno.make(verify_url(verify_code), error="m").svg_data_uri(scale=3, border=1)
     return render_template("documents/letter.html", c=context, body=body, qr=qr, verify_url=verify_url(verify_code),
                            logo=_logo_data_uri(institution))
-
-
-def render_pdf(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=str(LOGO.parent)).write_pdf()
 
 
 # -- issuing --------------------------------------------------------------------------------
