@@ -26,6 +26,7 @@ run: $(VENV)/.app
 	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-1} $(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test
+	$(PY) scripts/system_deps.py
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 translations: $(VENV)/.app
