@@ -64,6 +64,7 @@ class Config:
         self.WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
         self.WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        self.SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 20)
         self.DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
