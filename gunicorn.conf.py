@@ -7,6 +7,8 @@ wait and writers queue for the write lock instead of failing.
 """
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
@@ -15,3 +17,17 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 preload_app = True
 accesslog = "-"
 errorlog = "-"
+
+# /metrics sums the workers' request figures from files in this directory (app/metrics.py): it
+# must be set, and emptied, before the app is imported.
+metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ruang-metrics-")))
+metrics_dir.mkdir(parents=True, exist_ok=True)
+for stale in metrics_dir.glob("*.db"):
+    stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that exits takes its live gauges with it."""
+    from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+    GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)

@@ -67,6 +67,8 @@ class Config:
         self.SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 20)
         self.DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
         self.LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per 15 minutes")

@@ -57,6 +57,10 @@ def test_make_run_serves_with_gunicorn_and_the_scheduler_and_stops_both_on_ctrl_
             assert time.monotonic() < deadline, "make run did not come up"
             time.sleep(0.3)
         jobs_pid = int(lease_holder(str(database)).rsplit(":", 2)[1])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            metrics = response.read().decode()  # summed over the workers, with the lease the jobs took
+        assert 'endpoint="main.healthz"' in metrics
+        assert f'ruang_scheduler_lease_holder{{holder="{lease_holder(str(database))}"}} 1.0' in metrics
         process.send_signal(signal.SIGINT)  # Ctrl+C
         output = process.communicate(timeout=30)[0]
     finally:
