@@ -19,11 +19,25 @@ accesslog = "-"
 errorlog = "-"
 
 # /metrics sums the workers' request figures from files in this directory (app/metrics.py): it
-# must be set, and emptied, before the app is imported.
+# must be set before the app is imported, and rid of the files of processes gone (those of a
+# scheduler process sharing it stay).
 metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ruang-metrics-")))
 metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 for stale in metrics_dir.glob("*.db"):
-    stale.unlink()
+    if not _alive(int(stale.stem.rsplit("_", 1)[1])):
+        stale.unlink()
 
 
 def child_exit(server, worker):

@@ -4,7 +4,8 @@ Request counts and latency by endpoint come from the exporter; under gunicorn th
 over the workers through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py). The operations figures are
 read from the database at each scrape, so every worker and host reports the same: the outbox by
 channel and status and how long its oldest due message has waited, the scheduler lease's holder
-and last renewal, the steps late now. Access as INTERFACE.md says: from loopback with no proxy in
+and last renewal, the steps late now. The jobs' last run and duration come from the process that
+runs them (jobs/scheduler.py), through the same multiprocess directory under `make run`. Access as INTERFACE.md says: from loopback with no proxy in
 between, or with `Authorization: Bearer <METRICS_TOKEN>`; 404 for anyone else.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
 from app.sop.models import CaseStep, StepState
+from jobs import scheduler
 from jobs.lease import LEASE_NAME
 from jobs.models import SchedulerLease
 
@@ -35,6 +37,8 @@ def init_metrics(app) -> None:
     """Register /metrics and the request metrics on `app`."""
     registry = CollectorRegistry()  # one per app (the tests build many); values also go to the
     gauges = _gauges(registry)      # multiprocess files under gunicorn
+    for job_gauge in (scheduler.LAST_RUN, scheduler.DURATION):  # set where the jobs run
+        registry.register(job_gauge)
     state = {"holder": None}
 
     def guard(view):

@@ -8,12 +8,14 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import Gauge
 
 from app.database import utcnow
 from app.extensions import db
@@ -31,6 +33,12 @@ JOBS = {
     "digest": send_digest,
 }
 TICK_JOBS = ("deadline_sweep", "outbox")
+# For /metrics (app/metrics.py registers them; under `make run` they reach gunicorn's /metrics
+# through the shared PROMETHEUS_MULTIPROC_DIR).
+LAST_RUN = Gauge("ruang_job_last_run_timestamp_seconds", "When each periodic job last ran here", ("job",),
+                 registry=None, multiprocess_mode="mostrecent")
+DURATION = Gauge("ruang_job_duration_seconds", "How long each periodic job's last run took", ("job",),
+                 registry=None, multiprocess_mode="mostrecent")
 
 
 def run_job(app, name: str, now: datetime | None = None, holder: str = HOLDER):
@@ -39,8 +47,11 @@ def run_job(app, name: str, now: datetime | None = None, holder: str = HOLDER):
         try:
             if not lease.acquire(holder, utcnow()):
                 return None
+            began = time.monotonic()
             result = JOBS[name](now or utcnow())
             db.session.commit()
+            DURATION.labels(name).set(time.monotonic() - began)
+            LAST_RUN.labels(name).set_to_current_time()
             if result and (not isinstance(result, dict) or any(result.values())):
                 log.info("%s: %s", name, result)
             return result
@@ -89,10 +100,11 @@ def build(app) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=app.config["APP_TIMEZONE"],
                                     job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     renew = lease.renew_interval(app.config["SCHEDULER_LEASE_SECONDS"])
-    scheduler.add_job(keep_lease, IntervalTrigger(seconds=renew), args=[app], id="lease",
-                      next_run_time=datetime.now().astimezone())
-    scheduler.add_job(run_job, IntervalTrigger(minutes=1), args=[app, "deadline_sweep"], id="deadline_sweep")
-    scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "outbox"], id="outbox")
+    started = datetime.now().astimezone()  # the lease, the sweep and the outbox at once, then at their pace
+    scheduler.add_job(keep_lease, IntervalTrigger(seconds=renew), args=[app], id="lease", next_run_time=started)
+    scheduler.add_job(run_job, IntervalTrigger(minutes=1), args=[app, "deadline_sweep"], id="deadline_sweep",
+                      next_run_time=started)
+    scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "outbox"], id="outbox", next_run_time=started)
     scheduler.add_job(run_job, CronTrigger(hour=7, minute=0), args=[app, "digest"], id="digest")
     return scheduler
 

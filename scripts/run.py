@@ -9,8 +9,10 @@ unless set, and without DATA_ENCRYPTION_KEY a key is made once in instance/data_
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -51,10 +53,17 @@ def main() -> int:
     for command in (["flask", "db", "upgrade"], ["flask", "seed-demo", "--if-empty"]):
         subprocess.run(command, cwd=ROOT, env=env, check=True)
     print(f"Ruang Konseling: {env['APP_BASE_URL']} (Ctrl+C untuk berhenti)", flush=True)
+    own_metrics_dir = not env.get("PROMETHEUS_MULTIPROC_DIR")
+    if own_metrics_dir:  # gunicorn's workers and the scheduler keep their /metrics figures in one place
+        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ruang-metrics-")
     manager = Manager()
     for name, command in parse_procfile((ROOT / "Procfile").read_text()).processes.items():
         manager.add_process(name, command, env=env, cwd=str(ROOT))
-    manager.loop()  # returns when every process has stopped
+    try:
+        manager.loop()  # returns when every process has stopped
+    finally:
+        if own_metrics_dir:
+            shutil.rmtree(env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
     stopped_by_signal = manager.returncode in (130, 143)  # honcho's codes for SIGINT, SIGTERM
     return 0 if stopped_by_signal else manager.returncode
 

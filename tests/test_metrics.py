@@ -108,3 +108,13 @@ def test_json_log_lines_carry_the_request_id(tmp_path):
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     warning = next(line for line in lines if "database unreachable" in line["message"])
     assert warning["levelname"] == "WARNING" and warning["request_id"] == "req-42"
+
+
+def test_metrics_show_when_each_job_last_ran_and_how_long_it_took(app, client):
+    from jobs import scheduler
+
+    before = utcnow().timestamp()
+    assert scheduler.run_job(app, "deadline_sweep") is not None
+    text = client.get("/metrics").get_data(as_text=True)
+    assert before - 1 <= sample(text, 'ruang_job_last_run_timestamp_seconds{job="deadline_sweep"}') <= before + 60
+    assert 0 <= sample(text, 'ruang_job_duration_seconds{job="deadline_sweep"}') < 60

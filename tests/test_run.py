@@ -36,6 +36,11 @@ def healthy(url: str) -> bool:
         return False
 
 
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        return response.read().decode()
+
+
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -57,9 +62,10 @@ def test_make_run_serves_with_gunicorn_and_the_scheduler_and_stops_both_on_ctrl_
             assert time.monotonic() < deadline, "make run did not come up"
             time.sleep(0.3)
         jobs_pid = int(lease_holder(str(database)).rsplit(":", 2)[1])
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            metrics = response.read().decode()  # summed over the workers, with the lease the jobs took
-        assert 'endpoint="main.healthz"' in metrics
+        while 'ruang_job_last_run_timestamp_seconds{job="deadline_sweep"}' not in (metrics := scrape(port)):
+            assert time.monotonic() < deadline, metrics  # the scheduler's first sweep, on gunicorn's /metrics
+            time.sleep(0.3)
+        assert 'endpoint="main.healthz"' in metrics  # summed over the workers
         assert f'ruang_scheduler_lease_holder{{holder="{lease_holder(str(database))}"}} 1.0' in metrics
         process.send_signal(signal.SIGINT)  # Ctrl+C
         output = process.communicate(timeout=30)[0]
