@@ -17,6 +17,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 preload_app = True
 accesslog = "-"
 errorlog = "-"
+# gunicorn's default access line plus the request id the app answers with (app/logs.py)
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
 
 # /metrics sums the workers' request figures from files in this directory (app/metrics.py): it
 # must be set before the app is imported, and rid of the files of processes gone (those of a

@@ -66,6 +66,8 @@ def test_make_run_serves_with_gunicorn_and_the_scheduler_and_stops_both_on_ctrl_
             assert time.monotonic() < deadline, metrics  # the scheduler's first sweep, on gunicorn's /metrics
             time.sleep(0.3)
         assert 'endpoint="main.healthz"' in metrics  # summed over the workers
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/healthz",
+                                                      headers={"X-Request-ID": "run-test-42"}), timeout=5).close()
         assert f'ruang_scheduler_lease_holder{{holder="{lease_holder(str(database))}"}} 1.0' in metrics
         process.send_signal(signal.SIGINT)  # Ctrl+C
         output = process.communicate(timeout=30)[0]
@@ -75,6 +77,7 @@ def test_make_run_serves_with_gunicorn_and_the_scheduler_and_stops_both_on_ctrl_
     assert f"Ruang Konseling: http://127.0.0.1:{port}" in output  # APP_BASE_URL follows HOST and PORT
     assert "Listening at: http://127.0.0.1:%d" % port in output and "Booting worker" in output  # gunicorn
     assert "lease released" in output
+    assert '"GET /healthz HTTP/1.1" 200' in output and "run-test-42" in output  # the access log, with the id
     assert lease_holder(str(database)) is None
     assert not listening(port)
     try:
