@@ -33,7 +33,7 @@ def start(command: list[str], env: dict) -> subprocess.Popen:
 
 
 def wait_started(process: subprocess.Popen) -> None:
-    """Read the scheduler's output until it says it runs (its first lease attempt comes next)."""
+    """Read the scheduler's output until it says it runs (its first lease attempt follows)."""
     for line in process.stdout:
         if "Penjadwal berjalan" in line:
             return
@@ -83,6 +83,7 @@ def test_after_a_crash_a_waiting_scheduler_takes_over(app, database_url):
     try:
         for process in processes:
             wait_started(process)
+        wait_for(lambda: holder_pid() in {p.pid for p in processes}, 30, processes)
         pid = holder_pid()
         crashed = next(p for p in processes if p.pid == pid)
         waiting = next(p for p in processes if p.pid != pid)
