@@ -23,7 +23,9 @@ access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"
 # /metrics sums the workers' request figures from files in this directory (app/metrics.py): it
 # must be set before the app is imported, and rid of the files of processes gone (those of a
 # scheduler process sharing it stay).
-metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ruang-metrics-")))
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="ruang-metrics-")
+metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 metrics_dir.mkdir(parents=True, exist_ok=True)
 
 
