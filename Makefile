@@ -1,9 +1,6 @@
 # The whole set-up: `make run` serves the app, `make test` runs every test.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-FLASK  := $(VENV)/bin/flask
-HOST   ?= 127.0.0.1
-PORT   ?= 5000
 PYTHON ?= python3
 
 .PHONY: run test install translations bench clean
@@ -20,12 +17,13 @@ $(VENV)/.test: pyproject.toml $(VENV)/.app
 
 install: $(VENV)/.app
 
+# migrations, demo data, then gunicorn and the scheduler (Procfile) under honcho; HOST, PORT
 run: $(VENV)/.app
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
-	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-1} $(FLASK) serve --host $(HOST) --port $(PORT)
+	$(PY) scripts/run.py
 
+# installs the Debian packages the suite needs when root (scripts/system_deps.py), then pytest
 test: $(VENV)/.test
+	$(PY) scripts/system_deps.py
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 translations: $(VENV)/.app

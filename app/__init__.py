@@ -53,6 +53,9 @@ def create_app(config: Config | None = None) -> Flask:
     from app import errors_web
 
     errors_web.register(app)
+    from app.logs import init_logs
+
+    init_logs(app)
     _register_request_hooks(app)
     _register_template_helpers(app)
 
@@ -60,8 +63,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     cli.register(app)
 
+    from app.metrics import init_metrics
     from app.static_files import init_static
 
+    init_metrics(app)
     init_static(app)
     return app
 

@@ -65,9 +65,12 @@ class Config:
         self.WHATSAPP_GATEWAY_URL = os.environ.get("WHATSAPP_GATEWAY_URL", "")
         self.WHATSAPP_GATEWAY_TOKEN = os.environ.get("WHATSAPP_GATEWAY_TOKEN", "")
         self.SCHEDULER_ENABLED = _bool("SCHEDULER_ENABLED", False)
+        self.SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 20)
         # Required outside debug and testing (app/crypto.py); comma-separated during a rotation.
         self.DATA_ENCRYPTION_KEY = os.environ.get("DATA_ENCRYPTION_KEY", "")
         self.DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo12345")
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
         self.LOGIN_FREE_FAILURES = _int("LOGIN_FREE_FAILURES", 5)  # per account and address

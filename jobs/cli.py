@@ -1,6 +1,10 @@
-"""`flask jobs run`, `flask jobs tick [--now …]` and `flask serve` (web + embedded scheduler)."""
+"""`flask jobs run`, `flask jobs tick [--now …]` and `flask serve` (development server, scheduler inside)."""
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
+import threading
 from datetime import datetime, timezone
 
 import click
@@ -31,27 +35,28 @@ def _parse_now(value: str | None) -> datetime | None:
 
 @jobs_cli.command("run")
 def run_command():
-    """Run the scheduler in the foreground (the one production scheduler process)."""
+    """Run the scheduler in the foreground (the one production scheduler process) until SIGTERM
+    (what systemd and honcho send) or Ctrl+C; either hands the lease over before exiting."""
     app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run of every job
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Penjadwal berjalan sebagai {scheduler.HOLDER}; Ctrl+C untuk berhenti.")
-    try:
-        scheduler.build(app, blocking=True).start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:  # hand the lease over at once instead of letting it run out
-        from jobs import lease
-
-        lease.release(scheduler.HOLDER)
+    with scheduler.running(app):
+        stop.wait()
+    click.echo("Penjadwal berhenti; lease dilepas.")
 
 
 @jobs_cli.command("tick")
 @click.option("--now", "now_text", help="Jalankan seolah-olah pada waktu ini (ISO 8601).")
 def tick_command(now_text):
-    """Run every periodic job once (deadline sweep, outbox delivery), print what it did."""
+    """Run every periodic job once (deadline sweep, outbox delivery), print what it did, and
+    hand the lease back."""
     app = current_app._get_current_object()
     now = _parse_now(now_text)
-    for name in scheduler.TICK_JOBS:
-        result = scheduler.run_job(app, name, now)
+    for name, result in scheduler.tick(app, now).items():
         if result is None:
             click.echo(f"{name}: dilewati — penjadwal lain sedang memegang lease")
         else:
@@ -62,12 +67,12 @@ def tick_command(now_text):
 @click.option("--host", default="127.0.0.1", envvar="HOST")
 @click.option("--port", default=5000, type=int, envvar="PORT")
 def serve_command(host, port):
-    """Serve the app for development with the scheduler inside (what `make run` does)."""
+    """Serve the app on werkzeug's development server, with the scheduler inside when
+    SCHEDULER_ENABLED is on (`make run` serves like production instead: scripts/run.py)."""
     from werkzeug.serving import run_simple
 
     app = current_app._get_current_object()
-    if app.config["SCHEDULER_ENABLED"]:
-        scheduler.start_embedded(app)
-        click.echo("Penjadwal tertanam aktif.")
-    click.echo(f"Ruang Konseling: http://{host}:{port}")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    embedded = scheduler.running(app) if app.config["SCHEDULER_ENABLED"] else contextlib.nullcontext()
+    with embedded:
+        click.echo(f"Ruang Konseling: http://{host}:{port}")
+        run_simple(host, port, app, threaded=True, use_reloader=False)

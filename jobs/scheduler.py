@@ -4,16 +4,18 @@ Deadlines and messages live in the database; the scheduler never keeps a job per
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import Gauge
 
 from app.database import utcnow
 from app.extensions import db
@@ -31,6 +33,12 @@ JOBS = {
     "digest": send_digest,
 }
 TICK_JOBS = ("deadline_sweep", "outbox")
+# For /metrics (app/metrics.py registers them; under `make run` they reach gunicorn's /metrics
+# through the shared PROMETHEUS_MULTIPROC_DIR).
+LAST_RUN = Gauge("ruang_job_last_run_timestamp_seconds", "When each periodic job last ran here", ("job",),
+                 registry=None, multiprocess_mode="mostrecent")
+DURATION = Gauge("ruang_job_duration_seconds", "How long each periodic job's last run took", ("job",),
+                 registry=None, multiprocess_mode="mostrecent")
 
 
 def run_job(app, name: str, now: datetime | None = None, holder: str = HOLDER):
@@ -39,8 +47,13 @@ def run_job(app, name: str, now: datetime | None = None, holder: str = HOLDER):
         try:
             if not lease.acquire(holder, utcnow()):
                 return None
+            began = time.monotonic()
             result = JOBS[name](now or utcnow())
             db.session.commit()
+            DURATION.labels(name).set(time.monotonic() - began)
+            LAST_RUN.labels(name).set_to_current_time()
+            if result and (not isinstance(result, dict) or any(result.values())):
+                log.info("%s: %s", name, result)
             return result
         except Exception:
             db.session.rollback()
@@ -50,24 +63,62 @@ def run_job(app, name: str, now: datetime | None = None, holder: str = HOLDER):
             db.session.remove()
 
 
-def build(app, blocking: bool = False):
-    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = scheduler_class(timezone=app.config["APP_TIMEZONE"],
-                                job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
-    scheduler.add_job(run_job, IntervalTrigger(minutes=1), args=[app, "deadline_sweep"], id="deadline_sweep")
-    scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "outbox"], id="outbox")
+_holding = False
+
+
+def keep_lease(app, holder: str = HOLDER) -> None:
+    """Renew the lease, or take it when its holder has gone (run every `lease.renew_interval`)."""
+    global _holding
+    with app.app_context():
+        try:
+            held = lease.acquire(holder, utcnow())
+        finally:
+            db.session.remove()
+    if held != _holding:
+        log.info("scheduler %s %s the lease", holder, "took" if held else "lost")
+        _holding = held
+
+
+def tick(app, now: datetime | None = None) -> dict:
+    """Every periodic job once as of `now` (None for a job skipped: another scheduler holds
+    the lease), then the lease handed back."""
+    try:
+        return {name: run_job(app, name, now) for name in TICK_JOBS}
+    finally:
+        release(app)
+
+
+def release(app, holder: str = HOLDER) -> None:
+    with app.app_context():
+        try:
+            lease.release(holder)
+        finally:
+            db.session.remove()
+
+
+def build(app) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone=app.config["APP_TIMEZONE"],
+                                    job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+    renew = lease.renew_interval(app.config["SCHEDULER_LEASE_SECONDS"])
+    started = datetime.now().astimezone()  # the lease, the sweep and the outbox at once, then at their pace
+    scheduler.add_job(keep_lease, IntervalTrigger(seconds=renew), args=[app], id="lease", next_run_time=started)
+    scheduler.add_job(run_job, IntervalTrigger(minutes=1), args=[app, "deadline_sweep"], id="deadline_sweep",
+                      next_run_time=started)
+    scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "outbox"], id="outbox", next_run_time=started)
     scheduler.add_job(run_job, CronTrigger(hour=7, minute=0), args=[app, "digest"], id="digest")
     return scheduler
 
 
-_embedded = None
-
-
-def start_embedded(app):
-    """Start the scheduler inside this (development) web process, once."""
-    global _embedded
-    if _embedded is None:
-        _embedded = build(app)
-        _embedded.start()
-        log.info("embedded scheduler started (%s)", HOLDER)
-    return _embedded
+@contextlib.contextmanager
+def running(app):
+    """The scheduler runs in background threads inside the block; however the block is left,
+    the running jobs finish and the lease is handed over at once instead of running out."""
+    scheduler = build(app)
+    scheduler.start()
+    log.info("scheduler %s started", HOLDER)
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=True)
+        release(app)
+        log.info("scheduler %s stopped, lease released", HOLDER)

@@ -23,6 +23,7 @@ CASE_STAFF = frozenset({"head", "staff"})  # the booked case waits for P2KLLK to
 MATRIX = {
     ("main.index", "GET"): (lambda w: "/", SIGNED_IN),
     ("main.healthz", "GET"): (lambda w: "/healthz", EVERYONE),
+    ("prometheus_metrics", "GET"): (lambda w: "/metrics", EVERYONE),  # from loopback; see test_metrics.py
     ("main.set_language", "POST"): (lambda w: "/language", EVERYONE),
     ("auth.login", "GET"): (lambda w: "/login", EVERYONE),
     ("auth.login", "POST"): (lambda w: "/login", EVERYONE),

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from pathlib import Path
 
@@ -12,15 +11,16 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import TestConfig
 from app.extensions import db
+from scripts.system_deps import CHROMIUM, skip_reason
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
 DEMO_PASSWORD = "demo12345"
 
 
 def pytest_collection_modifyitems(config, items):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        skip = pytest.mark.skip(reason="Chromium not installed (apt-get install chromium); browser tests skipped")
+    reason = skip_reason("browser")  # Chromium, and Pango for the letters the demo data issues
+    if reason:
+        skip = pytest.mark.skip(reason=reason)
         for item in items:
             if "e2e" in item.nodeid:
                 item.add_marker(skip)
