@@ -10,22 +10,21 @@ from flask_login import current_user
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User
-from app.database import utcnow
 from app.converters import parse_id
+from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import page_arg
+from app.forms import error_text, page_arg
 from app.htmx import render
 from app.sop import bp
+from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
+                            claimable_role, load_case, log_access, on_team, open_review, readable_values,
+                            remove_member, visible_cases_filter)
 from app.sop.calendar import national_holidays
-from app.forms import error_text
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
                            team_candidates)
 from app.sop.models import Case, CaseState, CaseStep, Closure
 from app.sop.registry import get_procedure, procedures
-from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
-                            claimable_role, load_case, log_access, on_team, open_review, readable_values,
-                            remove_member, visible_cases_filter)
 from app.sop.services import (STEP_SCREENS, can_open, case_panels, complete_step, my_tasks, open_case,
                               recompute_deadlines)
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
