@@ -15,6 +15,7 @@ def register(app) -> None:
     from app.auth.cli import users_cli
     from app.demo import seed_demo_command
     from app.reports.cli import reports_cli
+    from app.booking import cli as _booking_cli  # noqa: F401 - adds `calendar url`
     from app.sop.cli import calendar_cli, sop_cli
     from jobs.cli import jobs_cli, serve_command
 

@@ -17,7 +17,7 @@ from app.booking.forms import AvailabilityForm, ChangeForm, ExceptionForm, Propo
 from app.booking.ical import feed, invite, summary
 from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
                                 CounselorProfile, Mode, new_token)
-from app.booking.services import (accept, appointments_for_case, book, cancel, free_slots, join_waitlist,
+from app.booking.services import (accept, appointments_for_case, book, cancel, feed_url, free_slots, join_waitlist,
                                   mark_no_show, profile_for, propose, reschedule)
 from app.database import utcnow
 from app.errors import DomainError
@@ -30,10 +30,6 @@ from app.sop.access import is_participant, load_case
 
 def _tz():
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
-
-
-def feed_url(profile: CounselorProfile) -> str:
-    return f"{current_app.config['APP_BASE_URL']}/calendar/{profile.feed_token}.ics"
 
 
 # -- counselor settings ---------------------------------------------------------------------

@@ -36,6 +36,11 @@ class Slot:
     place: str | None
 
 
+def feed_url(profile: CounselorProfile) -> str:
+    """The absolute address of a counselor's subscription feed."""
+    return f"{current_app.config['APP_BASE_URL']}/calendar/{profile.feed_token}.ics"
+
+
 def profile_for(counselor: User) -> CounselorProfile:
     """The counselor's booking profile, created on first use (safely under concurrency)."""
     profile = db.session.get(CounselorProfile, counselor.id)

@@ -1,4 +1,4 @@
-"""`flask sop list|check` and `flask calendar due`."""
+"""`flask sop list|check` and `flask calendar due` (other domains add to the `calendar` group)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -64,20 +64,3 @@ def due_command(start, duration, wall_clock):
     except DurationError as exc:
         raise CommandError(str(exc)) from None
     click.echo(calendar.local(calendar.due(moment, parsed)).isoformat())
-
-
-@calendar_cli.command("url")
-@click.argument("email")
-def url_command(email):
-    """Print the absolute URL of a counselor's calendar subscription feed."""
-    from app.auth.models import find_user_by_email
-    from app.booking.routes import feed_url
-    from app.booking.services import profile_for
-    from app.extensions import db
-
-    user = find_user_by_email(email)
-    if user is None or not user.has_role("counselor"):
-        raise CommandError(f"tidak ada konselor dengan e-mail {email}")
-    url = feed_url(profile_for(user))
-    db.session.commit()
-    click.echo(url)
