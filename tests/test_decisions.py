@@ -151,3 +151,42 @@ steps:
     with pytest.raises(DefinitionError) as caught:
         parse(text, "salah.yaml")
     assert any(message in error and error.startswith("salah.yaml:") for error in caught.value.errors), caught.value.errors
+
+
+def test_a_letter_goes_to_the_recipients_its_step_names_with_links_only_they_can_open(app, make_user):
+    """`document: {type: surat_pemberitahuan, to: ["role:kaprodi"]}`: every active kaprodi gets the
+    PDF; the case link (which would answer them 404) is left out of their e-mail."""
+    from app.notifications.models import OutboxMessage
+
+    head, rector, committee = make_user("head"), make_user("rectorate"), make_user("committee")
+    kaprodi = [make_user("kaprodi", email=f"kaprodi{i}@test.id") for i in range(2)]
+    make_user("kaprodi", email="nonaktif@test.id", active=False)
+    case = open_case(get_procedure("pgri-minat-bakat"), head, {
+        "panitia_ditetapkan": "2026-11-23T09:00", "committee": "Tim"}, now=MONDAY)
+    complete_step(case, "surat_tugas", rector, {"decision": "disetujui"}, now=MONDAY)
+    complete_step(case, "koordinasi", committee, {"theme": "Karier", "speakers": "A",
+                                                  "hari_workshop": "2026-12-01T09:00"}, now=MONDAY)
+    complete_step(case, "persiapan", committee, {"venue": "Aula"}, now=MONDAY)
+    complete_step(case, "pemberitahuan", committee, {}, now=MONDAY)
+    db.session.commit()
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.key.like("letter:%"),
+                                                              OutboxMessage.subject.ilike("%pemberitahuan%"))).all()
+    assert sorted(m.recipient for m in mails) == ["kaprodi0@test.id", "kaprodi1@test.id"]
+    assert all("/cases/" not in m.body and "/verify/" in m.body for m in mails)
+
+
+def test_sop_check_refuses_an_unknown_letter_recipient():
+    text = """
+code: tes-penerima
+title: Penerima
+source: uji
+open_roles: [staff]
+steps:
+  - key: surat
+    title: Surat
+    roles: [staff]
+    document: {type: surat_tugas, to: ["role:tidak_ada", somebody]}
+"""
+    with pytest.raises(DefinitionError) as caught:
+        parse(text, "penerima.yaml")
+    assert sum("penerima '" in e for e in caught.value.errors) == 2, caught.value.errors

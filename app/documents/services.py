@@ -275,25 +275,42 @@ def signer_for(user: User) -> User:
     return heads[0] if heads else user
 
 
-def deliver_letter(letter: Letter, case: Case, now: datetime) -> int:
-    """E-mail a letter to whom it is addressed: the surat rekomendasi to the assigned counselor,
-    the surat pemberitahuan to every kaprodi."""
+def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
+    """The people a step's `document.to` names, once each, active ones only."""
     from app.auth.services import active_users_with_roles
+
+    people: dict[int, User] = {}
+    for spec in specs:
+        kind, _sep, value = spec.partition(":")
+        if spec == "assignee":
+            found = [case.assignee]
+        elif spec == "subject":
+            found = [case.subject]
+        elif spec == "team":
+            found = [member.user for member in case.team()]
+        elif kind == "role":
+            found = active_users_with_roles({value})
+        else:  # field:<user input>
+            chosen = (case.data or {}).get(value)
+            found = [db.session.get(User, int(chosen))] if str(chosen or "").isdigit() else []
+        people.update({user.id: user for user in found if user is not None and user.active})
+    return list(people.values())
+
+
+def deliver_letter(letter: Letter, case: Case, recipients: list[User], now: datetime) -> int:
+    """E-mail the letter (PDF attached) to its recipients; the link to the case goes only to those
+    who may open it."""
     from app.notifications.services import attachment, notify
 
-    if letter.doc_type == "surat_rekomendasi":
-        recipients = [case.assignee] if case.assignee else []
-    elif letter.doc_type == "surat_pemberitahuan":
-        recipients = active_users_with_roles({"kaprodi"})
-    else:
-        return 0
     filename = f"{letter.doc_type}-{letter.number.replace('/', '-')}.pdf"
-    body = (f"Terlampir {letter.title} nomor {letter.number}.\n\n"
-            f"Kasus #{case.id}: {current_app.config['APP_BASE_URL']}/cases/{case.id}\n"
-            f"Verifikasi surat: {verify_url(letter.verify_code)}")
-    return sum(notify(user, f"{letter.title} {letter.number}", body, key=f"letter:{letter.id}",
-                      attachments=[attachment(filename, "application/pdf", letter.pdf)], now=now)
-               for user in recipients if user is not None)
+    base = current_app.config["APP_BASE_URL"]
+    sent = 0
+    for user in recipients:
+        link = f"Kasus #{case.id}: {base}/cases/{case.id}\n" if case.can_view(user) else ""
+        body = f"Terlampir {letter.title} nomor {letter.number}.\n\n{link}Verifikasi surat: {verify_url(letter.verify_code)}"
+        sent += notify(user, f"{letter.title} {letter.number}", body, key=f"letter:{letter.id}",
+                       attachments=[attachment(filename, "application/pdf", letter.pdf)], now=now)
+    return sent
 
 
 def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter | None:
@@ -301,5 +318,5 @@ def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter |
     if not step.issues_document(row.data) or step.document not in DOC_TYPES:
         return None
     letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now)
-    deliver_letter(letter, case, now)
+    deliver_letter(letter, case, letter_recipients(case, step.document_to), now)
     return letter

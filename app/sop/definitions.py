@@ -57,6 +57,9 @@ class Step:
     document: str | None = None
     # The document is issued only on these outcomes of the step's decision (empty: whenever done).
     document_on: tuple[str, ...] = ()
+    # Who receives the issued letter by e-mail: "assignee", "subject", "team", "role:<role>",
+    # "field:<user input>".
+    document_to: tuple[str, ...] = ()
     note: str | None = None
     # A decision: the choice input whose value picks what happens next, by `outcomes`
     # (option -> "next" | "close" | "back:<step>" | "skip:<step>"; unnamed options go on).
@@ -253,24 +256,32 @@ def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tu
     return decision, result
 
 
-def _document(check: _Checker, node: dict, path: str, decision: str | None,
-              inputs: list[Field]) -> tuple[str | None, tuple[str, ...]]:
-    """`document: <type>` or `document: {type: <type>, issued_on: [<outcome>, …]}`."""
+def _document(check: _Checker, node: dict, path: str, decision: str | None, inputs: list[Field],
+              roles: set[str]) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """`document: <type>` or `document: {type: <type>, issued_on: [<outcome>, …], to: [<recipient>, …]}`."""
     raw = node.get("document")
     if raw is None or isinstance(raw, str):
-        return raw, ()
+        return raw, (), ()
     if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
         check.error(node, f"{path}.document", "harus jenis surat, atau {type: jenis, issued_on: [hasil keputusan]}")
-        return None, ()
+        return None, (), ()
     issued_on = check.str_list(raw, "issued_on", f"{path}.document")
     options = next((f.options for f in inputs if f.key == decision), ())
     for option in issued_on:
         if option not in options:
             check.error(raw, f"{path}.document.issued_on", f"'{option}' bukan hasil keputusan langkah ini")
-    unknown = set(raw) - {"__line__", "type", "issued_on"}
+    recipients = check.str_list(raw, "to", f"{path}.document")
+    user_inputs = {f.key for f in inputs if f.type == "user"}
+    for spec in recipients:
+        kind, _sep, value = spec.partition(":")
+        if not (spec in ("assignee", "subject", "team") or (kind == "role" and value in roles)
+                or (kind == "field" and value in user_inputs)):
+            check.error(raw, f"{path}.document.to", f"penerima '{spec}' tidak dikenal (assignee, subject, team, "
+                                                    "role:<peran>, field:<masukan pengguna>)")
+    unknown = set(raw) - {"__line__", "type", "issued_on", "to"}
     if unknown:
         check.error(raw, f"{path}.document", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
-    return raw["type"], issued_on
+    return raw["type"], issued_on, recipients
 
 
 # Screens a step may name, with the options each takes (a value naming an input must be one).
@@ -430,7 +441,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
             check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
         decision, outcomes = _decision(check, node, path, inputs)
         screen = _screen(check, node, path, inputs)
-        document, document_on = _document(check, node, path, decision, inputs)
+        document, document_on, document_to = _document(check, node, path, decision, inputs, roles)
         data_keys |= {f.key for f in inputs}
         if key:
             seen.add(key)
@@ -438,7 +449,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
             steps.append(Step(number=i + 1, key=key, title=step_title, roles=step_roles,
                               output=node.get("output"), duration=duration, start=start if anchor or start in ("previous", "start") else "previous",
                               inputs=tuple(inputs), when=when, assigns=assigns, document=document,
-                              document_on=document_on, note=node.get("note"), decision=decision,
+                              document_on=document_on, document_to=document_to, note=node.get("note"),
+                              decision=decision,
                               outcomes=outcomes, screen=screen))
     _check_outcomes(check, raw_steps, steps)
     if check.errors:
