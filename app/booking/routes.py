@@ -28,6 +28,14 @@ from app.sop.models import Case
 from app.sop.access import is_participant, load_case
 
 
+@bp.app_template_global()
+def appointment_status(status: AppointmentStatus) -> str:
+    """An appointment's state in words."""
+    return {AppointmentStatus.PROPOSED: _("diusulkan"), AppointmentStatus.AGREED: _("disepakati"),
+            AppointmentStatus.CANCELLED: _("dibatalkan"), AppointmentStatus.NO_SHOW: _("tidak hadir"),
+            AppointmentStatus.DONE: _("selesai")}[status]
+
+
 def _tz():
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
 

@@ -20,6 +20,7 @@ from flask_login import current_user
 from sqlalchemy import and_, exists, or_
 
 from app.auth.models import User
+from app.auth.roles import role_label
 from app.crypto import UndecryptableError, unseal
 from app.database import utcnow
 from app.errors import DomainError
@@ -188,7 +189,7 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
     if case.assignee_id is None and role in case.procedure.team_roles:
         case.assignee = user
     db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
-                              reason=f"{user.name} ({role})" + (f": {note}" if note else "")))
+                              reason=f"{user.name} ({role_label(role)})" + (f": {note}" if note else "")))
     return member
 
 
@@ -245,7 +246,7 @@ def remove_member(case: Case, actor: User, member_id: int, note: str, now: datet
         successor = next((m for m in case.team() if m.role == member.role), None)
         case.assignee = successor.user if successor else None
     db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
-                              reason=f"{member.user.name} ({member.role}): {member.note}"))
+                              reason=f"{member.user.name} ({role_label(member.role)}): {member.note}"))
     return member
 
 

@@ -106,7 +106,6 @@ class Procedure:
     # Roles whose holders serve a case as its team: the first to take a step of such a role
     # claims the case; later steps of that role belong to the team only.
     team_roles: tuple[str, ...] = ("counselor",)
-    confidential: bool = True
     institution: str | None = None
     extra_roles: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
@@ -225,7 +224,7 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "confidential", "fields", "steps"}
+            "escalate_to", "team_roles", "fields", "steps"}
 
 
 def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
@@ -457,7 +456,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
                      open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to, team_roles=team_roles,
-                     confidential=bool(doc.get("confidential", True)), institution=doc.get("institution"),
+                     institution=doc.get("institution"),
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 
 

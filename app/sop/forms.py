@@ -105,9 +105,9 @@ class RemoveMemberForm(BaseForm):
         DataRequired(_l("Tuliskan alasan perubahan tim.")), Length(max=400), PlainText()])
 
 
-def team_candidates(form: TeamForm, roles: tuple[str, ...]) -> None:
-    """Active holders of the procedure's team roles, as "user id:role" choices."""
+def team_candidates(form: TeamForm, roles: tuple[str, ...], members: set[int]) -> None:
+    """Active holders of the procedure's team roles not on the team yet, as "user id:role" choices."""
     rows = db.session.execute(db.select(User.id, User.name, UserRole.role).join(UserRole).where(
-        UserRole.role.in_(roles), User.active.is_(True)).order_by(User.name)).all()
+        UserRole.role.in_(roles), User.active.is_(True), User.id.not_in(members or {0})).order_by(User.name)).all()
     form.user_id.choices = [SelectChoice("", _l("— pilih —"))] + [
         SelectChoice(f"{r.id}:{r.role}", f"{r.name} ({role_label(r.role)})") for r in rows]

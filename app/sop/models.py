@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -268,6 +268,11 @@ class CaseReview(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def until(self) -> datetime:
+        """The last minute of the review (shown as "sampai … 23.59")."""
+        return self.expires_at - timedelta(minutes=1)
 
 
 register_sealed(Case, "sealed")

@@ -43,9 +43,10 @@ def step_url(row: CaseStep) -> str:
 
 
 @bp.app_template_global()
-def access_action(action: str) -> str:
-    """An access-log action in words."""
+def access_action(action: str, steps: dict | None = None) -> str:
+    """An access-log action in words (a step by its number and title)."""
     kind, _sep, detail = action.partition(":")
+    detail = (steps or {}).get(detail, detail)
     words = {"view": _("membuka kasus"), "read": _("membaca isi rahasia"), "step": _("menyelesaikan langkah"),
              "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim")}
     team = {"claimed": _("mengambil kasus"), "assigned": _("ditugaskan"), "added": _("menambah anggota tim"),
@@ -162,7 +163,7 @@ def _case_page(case: Case, status: int = 200, **forms):
     team_form = forms.get("team_form")
     if is_head and team_form is None:
         team_form = TeamForm(formdata=None)
-        team_candidates(team_form, procedure.team_roles)
+        team_candidates(team_form, procedure.team_roles, {m.user_id for m in case.team()})
     return render("sop/case.html", case=case, procedure=procedure, values={**(case.data or {}), **values},
                   readable=set(grounds), can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
                   claimable=lambda row: claimable_role(current_user, case, row),
@@ -236,7 +237,7 @@ def add_team_member(case_id: int):
     """The head adds someone to the case team (recorded and shown on the case)."""
     case = load_case(case_id, lambda u, c: u.has_role(*c.procedure.escalate_to))
     form = TeamForm()
-    team_candidates(form, case.procedure.team_roles)
+    team_candidates(form, case.procedure.team_roles, {m.user_id for m in case.team()})
     if form.validate_on_submit():
         user_id, _sep, role = form.user_id.data.partition(":")
         try:
@@ -272,8 +273,11 @@ def case_access_log(case_id: int):
     """Who opened the case or read its confidential content, what, when and why; team changes
     and reviews. For the case team and the heads."""
     case = load_case(case_id, can_see_log)
-    labels = {key: f.label for key, (f, _step) in case.procedure.field_origins().items()}
-    return render("sop/access_log.html", case=case, entries=access_log(case), labels=labels, now=utcnow())
+    procedure = case.procedure
+    labels = {key: f.label for key, (f, _step) in procedure.field_origins().items()}
+    steps = {s.key: f"{s.number}. {s.title}" for s in procedure.steps}
+    return render("sop/access_log.html", case=case, entries=access_log(case), labels=labels, steps=steps,
+                  now=utcnow())
 
 
 @bp.route("/admin/calendar", methods=["GET", "POST"])
