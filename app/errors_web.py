@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from app.extensions import db, login_manager
+from app.errors import DomainError
 from app.htmx import render
 
 MESSAGES = {
@@ -19,6 +20,7 @@ MESSAGES = {
     403: lambda: (_("Akses ditolak"), _("Anda tidak memiliki izin untuk membuka halaman ini.")),
     404: lambda: (_("Halaman tidak ditemukan"), _("Halaman yang Anda cari tidak ada atau sudah dipindahkan.")),
     405: lambda: (_("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu.")),
+    422: lambda: (_("Permintaan ditolak"), _("Permintaan ini tidak dapat dijalankan; tidak ada yang diubah.")),
     429: lambda: (_("Terlalu banyak permintaan"), _("Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.")),
     500: lambda: (_("Terjadi kesalahan"), _("Maaf, terjadi kesalahan di server. Tim kami sudah dicatat; silakan coba lagi.")),
     503: lambda: (_("Layanan sedang tidak tersedia"),
@@ -48,7 +50,7 @@ def database_unavailable(exc: Exception):
 
 def register(app) -> None:
     for status in MESSAGES:
-        if status in (429, 500):
+        if status in (422, 429, 500):
             continue  # the login view answers its own rate limit; 500 below
         app.register_error_handler(status, lambda e, s=status: error_page(s))
 
@@ -61,6 +63,12 @@ def register(app) -> None:
         if isinstance(getattr(e, "original_exception", None), DATABASE_DOWN):
             return database_unavailable(e.original_exception)
         return error_page(500)
+
+    @app.errorhandler(DomainError)
+    def _refused(e):
+        """A rule refused what a route did not catch by its form: a 422 with the sentence, never a 500.
+        Routes with a form show the message next to it (app/forms.py `refuse`)."""
+        return error_page(422, e.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

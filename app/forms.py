@@ -107,6 +107,20 @@ def page_arg() -> int:
     return MAX_PAGE if len(digits) > len(str(MAX_PAGE)) else min(max(int(digits or "0"), 1), MAX_PAGE)
 
 
+def refuse(form, exc) -> None:
+    """A service refused (DomainError): undo what the request began, so the page shows the case
+    as it was, and show the reason next to the field it names, else at the top of the form — the
+    one way every form says why nothing was saved."""
+    from app.extensions import db
+
+    db.session.rollback()
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        form.form_errors.append(exc.message)
+
+
 def error_text(form) -> str:
     """All of a form's errors as one sentence, for answers that show no form."""
     return " ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -21,7 +21,7 @@ from app.booking.services import (accept, appointments_for_case, book, cancel, f
                                   mark_no_show, profile_for, propose, reschedule)
 from app.database import utcnow
 from app.errors import DomainError
-from app.forms import error_text, parse_date, parse_datetime
+from app.forms import error_text, parse_date, parse_datetime, refuse
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
@@ -264,14 +264,21 @@ def google_link(appointment: Appointment) -> str:
 @bp.get("/appointments/<int:appointment_id>")
 def show_appointment(appointment_id: int):
     """An appointment: time, place or link, calendar links, reschedule and cancel."""
-    appointment = _appointment_for(appointment_id)
+    return _appointment_page(_appointment_for(appointment_id))
+
+
+def _appointment_page(appointment: Appointment, status: int = 200, **forms):
+    """The appointment page; a refused change comes back here with its form, what was typed kept."""
     slots = []
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
         slots = free_slots(appointment.counselor, week, 14)
+    blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
-                  form=ChangeForm(formdata=None), now=utcnow(),
-                  participant=current_user.id in (appointment.client_id, appointment.counselor_id))
+                  form=blank, reschedule_form=forms.get("reschedule_form", blank),
+                  cancel_form=forms.get("cancel_form", blank), action_form=forms.get("action_form", blank),
+                  now=utcnow(), participant=current_user.id in (appointment.client_id, appointment.counselor_id),
+                  status=status)
 
 
 @bp.get("/appointments/<int:appointment_id>.ics")
@@ -288,24 +295,28 @@ def appointment_ics(appointment_id: int):
 def accept_proposal(appointment_id: int):
     """The client accepts one of the counselor's proposed times."""
     appointment = _appointment_for(appointment_id)
+    form = ChangeForm(formdata=None)
     try:
         accept(appointment, current_user)
     except DomainError as exc:
-        return _refused(exc.message)
+        refuse(form, exc)
+        return _appointment_page(appointment, 422, action_form=form)
     flash(_("Jadwal disepakati. Undangan kalender dikirim ke e-mail Anda."), "success")
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
 
 
-def _change(appointment_id: int, action):
+def _change(appointment_id: int, action, which: str):
+    """Reschedule or cancel: on a refusal the page again, the message by the form it came from."""
     appointment = _appointment_for(appointment_id)
     form = ChangeForm()
-    if not form.validate_on_submit():
-        return _refused(error_text(form))
-    try:
-        action(appointment, form)
-    except DomainError as exc:
-        return _refused(exc.message)
-    return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+    if form.validate_on_submit():
+        try:
+            action(appointment, form)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+    return _appointment_page(appointment, 422, **{which: form})
 
 
 @bp.post("/appointments/<int:appointment_id>/reschedule")
@@ -314,7 +325,7 @@ def reschedule_appointment(appointment_id: int):
     def action(appointment, form):
         reschedule(appointment, current_user, _parse_start(form.start.data or ""), form.reason.data)
         flash(_("Jadwal dipindahkan; undangan baru dikirim."), "success")
-    return _change(appointment_id, action)
+    return _change(appointment_id, action, "reschedule_form")
 
 
 @bp.post("/appointments/<int:appointment_id>/cancel")
@@ -323,17 +334,19 @@ def cancel_appointment(appointment_id: int):
     def action(appointment, form):
         cancel(appointment, current_user, form.reason.data)
         flash(_("Jadwal dibatalkan; pembatalan dikirim ke kalender kedua pihak."), "success")
-    return _change(appointment_id, action)
+    return _change(appointment_id, action, "cancel_form")
 
 
 @bp.post("/appointments/<int:appointment_id>/no-show")
 def no_show(appointment_id: int):
     """The counselor records that the client did not come."""
     appointment = _appointment_for(appointment_id)
+    form = ChangeForm(formdata=None)
     try:
         mark_no_show(appointment, current_user)
     except DomainError as exc:
-        return _refused(exc.message)
+        refuse(form, exc)
+        return _appointment_page(appointment, 422, action_form=form)
     flash(_("Ketidakhadiran dicatat."), "success")
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
 

@@ -14,7 +14,7 @@ from app.converters import parse_id
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import error_text, page_arg
+from app.forms import error_text, page_arg, refuse
 from app.htmx import render
 from app.sop import bp
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
@@ -140,7 +140,7 @@ def new_case(code: str):
             try:
                 case = open_case(procedure, current_user, form_values(form, procedure.fields), subject=subject)
             except DomainError as exc:
-                flash(exc.message, "error")
+                refuse(form, exc)
             else:
                 flash(_("Layanan dibuka: kasus #%(id)d.", id=case.id), "success")
                 return redirect(url_for("sop.show_case", case_id=case.id))
@@ -192,7 +192,7 @@ def step_form(case_id: int, key: str):
         try:
             complete_step(case, key, current_user, form_values(form, step.inputs))
         except DomainError as exc:
-            flash(exc.message, "error")
+            refuse(form, exc)
         else:
             log_access(case, current_user, f"step:{key}")
             flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
