@@ -12,7 +12,7 @@ class CommandError(click.ClickException):
 
 
 def register(app) -> None:
-    from app.auth.cli import users_cli
+    from app.admin.cli import users_cli
     from app.demo import seed_demo_command
     from app.reports.cli import reports_cli
     from app.booking import cli as _booking_cli  # noqa: F401 - adds `calendar url`

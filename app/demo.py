@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.auth.cli import check_new_password
+from app.admin.cli import check_new_password
 from app.auth.models import User, UserRole, find_user_by_email
 from app.auth.services import create_user
 from app.database import utcnow

@@ -6,6 +6,7 @@ from datetime import date
 from io import BytesIO
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.auth.audit import AuditEvent, record_audit
@@ -136,9 +137,20 @@ def test_cli_user_creation_is_recorded_as_the_system(app):
     result = app.test_cli_runner().invoke(args=["users", "create", "--email", "cli@test.id", "--name", "Dari CLI",
                                                 "--role", "admin"])
     assert result.exit_code == 0, result.output
-    [event] = _events()
+    event, grant = _events()
     assert event.action == "user.create" and event.actor_id is None and "Dari CLI" in event.summary
+    assert grant.action == "user.role_grant" and grant.actor_id is None
     assert find_user_by_email("cli@test.id").must_change_password  # the printed password is known to others
+
+
+def test_cli_creation_with_a_role_that_reads_content_is_announced_to_the_heads(app, make_user):
+    from app.notifications.models import OutboxMessage
+
+    head = make_user("head", email="kepala@test.id")
+    result = app.test_cli_runner().invoke(args=["users", "create", "--email", "baru@test.id", "--name", "Konselor Baru",
+                                                "--role", "counselor"])
+    assert result.exit_code == 0, result.output
+    assert [m.recipient for m in db.session.scalars(sa.select(OutboxMessage))] == [head.email]
 
 
 def _seed(make_user):
@@ -189,3 +201,19 @@ def test_audit_export_is_private_and_keeps_text_as_text(login_as, make_user):
     formula = client.get("/admin/audit.xlsx?action=template.update")
     sheet = load_workbook(BytesIO(formula.data)).active
     assert sheet.cell(row=2, column=7).data_type == "s" and sheet.cell(row=2, column=2).value == "sistem"
+
+
+def test_a_password_or_address_set_by_an_admin_is_told_to_the_owner_and_for_counselors_the_heads(app, make_user):
+    """Setting a counselor's password would let an admin read as that counselor: it is announced."""
+    from app.admin.services import admin_update_user
+    from app.notifications.models import OutboxMessage
+
+    admin, head = make_user("admin"), make_user("head", email="kepala@test.id")
+    counselor = make_user("counselor", email="konselor@test.id")
+    student = make_user("student", email="mhs@test.id")
+    admin_update_user(admin, counselor, roles=["counselor"], active=True, password="baru-sekali-123",
+                      email=counselor.email, name=counselor.name)
+    admin_update_user(admin, student, roles=["student"], active=True, email="mhs-baru@test.id", name=student.name)
+    db.session.commit()
+    recipients = sorted(m.recipient for m in db.session.scalars(sa.select(OutboxMessage)))
+    assert recipients == ["kepala@test.id", "konselor@test.id", "mhs@test.id"]  # the student's old address

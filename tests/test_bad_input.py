@@ -100,7 +100,10 @@ def case_for_booking(me, make_user, booked=False, counselor=None):
     for weekday in range(7):
         db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(0), end_time=time(23),
                                     mode=Mode.IN_PERSON, room="R1"))
-    case.subject, case.assignee = me, counselor
+    from app.sop.access import assign
+
+    case.subject = me
+    assign(case, counselor, "counselor", counselor)  # the case team, as the assignment step makes it
     db.session.commit()
     if booked:
         slot = free_slots(counselor, date.today() + timedelta(days=2), 7)[0]

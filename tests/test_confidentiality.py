@@ -238,3 +238,36 @@ def test_a_value_sealed_under_another_key_is_an_error_not_an_empty_case(app, pus
     assert response.status_code == 422 and "tidak dapat dibuka" in response.get_data(as_text=True)
     db.session.expire_all()
     assert case.sealed == before
+
+
+def test_losing_the_role_ends_what_the_membership_gave(app, puspaga):
+    """A counselor demoted by the admin keeps the membership row but reads and acts no more."""
+    from app.auth.services import update_user
+
+    case, people = puspaga
+    team = people["team"]
+    update_user(team, roles=["student"], active=True, email=team.email, name=team.name)
+    db.session.commit()
+    page = login(app, team).get(f"/cases/{case.id}")
+    assert page.status_code == 200  # they still see the facts of the steps they did…
+    assert SECRET not in page.get_data(as_text=True)  # …but not the content, not even what they wrote
+    assert readable_values(team, case)[0] == {}
+    assert login(app, team).get(f"/cases/{case.id}/access").status_code == 403
+    with pytest.raises(DomainError):
+        complete_step(case, "prioritas", team, {"priorities": "P"})
+
+
+def test_a_removed_counselor_cannot_claim_the_case_back_nor_can_anyone_else(app, puspaga):
+    case, people = puspaga
+    member = case.team()[0]
+    head = login(app, people["head"])
+    assert head.submit(f"/cases/{case.id}/team/{member.id}/remove", {"note": "konflik kepentingan"}).status_code == 302
+    for who in ("team", "other_counselor"):
+        client = login(app, people[who])
+        assert "Ambil kasus ini" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert client.submit(f"/cases/{case.id}/claim/prioritas").status_code in (403, 404)
+    db.session.expire_all()
+    assert case.team() == []  # the head chooses who comes next
+    assert head.submit(f"/cases/{case.id}/team", {"user_id": f"{people['other_counselor'].id}:counselor",
+                                                  "note": "Pengganti"}).status_code == 302
+    assert SECRET in login(app, people["other_counselor"]).get(f"/cases/{case.id}").get_data(as_text=True)

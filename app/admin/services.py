@@ -34,6 +34,21 @@ def _announce_sensitive_grant(actor: User, user: User, roles: set[str], event_id
         enqueue(Channel.EMAIL, head.email, body, f"role-grant:{event_id}:{head.id}", subject, user=head)
 
 
+def _announce_credentials_change(actor: User, user: User, old_email: str, event_id: int) -> None:
+    """An admin set the password or the address of an account: the owner hears of it at the address
+    they had, and for an account that can read counseling content, so does every head — an admin
+    must not be able to become a counselor unnoticed."""
+    subject = _("Kata sandi atau e-mail akun %(name)s diubah oleh admin", name=user.name)
+    body = _("%(actor)s mengubah kata sandi atau alamat e-mail akun %(name)s (%(email)s). Jika perubahan ini "
+             "tidak semestinya, hubungi kepala unit dan lihat log audit.", actor=actor.name, name=user.name,
+             email=user.email)
+    enqueue(Channel.EMAIL, old_email, body, f"credentials:{event_id}:owner", subject, user=user)
+    if sensitive(user.roles):
+        for head in active_users_with_roles(["head"]):
+            if head.id != user.id:
+                enqueue(Channel.EMAIL, head.email, body, f"credentials:{event_id}:{head.id}", subject, user=head)
+
+
 def _record_roles(actor: User | None, user: User, added: set[str], removed: set[str]) -> None:
     if added:
         event = record_audit("user.role_grant", user, actor=actor, details={"roles": sorted(added)},
@@ -53,9 +68,11 @@ def _record_state(actor: User | None, user: User) -> None:
 
 
 def admin_create_user(actor: User | None, *, email: str, name: str, roles, password: str,
-                      active: bool = True, **fields) -> User:
-    """Create an account whose password must be changed at its first login."""
-    user = create_user(email=email, name=name, roles=roles, password=password, must_change_password=True, **fields)
+                      active: bool = True, must_change_password: bool = True, **fields) -> User:
+    """Create an account (by an admin, or by the command line when `actor` is None) whose password
+    must be changed at its first login unless its owner chose it."""
+    user = create_user(email=email, name=name, roles=roles, password=password,
+                       must_change_password=must_change_password, **fields)
     user.active = active
     record_audit("user.create", user, actor=actor, details={"roles": sorted(user.roles), "active": active},
                  summary=_("Akun %(name)s (%(email)s) dibuat.", name=user.name, email=user.email))
@@ -85,9 +102,13 @@ def admin_update_user(actor: User, user: User, *, roles, active: bool, password:
     if user.active != before_active:
         _record_state(actor, user)
     if password:
-        record_audit("user.password_set", user, actor=actor,
-                     summary=_("Admin mengatur kata sandi baru untuk %(name)s; wajib diganti saat masuk.",
-                               name=user.name))
+        event = record_audit("user.password_set", user, actor=actor,
+                             summary=_("Admin mengatur kata sandi baru untuk %(name)s; wajib diganti saat masuk.",
+                                       name=user.name))
+    if password or user.email != before["email"]:
+        event = event if password else record_audit("user.email_change", user, actor=actor,
+                                                    summary=_("E-mail akun %(name)s diubah.", name=user.name))
+        _announce_credentials_change(actor, user, before["email"], event.id)
     return user
 
 

@@ -33,19 +33,23 @@ MIN_REVIEW_REASON = 10
 
 # -- the team -------------------------------------------------------------------------------
 def on_team(user: User, case: Case) -> bool:
-    return user.is_authenticated and (case.assignee_id == user.id or any(m.user_id == user.id for m in case.team()))
+    """A current member who still holds the role they serve the case in (a counselor who lost the
+    counselor role reads nothing more, whatever the membership row says)."""
+    return user.is_authenticated and any(m.user_id == user.id and user.has_role(m.role) for m in case.team())
 
 
-def _team_holds(case: Case, role: str) -> bool:
-    return any(m.role == role for m in case.team())
+def _open_to_claim(case: Case, role: str) -> bool:
+    """Nobody serves the case in `role`, and nobody was taken off it in that role: after a removal
+    the head chooses who comes next (the removed one cannot simply claim it back)."""
+    return not any(m.role == role for m in case.members)
 
 
 def claimable_role(user: User, case: Case, row: CaseStep) -> str | None:
-    """The team role in which `user` would claim the case by taking this step (no one holds it yet)."""
+    """The team role in which `user` would claim the case by taking this step."""
     if on_team(user, case):
         return None
     team_roles = set(case.procedure.team_roles)
-    return next((r for r in row.roles if r in team_roles and user.has_role(r) and not _team_holds(case, r)), None)
+    return next((r for r in row.roles if r in team_roles and user.has_role(r) and _open_to_claim(case, r)), None)
 
 
 # -- seeing and acting ----------------------------------------------------------------------
@@ -64,11 +68,11 @@ def can_act(user: User, case: Case, row: CaseStep) -> bool:
     roles = set(row.roles)
     if "subject" in roles and case.subject_id == user.id:
         return True
-    if "assignee" in roles and case.assignee_id == user.id:
+    member = on_team(user, case)
+    if "assignee" in roles and case.assignee_id == user.id and member:
         return True
     team_roles = set(case.procedure.team_roles)
-    member = on_team(user, case)
-    return any(user.has_role(role) and (role not in team_roles or member or not _team_holds(case, role))
+    return any(user.has_role(role) and (role not in team_roles or member or _open_to_claim(case, role))
                for role in roles - SPECIAL_ACTORS)
 
 
@@ -85,7 +89,7 @@ def can_view(user: User, case: Case) -> bool:
 
 def is_participant(user: User, case: Case) -> bool:
     """The person served or a member of the team (booking, the conversation)."""
-    return case.subject_id == user.id or on_team(user, case)
+    return user.is_authenticated and (case.subject_id == user.id or on_team(user, case))
 
 
 def can_review(user: User, case: Case) -> bool:
@@ -140,8 +144,9 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
         return "team"
     if step is None and case.opened_by_id == user.id:
         return "author"
-    if step is not None and any(r.key == step.key and r.done_by_id == user.id for r in case.steps):
-        return "author"
+    if (step is not None and any(r.key == step.key and r.done_by_id == user.id for r in case.steps)
+            and (user.id == case.subject_id or user.has_role(*(set(step.roles) - SPECIAL_ACTORS)))):
+        return "author"  # what they wrote in a step, while they still hold a role that writes it
     if case.subject_id == user.id and (step is None or "subject" in field.share_with):
         return "subject"
     granted = next((r for r in field.share_with if r != "subject" and user.has_role(r)), None)
@@ -278,7 +283,8 @@ def _member_of_case(user_id: int):
 
 
 def _role_held_on_case(role: str):
-    return exists().where(CaseMember.case_id == Case.id, CaseMember.role == role, CaseMember.removed_at.is_(None))
+    """Someone serves or served the case in `role` (mirrors _open_to_claim)."""
+    return exists().where(CaseMember.case_id == Case.id, CaseMember.role == role)
 
 
 def actionable_filter(user: User):

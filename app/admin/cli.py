@@ -8,9 +8,9 @@ import email_validator
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.auth.audit import record_audit
+from app.admin.services import admin_create_user
 from app.auth.models import User
-from app.auth.services import MIN_PASSWORD_LENGTH, create_user, generate_password
+from app.auth.services import MIN_PASSWORD_LENGTH, generate_password
 from app.cli import CommandError
 from app.errors import DomainError
 from app.extensions import db
@@ -31,11 +31,9 @@ def create_command(email, name, roles, password_stdin):
     must be changed at the first login)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     _check(email, name, password)
-    try:
-        user = create_user(email=email, name=name, roles=roles, password=password,
-                           must_change_password=not password_stdin)
-        record_audit("user.create", user, details={"roles": sorted(user.roles)},
-                     summary=_("Akun %(name)s (%(email)s) dibuat lewat baris perintah.", name=user.name, email=user.email))
+    try:  # as the admin screen does: recorded, and a role that reads counseling content announced
+        user = admin_create_user(None, email=email, name=name, roles=roles, password=password,
+                                 must_change_password=not password_stdin)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
