@@ -115,7 +115,7 @@ def log_in(port: int, role: str) -> str:
 
 def wrk(url: str, cookie: str | None, seconds: int, connections: int) -> tuple[float, float]:
     """(requests per second, p99 latency in ms) of `url`; any non-2xx answer stops the run."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Accept-Encoding: gzip"]
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", "Accept-Encoding: gzip"]
     if cookie:
         command += ["-H", f"Cookie: session={cookie}"]
     out = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
@@ -137,6 +137,7 @@ def statements_per_page(database_url: str, case_id: int) -> dict[str, tuple[int,
 
     config = TestConfig(database_url)
     config.TESTING = False
+    config.CACHE_RELOAD_SECONDS = 5  # the production default
     config.WTF_CSRF_ENABLED = True
     app = create_app(config)
     counts = {"sql": 0, "commit": 0}
