@@ -12,6 +12,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Date, cast, null, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
@@ -419,5 +420,6 @@ def _active_appointment_id(case_id: int, other_than: int | None = None) -> int |
 
 
 def appointments_for_case(case: Case) -> list[Appointment]:
+    """The case's appointments (their `case` is the one given, not loaded again)."""
     return list(db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id)
-                                   .order_by(Appointment.start_at)))
+                                   .options(lazyload(Appointment.case)).order_by(Appointment.start_at)))
