@@ -151,10 +151,10 @@ def _executed(state):
         _mark_write(state.session)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
-def _transaction_ended(session, *_args):
-    session.info.pop("writes", None)
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction):
+    if transaction.parent is None:  # the whole transaction; a savepoint's end leaves earlier writes
+        session.info.pop("writes", None)
 
 
 def _has_writes(session) -> bool:

@@ -134,3 +134,17 @@ def test_a_request_that_changes_something_still_commits(app, client, make_user):
     assert answer.status_code == 302 and counts["commit"] == 1
     db.session.refresh(user)
     assert user.locale == "en"
+
+
+def test_a_savepoint_ending_keeps_the_writes_before_it_marked(app):
+    from app import _has_writes
+
+    db.session.add(Closure(institution_id=current_institution().id, day=DAY, open=False, reason="Rapat"))
+    db.session.flush()
+    with db.session.begin_nested():  # released
+        pass
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    assert _has_writes(db.session)
+    db.session.commit()
+    assert not _has_writes(db.session)
