@@ -46,6 +46,20 @@ P99_LIMIT_MS = 100
 STATEMENT_LIMIT = 5
 
 
+def bench_app():
+    """What gunicorn serves here (`bench.pages:bench_app()`): the app exactly as wsgi.py builds it,
+    with a bare Flask endpoint mounted beside it at /__bare/ (a separate WSGI app, so production has
+    no extra route)."""
+    from flask import Flask
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from wsgi import app
+
+    bare = Flask("bare")
+    bare.add_url_rule("/", "hello", lambda: "ok")  # the floor: Flask routing and a response
+    return DispatcherMiddleware(app, {"/__bare": bare})
+
+
 def server_url() -> str:
     for url in filter(None, CANDIDATES):
         engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
@@ -195,7 +209,7 @@ def main() -> int:
         engine.dispose()
         statements = statements_per_page(database_url, case_id)
         gunicorn = subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "gunicorn.conf.py",
-                                     "bench.bare_wsgi:app"], cwd=ROOT, env=env,
+                                     "bench.pages:bench_app()"], cwd=ROOT, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_up(port, gunicorn)
         cookies = {role: log_in(port, role) for _l, role, _p, _t in PAGES if role}
