@@ -8,6 +8,8 @@ from flask_babel import format_date, format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.config import ROOT, Config
 from app.converters import IdConverter
@@ -105,11 +107,13 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def _finish(response):
-        """One commit per request: kept on success, rolled back on any 4xx/5xx answer."""
-        if response.status_code < 400 and not g.get("rollback"):
-            db.session.commit()
-        else:
+        """One commit per request: kept on success, rolled back on any 4xx/5xx answer. A request
+        that wrote nothing does not commit (a round trip saved, and the objects it loaded stay
+        loaded); the session's end closes its transaction."""
+        if response.status_code >= 400 or g.get("rollback"):
             db.session.rollback()
+        elif _has_writes(db.session):
+            db.session.commit()
         if htmx_request.htmx and response.status_code in (301, 302, 303, 307, 308):
             location = response.headers["Location"]
             response = app.response_class(status=200)
@@ -130,6 +134,32 @@ def _register_request_hooks(app: Flask) -> None:
     def _teardown(exc):
         if exc is not None:
             db.session.rollback()
+
+
+def _mark_write(session) -> None:
+    session.info["writes"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    _mark_write(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if not state.is_select:  # UPDATE/INSERT/DELETE statements and raw SQL count as writes
+        _mark_write(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session, transaction):
+    if transaction.parent is None:  # the whole transaction; a savepoint's end leaves earlier writes
+        session.info.pop("writes", None)
+
+
+def _has_writes(session) -> bool:
+    """Whether the session's transaction wrote, or holds changes not flushed yet."""
+    return bool(session.info.get("writes") or session.new or session.dirty or session.deleted)
 
 
 DOWNLOAD_TYPES = ("application/pdf", "application/vnd.", "application/zip", "application/octet-stream",

@@ -90,6 +90,9 @@ class Config:
         self.COMPRESS_MIMETYPES = ["text/html", "application/json"]
         self.COMPRESS_MIN_SIZE = 1000
         self.ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
+        # How long a process keeps the working calendar and the procedure files it read before
+        # looking at the database and the files again (app/sop/workcal.py, app/sop/registry.py)
+        self.CACHE_RELOAD_SECONDS = _int("CACHE_RELOAD_SECONDS", 5)
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).
@@ -111,3 +114,4 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.APP_BASE_URL = "http://localhost"
         self.ARGON2_PROFILE = "CHEAPEST"  # argon2-cffi's profile for test suites
+        self.CACHE_RELOAD_SECONDS = 0  # tests change the calendar and the files as they go

@@ -8,6 +8,7 @@ from flask import flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_
+from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.audit_log import AuditFilter, audit_xlsx, parse_filter, search_audit
@@ -28,7 +29,7 @@ AUDIT_READERS = ("admin", "head")
 
 
 def search_users(q: str, role: str, page: int):
-    query = db.select(User).order_by(User.name)
+    query = db.select(User).options(selectinload(User.role_rows)).order_by(User.name)
     if q:
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like),

@@ -7,6 +7,7 @@ bp = Blueprint("auth", __name__)
 def init_app(app) -> None:
     """Trust the configured number of reverse proxies for the client's address and scheme, and
     load the signed-in user from the session's "id:version" (a raised version ends a session)."""
+    from sqlalchemy.orm import joinedload
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from app.auth import audit as _audit  # noqa: F401  (the model is registered for migrations)
@@ -22,7 +23,7 @@ def init_app(app) -> None:
         ident, _, version = token.partition(":")
         if not (ident.isdigit() and version.isdigit() and len(ident) < 19):
             return None
-        user = db.session.get(User, int(ident))
+        user = db.session.get(User, int(ident), options=[joinedload(User.role_rows)])  # one query
         if user is None or not user.active or str(user.session_version) != version:
             return None
         return user

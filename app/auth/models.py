@@ -32,9 +32,10 @@ class User(UserMixin, db.Model):
     # Part of the session's user id: raising it ends every session signed with the old value.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
+    # Loaded with the signed-in user in one query (the user loader) and by lists that show them;
+    # other users (a case's assignee, an appointment's counselor) load them only when asked.
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
-        order_by="UserRole.role",
+        back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role",
     )
 
     @property

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import Date, cast, null, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
@@ -60,19 +61,22 @@ def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | 
     counselor's minimum notice and booking horizon. A constant number of queries."""
     now = now or utcnow()
     tz = _tz()
-    profile = profile_for(counselor)
     calendar = working_calendar()
-    windows = db.session.scalars(db.select(Availability).where(Availability.counselor_id == counselor.id)
-                                 .order_by(Availability.weekday, Availability.start_time)).all()
+    profile, windows = _profile_and_windows(counselor)
     last_day = first_day + timedelta(days=days)
-    leave = set(db.session.scalars(db.select(AvailabilityException.day).where(
-        AvailabilityException.counselor_id == counselor.id, AvailabilityException.day >= first_day,
-        AvailabilityException.day < last_day)))
     lo = datetime.combine(first_day, time.min, tz)
     hi = datetime.combine(last_day, time.min, tz)
-    taken = db.session.execute(db.select(Appointment.start_at, Appointment.end_at).where(
-        Appointment.counselor_id == counselor.id, Appointment.status == AppointmentStatus.AGREED,
-        Appointment.start_at < hi + timedelta(hours=4), Appointment.end_at > lo - timedelta(hours=4))).all()
+    # the agreed appointments near the days and the leave days among them, in one statement
+    stamp = Appointment.start_at.type
+    rows = db.session.execute(union_all(
+        db.select(Appointment.start_at, Appointment.end_at, cast(null(), Date)).where(
+            Appointment.counselor_id == counselor.id, Appointment.status == AppointmentStatus.AGREED,
+            Appointment.start_at < hi + timedelta(hours=4), Appointment.end_at > lo - timedelta(hours=4)),
+        db.select(cast(null(), stamp), cast(null(), stamp), AvailabilityException.day).where(
+            AvailabilityException.counselor_id == counselor.id, AvailabilityException.day >= first_day,
+            AvailabilityException.day < last_day))).all()
+    taken = [(start, end) for start, end, day in rows if day is None]
+    leave = {day for _start, _end, day in rows if day is not None}
     earliest = now + timedelta(minutes=profile.min_notice_minutes)
     latest = now + timedelta(days=profile.horizon_days)
     slots = []
@@ -94,6 +98,19 @@ def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | 
                     slots.append(Slot(start.astimezone(tz), end.astimezone(tz), window.mode, place))
                 start += step
     return slots
+
+
+def _profile_and_windows(counselor: User) -> tuple[CounselorProfile, list[Availability]]:
+    """The counselor's booking profile (created on first use) and weekly windows, in one statement."""
+    query = (db.select(CounselorProfile, Availability)
+             .outerjoin(Availability, Availability.counselor_id == CounselorProfile.user_id)
+             .where(CounselorProfile.user_id == counselor.id)
+             .order_by(Availability.weekday, Availability.start_time))
+    rows = db.session.execute(query).all()
+    if not rows:
+        profile_for(counselor)
+        rows = db.session.execute(query).all()
+    return rows[0][0], [window for _profile, window in rows if window is not None]
 
 
 # -- locking and conflicts -----------------------------------------------------------------
@@ -408,5 +425,6 @@ def _active_appointment_id(case_id: int, other_than: int | None = None) -> int |
 
 
 def appointments_for_case(case: Case) -> list[Appointment]:
+    """The case's appointments (their `case` is the one given, not loaded again)."""
     return list(db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id)
-                                   .order_by(Appointment.start_at)))
+                                   .options(lazyload(Appointment.case)).order_by(Appointment.start_at)))

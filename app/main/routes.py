@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.orm import lazyload
 
 from app.auth.guards import public
 from app.extensions import db
@@ -22,6 +23,7 @@ def index():
     upcoming = db.session.scalars(db.select(Appointment).where(
         (Appointment.client_id == current_user.id) | (Appointment.counselor_id == current_user.id),
         Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
+        .options(lazyload(Appointment.case))  # the list shows the time and the other person
         .order_by(Appointment.start_at).limit(3)).all()
     return render("main/index.html", user=current_user, tasks=my_tasks(current_user, limit=5), upcoming=upcoming,
                   now=now)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from flask import current_app
@@ -14,12 +15,23 @@ from app.sop.models import ProcedureVersion
 
 log = logging.getLogger(__name__)
 _cache: dict[Path, tuple[float, Procedure | None]] = {}
+_checked: dict[str | None, tuple[float, dict[str, Procedure]]] = {}  # by folder: when looked, what
 
 
 def procedures() -> dict[str, Procedure]:
-    """Every valid procedure, by code; a file with errors is logged and left out."""
+    """Every valid procedure, by code; a file with errors is logged and left out. The files are
+    looked at again (a stat each) at most every CACHE_RELOAD_SECONDS."""
+    folder = current_app.config.get("SOP_PROCEDURES_DIR")
+    checked_at, result = _checked.get(folder, (None, None))
+    if result is None or time.monotonic() - checked_at >= current_app.config["CACHE_RELOAD_SECONDS"]:
+        result = _load(folder)
+        _checked[folder] = (time.monotonic(), result)
+    return dict(result)
+
+
+def _load(folder) -> dict[str, Procedure]:
     result: dict[str, Procedure] = {}
-    for path in definition_files(current_app.config.get("SOP_PROCEDURES_DIR")):
+    for path in definition_files(folder):
         mtime = path.stat().st_mtime
         cached = _cache.get(path)
         if cached is None or cached[0] != mtime:

@@ -7,6 +7,7 @@ from typing import Callable
 
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy.orm import contains_eager, defer, joinedload, lazyload
 
 from app.auth.models import User
 from app.crypto import seal
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role, sealed_values
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseState, CaseStep, StepState
+from app.sop.models import Case, CaseState, CaseStep, ProcedureVersion, StepState
 from app.sop.registry import current_version, procedure_of
 from app.sop.workcal import working_calendar
 
@@ -270,8 +271,11 @@ def recompute_deadlines(now: datetime | None = None) -> int:
 
 # -- lists ----------------------------------------------------------------------------------
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
-    """Steps waiting for the user's roles or for them personally, soonest due first."""
+    """Steps waiting for the user's roles or for them personally, soonest due first. Only what a
+    task list shows is loaded (not the case's values, people or stored definition)."""
     query = (db.select(CaseStep).join(Case).where(actionable_filter(user))
-             .options(db.contains_eager(CaseStep.case))
+             .options(defer(CaseStep.data), contains_eager(CaseStep.case).options(
+                 defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
+                 joinedload(Case.version).defer(ProcedureVersion.definition)))
              .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at).limit(limit))
     return list(db.session.scalars(query))
