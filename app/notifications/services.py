@@ -32,17 +32,44 @@ def insert_ignore(model, **values) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def insert_all(model, rows: list[dict], chunk: int = 500) -> int:
+    """Multi-row INSERT … ON CONFLICT DO NOTHING, `chunk` rows per statement; returns how many
+    rows were written."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    key = model.__table__.primary_key.columns
+    return sum(len(db.session.execute(insert(model).values(rows[i:i + chunk]).on_conflict_do_nothing()
+                                      .returning(*key)).all()) for i in range(0, len(rows), chunk))
+
+
+def _row(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
+         attachments: list[dict] | None = None, user: User | None = None, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    return dict(key=key[:200], channel=channel, recipient=recipient, subject=subject[:300], body=body, html=html,
+                attachments=attachments or [], user_id=user.id if user else None, status=OutboxStatus.PENDING,
+                attempts=0, next_attempt_at=now, created_at=now, last_error=None, sent_at=None)
+
+
 def enqueue(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
             attachments: list[dict] | None = None, user: User | None = None, now: datetime | None = None) -> bool:
     """Queue one message; the same key is queued once only. Returns whether it was new."""
-    now = now or utcnow()
-    return insert_ignore(OutboxMessage, key=key[:200], channel=channel, recipient=recipient, subject=subject[:300],
-                         body=body, html=html, attachments=attachments or [], user_id=user.id if user else None,
-                         status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    return insert_ignore(OutboxMessage, **_row(channel, recipient, body, key, subject, html, attachments, user, now))
 
 
 def attachment(filename: str, mimetype: str, content: bytes) -> dict:
     return {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+
+
+def _rows_for(user: User, subject: str, body: str, key: str, html: str | None, attachments: list[dict] | None,
+              when: datetime | None, whatsapp: bool) -> list[dict]:
+    """The outbox rows of one message to a user: one per channel they chose."""
+    rows = []
+    if user.notify_email and user.email:
+        rows.append(_row(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html, attachments, user,
+                         when))
+    if whatsapp and user.notify_whatsapp and user.phone:
+        text = f"{subject}\n\n{body}" if subject else body
+        rows.append(_row(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=when))
+    return rows
 
 
 def notify(user: User, subject: str, body: str, key: str, html: str | None = None,
@@ -50,15 +77,15 @@ def notify(user: User, subject: str, body: str, key: str, html: str | None = Non
            whatsapp: bool = True) -> int:
     """Queue a message to a user on each channel they chose (not before `send_at`).
     Returns how many were queued."""
-    queued = 0
-    when = send_at or now
-    if user.notify_email and user.email:
-        queued += enqueue(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html,
-                          attachments, user, when)
-    if whatsapp and user.notify_whatsapp and user.phone:
-        text = f"{subject}\n\n{body}" if subject else body
-        queued += enqueue(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=when)
-    return queued
+    return notify_all([user], subject, body, key, html, attachments, now=send_at or now, whatsapp=whatsapp)
+
+
+def notify_all(users, subject: str, body: str, key: str, html: str | None = None,
+               attachments: list[dict] | None = None, now: datetime | None = None, whatsapp: bool = True) -> int:
+    """notify() for many people at once (an escalation to every head): a few multi-row inserts,
+    each message still queued once per person and channel (its key). Returns how many were new."""
+    rows = [r for user in users for r in _rows_for(user, subject, body, key, html, attachments, now, whatsapp)]
+    return insert_all(OutboxMessage, rows) if rows else 0
 
 
 def withdraw(key_prefix: str) -> int:
