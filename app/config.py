@@ -90,6 +90,8 @@ class Config:
         self.COMPRESS_MIMETYPES = ["text/html", "application/json"]
         self.COMPRESS_MIN_SIZE = 1000
         self.ARGON2_PROFILE = os.environ.get("ARGON2_PROFILE", "RFC_9106_LOW_MEMORY")
+        # Days to keep sent and withdrawn outbox messages (`flask data archive`); empty: keep everything.
+        self.OUTBOX_RETENTION_DAYS = _int("OUTBOX_RETENTION_DAYS", 0) or None
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).

@@ -7,16 +7,18 @@ import json
 import smtplib
 import ssl
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import User
 from app.database import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
 
@@ -32,13 +34,12 @@ def insert_ignore(model, **values) -> bool:
     return db.session.execute(statement).first() is not None
 
 
-def insert_all(model, rows: list[dict], chunk: int = 500) -> int:
-    """Multi-row INSERT … ON CONFLICT DO NOTHING, `chunk` rows per statement; returns how many
-    rows were written."""
+def insert_all(model, rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING of many rows, sent as multi-row statements (SQLAlchemy's
+    "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    key = model.__table__.primary_key.columns
-    return sum(len(db.session.execute(insert(model).values(rows[i:i + chunk]).on_conflict_do_nothing()
-                                      .returning(*key)).all()) for i in range(0, len(rows), chunk))
+    statement = insert(model).on_conflict_do_nothing().returning(*model.__table__.primary_key.columns)
+    return len(db.session.execute(statement, rows).all())
 
 
 def _row(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
@@ -191,6 +192,41 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def attention_counts() -> dict[str, int]:
+    """How many messages wait or need an admin, per status: counted through the status index,
+    never the whole table (sent and withdrawn messages are the bulk and need no one)."""
+    wanted = [OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.UNSENDABLE]
+    counts = dict(db.session.execute(db.select(OutboxMessage.status, db.func.count())
+                                     .where(OutboxMessage.status.in_(wanted)).group_by(OutboxMessage.status)).all())
+    return {status.value: counts.get(status, 0) for status in wanted}
+
+
+MIN_RETENTION_DAYS = 30
+
+
+def retention_cutoff(before: date | None = None) -> date | None:
+    """The day before which delivered messages may go: `before`, else today minus
+    OUTBOX_RETENTION_DAYS, else None (keep everything). Never less than MIN_RETENTION_DAYS ago, so
+    that a message's idempotency key is kept while anything could still queue it again."""
+    today = utcnow().date()
+    days = current_app.config.get("OUTBOX_RETENTION_DAYS")
+    cutoff = before or (today - timedelta(days=days) if days else None)
+    if cutoff is not None and cutoff > today - timedelta(days=MIN_RETENTION_DAYS):
+        raise DomainError(_("Masa simpan minimal %(n)d hari: pilih tanggal sebelum %(date)s.", n=MIN_RETENTION_DAYS,
+                            date=today - timedelta(days=MIN_RETENTION_DAYS - 1)))
+    return cutoff
+
+
+def archive_outbox(before: date) -> int:
+    """Delete the messages delivered (sent) or withdrawn that were created before `before`; the
+    pending, failed and unsendable ones stay, whatever their age. Nothing else reads them: the
+    compliance report counts steps, not messages. Returns how many were deleted."""
+    cutoff = datetime.combine(before, time.min, timezone.utc)
+    result = db.session.execute(db.delete(OutboxMessage).where(
+        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.WITHDRAWN]), OutboxMessage.created_at < cutoff))
+    return result.rowcount
 
 
 def retry(message: OutboxMessage, now: datetime | None = None) -> None:
