@@ -54,24 +54,34 @@ def _newer_than(time_col, id_col, cursor):
 
 def keyset_page(query, time_col, id_col, per_page: int) -> KeysetPage:
     """One page of `query` (a select of one entity, unordered) newest first, from the request's
-    `?after=`/`?before=` cursor or `?page=` number."""
+    `?after=`/`?before=` cursor or `?page=` number. `query` may instead be a function of a
+    `narrow(select, time_col, id_col)` that applies this page's cursor, order and limit to a
+    subquery (see app/sop/access.py: visible_cases_filter), returning the select."""
+    build = query if callable(query) else (lambda narrow: query)
     after, before = decode(request.args.get("after")), decode(request.args.get("before"))
-    newest_first = (time_col.desc(), id_col.desc())
     if before is not None:
-        rows = db.session.scalars(query.where(_newer_than(time_col, id_col, before))
-                                  .order_by(time_col, id_col).limit(per_page + 1)).all()
+        rows = _fetch(build, time_col, id_col, lambda q, t, i: q.where(_newer_than(t, i, before)).order_by(t, i)
+                      .limit(per_page + 1))
         if len(rows) > per_page:
             return _page(list(reversed(rows[:per_page])), time_col, id_col, newer=True, older=True)
-        # near the top: the first page, full
-        return _page(db.session.scalars(query.order_by(*newest_first).limit(per_page + 1)).all()[:per_page],
-                     time_col, id_col, newer=False, older=True)
-    if after is not None:
-        rows = db.session.scalars(query.where(_older_than(time_col, id_col, after))
-                                  .order_by(*newest_first).limit(per_page + 1)).all()
+        after, page = None, 1  # near the top: the first page, full
+    elif after is not None:
+        rows = _fetch(build, time_col, id_col, lambda q, t, i: q.where(_older_than(t, i, after))
+                      .order_by(t.desc(), i.desc()).limit(per_page + 1))
         return _page(rows[:per_page], time_col, id_col, newer=True, older=len(rows) > per_page)
-    page = page_arg()
-    rows = db.session.scalars(query.order_by(*newest_first).offset((page - 1) * per_page).limit(per_page + 1)).all()
+    else:
+        page = page_arg()
+    def narrow(q, t, i):  # subqueries keep every row up to this page; the outer select skips to it
+        return q.order_by(t.desc(), i.desc()).limit(page * per_page + 1)
+
+    rows = db.session.scalars(narrow(build(narrow), time_col, id_col).offset((page - 1) * per_page)
+                              .limit(per_page + 1)).all()
     return _page(rows[:per_page], time_col, id_col, newer=page > 1, older=len(rows) > per_page)
+
+
+def _fetch(build, time_col, id_col, narrow) -> list:
+    """Run the page's query: `narrow` on the outer select and on any subquery that asks for it."""
+    return db.session.scalars(narrow(build(narrow), time_col, id_col)).all()
 
 
 def _page(items: list, time_col, id_col, newer: bool, older: bool) -> KeysetPage:

@@ -97,11 +97,18 @@ def show_procedure(code: str):
 def list_cases():
     """The cases the user may see, newest first, paged by keyset; filter by procedure and state."""
     code, state = request.args.get("code", ""), request.args.get("state", "open")
-    query = db.select(Case).where(visible_cases_filter(current_user))
-    if code:
-        query = query.where(Case.code == code)
-    if state in {s.value for s in CaseState}:
-        query = query.where(Case.state == state)
+
+    def chosen(query, case):
+        if code:
+            query = query.where(case.code == code)
+        if state in {s.value for s in CaseState}:
+            query = query.where(case.state == state)
+        return query
+
+    def query(narrow):
+        within = (lambda sub, case: narrow(chosen(sub, case), case.opened_at, case.id))
+        return chosen(db.select(Case).where(visible_cases_filter(current_user, within)), Case)
+
     cases = keyset_page(query, Case.opened_at, Case.id, PAGE_SIZE)
     active = {}
     if cases.items:
