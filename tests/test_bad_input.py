@@ -359,7 +359,8 @@ def test_every_form_field_survives_extreme_values(app, login_as, make_user, form
 # -- every route with its path parameters at their extremes ----------------------------------
 SEGMENTS = ["0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63), str(10**20), "9" * 400, "x" * 3000,
             "ąé漢字", "..", "%00", "%2e%2e%2f", " ", "<script>"]
-QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next"]
+QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next", "after",
+               "before"]
 QUERY_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", *FAR_DATES, *FAR_TIMES,
                 "2026-02-30", "//evil.example", "\x7f"]
 
