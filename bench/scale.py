@@ -263,7 +263,7 @@ def _nodes(node):
         yield from _nodes(child)
 
 
-def timed(fn, repeat: int = 7) -> float:
+def timed(fn, repeat: int = 11) -> float:
     fn()
     fn()
     times = []
@@ -281,17 +281,22 @@ def login(app, user_id: int) -> Client:
     return client
 
 
-def deep_cursor(user_id: int) -> str:
-    """The cursor of the oldest page of the staff's case list (all states)."""
+def deepest_page(user_id: int) -> str:
+    """The query string of the oldest page of the user's case list (all states): its cursor, or
+    its number where the list pages by offset (the code before keyset paging)."""
     from app.auth.models import User
-    from app.keyset import encode
     from app.sop.access import visible_cases_filter
     from app.sop.models import Case
 
     user = db.session.get(User, user_id)
+    try:
+        from app.keyset import encode
+    except ImportError:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(visible_cases_filter(user)))
+        return f"page={(total + 29) // 30}"
     rows = db.session.execute(sa.select(Case.opened_at, Case.id).where(visible_cases_filter(user))
                               .order_by(Case.opened_at, Case.id).limit(31)).all()
-    return encode(*rows[-1])
+    return f"after={encode(*rows[-1])}"
 
 
 def measure(app, holders) -> tuple[dict, dict]:
@@ -305,7 +310,7 @@ def measure(app, holders) -> tuple[dict, dict]:
     pages = [
         ("case list, staff (open)", "staff", "/cases"),
         ("case list, staff (all), first page", "staff", "/cases?state=all"),
-        ("case list, staff (all), deepest page", "staff", f"/cases?state=all&after={deep_cursor(staff)}"),
+        ("case list, staff (all), deepest page", "staff", f"/cases?state=all&{deepest_page(staff)}"),
         ("Tugas saya, counselor", "counselor", "/tasks"),
         ("Tugas saya, staff", "staff", "/tasks"),
         ("user search", "admin", "/admin/users?q=sari"),
