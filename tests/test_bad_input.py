@@ -497,8 +497,10 @@ def _cli_values(folder):
 COMMANDS = {
     ("calendar", "due"): {"start": "2026-11-20T15:50", "duration": "1 minggu", "wall_clock": False},
     ("calendar", "url"): {"email": "konselor@test.id"},
+    ("data", "archive"): {"before": "2025-01-01"},
     ("jobs", "tick"): {"now_text": "2026-11-23T09:00+07:00"},
     ("reports", "compliance"): {"start": "2026-11-01", "end": "2026-11-30", "xlsx": "laporan.xlsx"},
+    ("reports", "rebuild"): {},
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},

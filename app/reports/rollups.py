@@ -68,6 +68,8 @@ class Tally:
         known = self.done - self.unknown
         if k < 1 or k > known:
             return None
+        if len(self.runs) == 1:
+            return self.runs[0][k - 1]
         lo, hi = min(r[0] for r in self.runs), max(r[-1] for r in self.runs)
         while lo < hi:  # the smallest value with at least k durations at or below it
             mid = (lo + hi) // 2
