@@ -14,10 +14,11 @@ class CommandError(click.ClickException):
 def register(app) -> None:
     from app.admin.cli import users_cli
     from app.demo import seed_demo_command
-    from app.reports.cli import reports_cli
+    from app.reports.cli import data_cli, reports_cli
     from app.booking import cli as _booking_cli  # noqa: F401 - adds `calendar url`
     from app.sop.cli import calendar_cli, sop_cli
     from jobs.cli import jobs_cli, serve_command
 
-    for command in (users_cli, seed_demo_command, sop_cli, calendar_cli, jobs_cli, serve_command, reports_cli):
+    for command in (users_cli, seed_demo_command, sop_cli, calendar_cli, jobs_cli, serve_command, reports_cli,
+                    data_cli):
         app.cli.add_command(command)

@@ -93,6 +93,8 @@ class Config:
         # How long a process keeps the working calendar and the procedure files it read before
         # looking at the database and the files again (app/sop/workcal.py, app/sop/registry.py)
         self.CACHE_RELOAD_SECONDS = _int("CACHE_RELOAD_SECONDS", 5)
+        # Days to keep sent and withdrawn outbox messages (`flask data archive`); empty: keep everything.
+        self.OUTBOX_RETENTION_DAYS = _int("OUTBOX_RETENTION_DAYS", 0) or None
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).

@@ -10,7 +10,7 @@ from flask_babel import format_datetime
 from app.auth.models import User
 from app.auth.services import active_users_with_roles
 from app.extensions import db
-from app.notifications.services import insert_ignore, notify
+from app.notifications.services import insert_ignore, notify_all
 from app.sop.models import Case, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
 
@@ -33,11 +33,20 @@ def latest_kind(row: CaseStep, now: datetime) -> NoticeKind | None:
     return None
 
 
-def recipients(row: CaseStep, kind: NoticeKind) -> list[User]:
+def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> list[User]:
+    """Who hears of the step; `holders` keeps, for one sweep, the people holding each set of roles."""
     case = row.case
+    holders = {} if holders is None else holders
+
+    def holding(roles) -> list[User]:
+        roles = frozenset(roles)
+        if roles not in holders:
+            holders[roles] = active_users_with_roles(roles)
+        return holders[roles]
+
     if kind == NoticeKind.ESCALATION:
-        return active_users_with_roles(procedure_of(case.version).escalate_to)
-    people = {u.id: u for u in active_users_with_roles(set(row.roles) - {"subject", "assignee"})}
+        return holding(procedure_of(case.version).escalate_to)
+    people = {u.id: u for u in holding(set(row.roles) - {"subject", "assignee"})}
     if "subject" in row.roles and case.subject is not None:
         people[case.subject.id] = case.subject
     if "assignee" in row.roles and case.assignee is not None:
@@ -59,7 +68,9 @@ def message(row: CaseStep, kind: NoticeKind) -> str:
 
 
 def sweep(now: datetime) -> dict:
-    """Send what the time calls for; one transaction per batch (the caller commits)."""
+    """Send what the time calls for; one transaction per batch (the caller commits). The messages
+    of one notice go out in a few multi-row inserts, however many people hold the role."""
+    holders: dict = {}
     counts = {kind.value: 0 for kind in NoticeKind} | {"checked": 0}
     query = (db.select(CaseStep).join(Case)
              .where(CaseStep.state == StepState.ACTIVE, CaseStep.next_notice_at <= now)
@@ -70,8 +81,8 @@ def sweep(now: datetime) -> dict:
         counts["checked"] += 1
         kind = latest_kind(row, now)
         if kind is not None and insert_ignore(Notice, case_step_id=row.id, kind=kind, created_at=now):
-            for user in recipients(row, kind):
-                notify(user, SUBJECTS[kind], message(row, kind), key=f"notice:{row.id}:{kind.value}", now=now)
+            notify_all(recipients(row, kind, holders), SUBJECTS[kind], message(row, kind),
+                       key=f"notice:{row.id}:{kind.value}", now=now)
             counts[kind.value] += 1
         row.next_notice_at = _after(row, now)
     return counts

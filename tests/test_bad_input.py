@@ -362,7 +362,8 @@ def test_every_form_field_survives_extreme_values(app, login_as, make_user, form
 # -- every route with its path parameters at their extremes ----------------------------------
 SEGMENTS = ["0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63), str(10**20), "9" * 400, "x" * 3000,
             "ąé漢字", "..", "%00", "%2e%2e%2f", " ", "<script>"]
-QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next"]
+QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next", "after",
+               "before"]
 QUERY_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", *FAR_DATES, *FAR_TIMES,
                 "2026-02-30", "//evil.example", "\x7f"]
 
@@ -499,8 +500,10 @@ def _cli_values(folder):
 COMMANDS = {
     ("calendar", "due"): {"start": "2026-11-20T15:50", "duration": "1 minggu", "wall_clock": False},
     ("calendar", "url"): {"email": "konselor@test.id"},
+    ("data", "archive"): {"before": "2025-01-01"},
     ("jobs", "tick"): {"now_text": "2026-11-23T09:00+07:00"},
     ("reports", "compliance"): {"start": "2026-11-01", "end": "2026-11-30", "xlsx": "laporan.xlsx"},
+    ("reports", "rebuild"): {},
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},

@@ -8,12 +8,14 @@ from flask_login import current_user
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.extensions import db
-from app.forms import page_arg
 from app.htmx import render
+from app.keyset import keyset_page
 from app.notifications import bp
 from app.notifications.forms import PreferencesForm
 from app.notifications.models import OutboxMessage, OutboxStatus
-from app.notifications.services import retry
+from app.notifications.services import attention_counts, retry
+
+PAGE_SIZE = 50
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
@@ -31,13 +33,14 @@ def preferences():
 @bp.get("/admin/outbox")
 @role_required("admin")
 def outbox():
-    """Every queued, sent and failed message with its status (no message bodies)."""
+    """Every queued, sent and failed message with its status (no message bodies), newest first,
+    paged by keyset; the counts are of what may need an admin (pending, failed, unsendable)."""
     status = request.args.get("status", "")
-    query = db.select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    query = db.select(OutboxMessage)
     if status in {s.value for s in OutboxStatus}:
         query = query.where(OutboxMessage.status == status)
-    messages = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
-    counts = dict(db.session.execute(db.select(OutboxMessage.status, db.func.count()).group_by(OutboxMessage.status)).all())
+    messages = keyset_page(query, OutboxMessage.created_at, OutboxMessage.id, PAGE_SIZE)
+    counts = attention_counts()
     return render("notifications/outbox.html", block="results", messages=messages, status_filter=status, counts=counts)
 
 

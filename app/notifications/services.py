@@ -7,16 +7,18 @@ import json
 import smtplib
 import ssl
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import User
 from app.database import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
 
@@ -32,17 +34,43 @@ def insert_ignore(model, **values) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def insert_all(model, rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING of many rows, sent as multi-row statements (SQLAlchemy's
+    "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).on_conflict_do_nothing().returning(*model.__table__.primary_key.columns)
+    return len(db.session.execute(statement, rows).all())
+
+
+def _row(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
+         attachments: list[dict] | None = None, user: User | None = None, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    return dict(key=key[:200], channel=channel, recipient=recipient, subject=subject[:300], body=body, html=html,
+                attachments=attachments or [], user_id=user.id if user else None, status=OutboxStatus.PENDING,
+                attempts=0, next_attempt_at=now, created_at=now, last_error=None, sent_at=None)
+
+
 def enqueue(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,
             attachments: list[dict] | None = None, user: User | None = None, now: datetime | None = None) -> bool:
     """Queue one message; the same key is queued once only. Returns whether it was new."""
-    now = now or utcnow()
-    return insert_ignore(OutboxMessage, key=key[:200], channel=channel, recipient=recipient, subject=subject[:300],
-                         body=body, html=html, attachments=attachments or [], user_id=user.id if user else None,
-                         status=OutboxStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    return insert_ignore(OutboxMessage, **_row(channel, recipient, body, key, subject, html, attachments, user, now))
 
 
 def attachment(filename: str, mimetype: str, content: bytes) -> dict:
     return {"filename": filename, "mimetype": mimetype, "content": base64.b64encode(content).decode()}
+
+
+def _rows_for(user: User, subject: str, body: str, key: str, html: str | None, attachments: list[dict] | None,
+              when: datetime | None, whatsapp: bool) -> list[dict]:
+    """The outbox rows of one message to a user: one per channel they chose."""
+    rows = []
+    if user.notify_email and user.email:
+        rows.append(_row(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html, attachments, user,
+                         when))
+    if whatsapp and user.notify_whatsapp and user.phone:
+        text = f"{subject}\n\n{body}" if subject else body
+        rows.append(_row(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=when))
+    return rows
 
 
 def notify(user: User, subject: str, body: str, key: str, html: str | None = None,
@@ -50,15 +78,15 @@ def notify(user: User, subject: str, body: str, key: str, html: str | None = Non
            whatsapp: bool = True) -> int:
     """Queue a message to a user on each channel they chose (not before `send_at`).
     Returns how many were queued."""
-    queued = 0
-    when = send_at or now
-    if user.notify_email and user.email:
-        queued += enqueue(Channel.EMAIL, user.email, body, f"{key}:email:{user.id}", subject, html,
-                          attachments, user, when)
-    if whatsapp and user.notify_whatsapp and user.phone:
-        text = f"{subject}\n\n{body}" if subject else body
-        queued += enqueue(Channel.WHATSAPP, user.phone, text, f"{key}:wa:{user.id}", subject, user=user, now=when)
-    return queued
+    return notify_all([user], subject, body, key, html, attachments, now=send_at or now, whatsapp=whatsapp)
+
+
+def notify_all(users, subject: str, body: str, key: str, html: str | None = None,
+               attachments: list[dict] | None = None, now: datetime | None = None, whatsapp: bool = True) -> int:
+    """notify() for many people at once (an escalation to every head): a few multi-row inserts,
+    each message still queued once per person and channel (its key). Returns how many were new."""
+    rows = [r for user in users for r in _rows_for(user, subject, body, key, html, attachments, now, whatsapp)]
+    return insert_all(OutboxMessage, rows) if rows else 0
 
 
 def withdraw(key_prefix: str) -> int:
@@ -164,6 +192,41 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> dict:
             counts["sent"] += 1
         db.session.commit()
     return counts
+
+
+def attention_counts() -> dict[str, int]:
+    """How many messages wait or need an admin, per status: counted through the status index,
+    never the whole table (sent and withdrawn messages are the bulk and need no one)."""
+    wanted = [OutboxStatus.PENDING, OutboxStatus.FAILED, OutboxStatus.UNSENDABLE]
+    counts = dict(db.session.execute(db.select(OutboxMessage.status, db.func.count())
+                                     .where(OutboxMessage.status.in_(wanted)).group_by(OutboxMessage.status)).all())
+    return {status.value: counts.get(status, 0) for status in wanted}
+
+
+MIN_RETENTION_DAYS = 30
+
+
+def retention_cutoff(before: date | None = None) -> date | None:
+    """The day before which delivered messages may go: `before`, else today minus
+    OUTBOX_RETENTION_DAYS, else None (keep everything). Never less than MIN_RETENTION_DAYS ago, so
+    that a message's idempotency key is kept while anything could still queue it again."""
+    today = utcnow().date()
+    days = current_app.config.get("OUTBOX_RETENTION_DAYS")
+    cutoff = before or (today - timedelta(days=days) if days else None)
+    if cutoff is not None and cutoff > today - timedelta(days=MIN_RETENTION_DAYS):
+        raise DomainError(_("Masa simpan minimal %(n)d hari: pilih tanggal sebelum %(date)s.", n=MIN_RETENTION_DAYS,
+                            date=today - timedelta(days=MIN_RETENTION_DAYS - 1)))
+    return cutoff
+
+
+def archive_outbox(before: date) -> int:
+    """Delete the messages delivered (sent) or withdrawn that were created before `before`; the
+    pending, failed and unsendable ones stay, whatever their age. Nothing else reads them: the
+    compliance report counts steps, not messages. Returns how many were deleted."""
+    cutoff = datetime.combine(before, time.min, timezone.utc)
+    result = db.session.execute(db.delete(OutboxMessage).where(
+        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.WITHDRAWN]), OutboxMessage.created_at < cutoff))
+    return result.rowcount
 
 
 def retry(message: OutboxMessage, now: datetime | None = None) -> None:

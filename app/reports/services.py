@@ -1,10 +1,12 @@
 """SOP compliance: per procedure and step, how many were done in a period, how many within the
 standard time, the median and 90th-percentile duration (working minutes, as the deadline was
-computed) and what is late now. Aggregates in SQL: three queries whatever the number of cases."""
+computed) and what is late now. Three queries whatever the number of cases: the figures of done
+steps come from the rollups kept as steps are done (app/reports/rollups.py), what is late now
+from the active steps."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -15,6 +17,7 @@ from flask_babel import gettext as _
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.reports.rollups import tallies
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedures
 
@@ -58,31 +61,12 @@ def period(start: date | None, end: date | None) -> tuple[date, date]:
 
 def compliance(start: date, end: date, code: str = "", unit: str = "", now: datetime | None = None) -> Report:
     now = now or utcnow()
-    tz = ZoneInfo(current_app.config["APP_TIMEZONE"])
-    lo = datetime.combine(start, time.min, tz)
-    hi = datetime.combine(end + timedelta(days=1), time.min, tz)
     codes = [c for c, p in procedures().items() if (not code or c == code) and (not unit or p.institution == unit)]
     report = Report(start, end)
     if not codes:
         return report
 
-    done = (sa.select(Case.code, CaseStep.key, CaseStep.duration_minutes.label("minutes"), CaseStep.standard_minutes,
-                      CaseStep.due_at, CaseStep.done_at,
-                      sa.func.row_number().over(partition_by=(Case.code, CaseStep.key),
-                                                order_by=CaseStep.duration_minutes).label("rn"),
-                      sa.func.count().over(partition_by=(Case.code, CaseStep.key)).label("n"))
-            .join(Case).where(CaseStep.state == StepState.DONE, CaseStep.done_at >= lo, CaseStep.done_at < hi,
-                              Case.code.in_(codes))).subquery()
-    is_timed = done.c.due_at.is_not(None)
-    # nearest-rank percentiles: rank ceil(p·n), in integer arithmetic on both databases
-    figures = db.session.execute(sa.select(
-        done.c.code, done.c.key, sa.func.count().label("done"),
-        sa.func.sum(sa.case((is_timed, 1), else_=0)).label("timed"),
-        sa.func.sum(sa.case((sa.and_(is_timed, done.c.done_at <= done.c.due_at), 1), else_=0)).label("on_time"),
-        sa.func.max(sa.case((done.c.rn == (done.c.n + 1) // 2, done.c.minutes))).label("median"),
-        sa.func.max(sa.case((done.c.rn == (9 * done.c.n + 9) // 10, done.c.minutes))).label("p90"),
-        sa.func.max(done.c.standard_minutes).label("standard"),
-    ).group_by(done.c.code, done.c.key)).all()
+    by_key = tallies(start, end, codes)
     late_counts = db.session.execute(
         sa.select(Case.code, CaseStep.key, sa.func.count()).join(Case)
         .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, CaseStep.due_at < now,
@@ -92,7 +76,6 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
         .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, CaseStep.due_at < now,
                Case.code.in_(codes)).order_by(CaseStep.due_at).limit(200)).all()
 
-    by_key = {(r.code, r.key): r for r in figures}
     late_by_key = {(c, k): n for c, k, n in late_counts}
     for c in codes:
         rows = []
@@ -100,7 +83,7 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
             r = by_key.get((c, step.key))
             figures_row = StepFigures(c, step.number, step.key, step.title, late_now=late_by_key.get((c, step.key), 0))
             if r is not None:
-                figures_row.done, figures_row.timed, figures_row.on_time = r.done, r.timed or 0, r.on_time or 0
+                figures_row.done, figures_row.timed, figures_row.on_time = r.done, r.timed, r.on_time
                 figures_row.median, figures_row.p90, figures_row.standard = r.median, r.p90, r.standard
             rows.append(figures_row)
         report.rows[c] = rows

@@ -18,6 +18,7 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, exists, or_
+from sqlalchemy.orm import aliased
 
 from app.auth.models import User
 from app.auth.roles import role_label
@@ -277,18 +278,19 @@ def open_review(case: Case, user: User, reason: str, now: datetime | None = None
 
 
 # -- lists ----------------------------------------------------------------------------------
-def _member_of_case(user_id: int):
-    return exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == user_id,
+def _member_of_case(user_id: int, case=Case):
+    return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user_id,
                           CaseMember.removed_at.is_(None))
 
 
-def _role_held_on_case(role: str):
+def _role_held_on_case(role: str, case=Case):
     """Someone serves or served the case in `role` (mirrors _open_to_claim)."""
-    return exists().where(CaseMember.case_id == Case.id, CaseMember.role == role)
+    return exists().where(CaseMember.case_id == case.id, CaseMember.role == role)
 
 
-def actionable_filter(user: User):
-    """SQL condition: active steps of open cases that `user` may act on (mirrors can_act)."""
+def actionable_filter(user: User, case=Case):
+    """SQL condition: active steps of open cases that `user` may act on (mirrors can_act);
+    `case` is the cases table or an alias of it, joined to the steps."""
     from app.sop.registry import procedures
 
     team_roles = {r for p in procedures().values() for r in p.team_roles}
@@ -296,20 +298,30 @@ def actionable_filter(user: User):
     for role in user.roles:
         named = CaseStep.actor_roles.like(f"%,{role},%")
         if role in team_roles:
-            named = and_(named, or_(~_role_held_on_case(role), _member_of_case(user.id), Case.assignee_id == user.id))
+            named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
+                                    case.assignee_id == user.id))
         conditions.append(named)
-    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), Case.subject_id == user.id))
-    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), Case.assignee_id == user.id))
-    return and_(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, or_(*conditions))
+    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), case.subject_id == user.id))
+    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), case.assignee_id == user.id))
+    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN, or_(*conditions))
 
 
-def visible_cases_filter(user: User):
-    """SQL condition matching can_view, for lists (administrative facts only)."""
+def visible_cases_filter(user: User, narrow: Callable | None = None):
+    """SQL condition matching can_view, for lists (administrative facts only).
+
+    The cases a user acted on, or may act on now, are found through the steps; a list passes
+    `narrow(select, case_alias)` — its own filters, order and window (app/keyset.py) — so that
+    these subqueries read only the cases the page can show, not every case the user ever acted on."""
     from app.sop.registry import procedures
 
     escalated_codes = [code for code, p in procedures().items() if user.has_role(*p.escalate_to)]
-    participated = db.select(CaseStep.case_id).where(CaseStep.done_by_id == user.id)
-    actionable = db.select(CaseStep.case_id).join(Case).where(actionable_filter(user))
+    acted, waiting = aliased(Case), aliased(Case)
+    participated = db.select(acted.id).where(exists().where(CaseStep.case_id == acted.id,
+                                                            CaseStep.done_by_id == user.id))
+    actionable = (db.select(waiting.id).join(CaseStep, CaseStep.case_id == waiting.id)
+                  .where(actionable_filter(user, waiting)))
+    if narrow is not None:
+        participated = narrow(participated, acted)
     return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
                _member_of_case(user.id), Case.code.in_(escalated_codes), Case.id.in_(participated),
                Case.id.in_(actionable))

@@ -80,6 +80,9 @@ class Case(db.Model):
     """One run of a procedure for one person or one event."""
 
     __tablename__ = "cases"
+    # The case list pages newest first, with or without a state filter (keyset).
+    __table_args__ = (Index("ix_cases_opened_at_id", "opened_at", "id"),
+                      Index("ix_cases_state_opened_at_id", "state", "opened_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))

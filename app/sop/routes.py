@@ -14,8 +14,9 @@ from app.converters import parse_id
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import error_text, page_arg, refuse
+from app.forms import error_text, refuse
 from app.htmx import render
+from app.keyset import keyset_page
 from app.sop import bp
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
                             claimable_role, load_case, log_access, on_team, open_review, readable_values,
@@ -95,14 +96,21 @@ def show_procedure(code: str):
 
 @bp.get("/cases")
 def list_cases():
-    """The cases the user may see, newest first; filter by procedure and state."""
+    """The cases the user may see, newest first, paged by keyset; filter by procedure and state."""
     code, state = request.args.get("code", ""), request.args.get("state", "open")
-    query = db.select(Case).where(visible_cases_filter(current_user)).order_by(Case.opened_at.desc(), Case.id.desc())
-    if code:
-        query = query.where(Case.code == code)
-    if state in {s.value for s in CaseState}:
-        query = query.where(Case.state == state)
-    cases = db.paginate(query, page=page_arg(), per_page=PAGE_SIZE, error_out=False)
+
+    def chosen(query, case):
+        if code:
+            query = query.where(case.code == code)
+        if state in {s.value for s in CaseState}:
+            query = query.where(case.state == state)
+        return query
+
+    def query(narrow):
+        within = (lambda sub, case: narrow(chosen(sub, case), case.opened_at, case.id))
+        return chosen(db.select(Case).where(visible_cases_filter(current_user, within)), Case)
+
+    cases = keyset_page(query, Case.opened_at, Case.id, PAGE_SIZE)
     active = {}
     if cases.items:
         rows = db.session.scalars(db.select(CaseStep).where(

@@ -1,0 +1,92 @@
+"""Keyset paging: the case list and the outbox walk every row exactly once, forward by `?after=`
+and back by `?before=`, with ties on the time broken by id; `?page=` still works; a cursor that is
+garbage is the first page, never an error."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notifications.models import Channel
+from app.notifications.services import enqueue
+from app.sop.models import Case
+from app.sop.registry import get_procedure
+from app.sop.routes import PAGE_SIZE
+from app.sop.services import open_case
+
+KARIER = {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question": "Q"}
+START = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)
+
+
+def _ids(html: str, pattern: str) -> list[int]:
+    return [int(i) for i in re.findall(pattern, html)]
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def walk(client, url: str, pattern: str) -> tuple[list[list[int]], list[str]]:
+    pages, urls = [], []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        pages.append(_ids(html, pattern))
+        urls.append(url)
+        url = _link(html, "next")
+    return pages, urls
+
+
+def test_case_list_walks_every_case_once_forward_and_back(app, login_as, make_user):
+    client, staff = login_as("staff", "head")
+    alumnus = make_user("alumni")
+    for i in range(2 * PAGE_SIZE + 5):  # pairs opened at the same instant: ties broken by id
+        open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=START + timedelta(hours=i // 2))
+    db.session.commit()
+    expected = list(db.session.scalars(sa.select(Case.id).order_by(Case.opened_at.desc(), Case.id.desc())))
+    pages, urls = walk(client, "/cases?state=all", r'<td><a href="/cases/(\d+)">#')
+    assert [len(p) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 5]
+    assert sum(pages, []) == expected
+    assert "after=" in urls[1] and "state=all" in urls[1]
+    last = client.get(urls[2]).get_data(as_text=True)
+    back = client.get(_link(last, "prev")).get_data(as_text=True)
+    assert _ids(back, r'<td><a href="/cases/(\d+)">#') == pages[1]
+    first = client.get(_link(back, "prev")).get_data(as_text=True)
+    assert _ids(first, r'<td><a href="/cases/(\d+)">#') == pages[0] and _link(first, "prev") is None
+    numbered = client.get("/cases?state=all&page=2").get_data(as_text=True)
+    assert _ids(numbered, r'<td><a href="/cases/(\d+)">#') == pages[1]
+    for garbage in ("x", "1.", "99999999999999999999.1", "-5.-5", "1.99999999999999999999"):
+        response = client.get(f"/cases?state=all&after={garbage}")
+        assert response.status_code == 200
+        assert _ids(response.get_data(as_text=True), r'<td><a href="/cases/(\d+)">#') == pages[0]
+
+
+def test_case_list_pages_keep_to_what_the_user_may_see(app, login_as, make_user):
+    client, staff = login_as("staff")
+    other = make_user("alumni")
+    for i in range(PAGE_SIZE + 3):
+        open_case(get_procedure("pgri-konseling-karier"), other, dict(KARIER), now=START + timedelta(hours=i))
+    db.session.commit()
+    hidden = make_user("counselor")
+    seen, _urls = walk(client, "/cases", r'<td><a href="/cases/(\d+)">#')
+    assert len(sum(seen, [])) == PAGE_SIZE + 3  # staff act on every case's first step
+    counselor_client = app.test_client()
+    counselor_client.submit("/login", {"email": hidden.email, "password": "rahasia123"})
+    none, _urls = walk(counselor_client, "/cases", r'<td><a href="/cases/(\d+)">#')
+    assert sum(none, []) == []
+
+
+def test_outbox_pages_by_cursor(app, login_as):
+    client, _admin = login_as("admin")
+    for i in range(120):
+        enqueue(Channel.EMAIL, f"u{i}@test.id", "isi", f"k{i}", "subjek", now=START + timedelta(minutes=i // 3))
+    db.session.commit()
+    pages, urls = walk(client, "/admin/outbox", r"<tr>\s*<td>(\d+)</td>")
+    assert [len(p) for p in pages] == [50, 50, 20]
+    assert len(set(sum(pages, []))) == 120
+    html = client.get("/admin/outbox").get_data(as_text=True)
+    assert "pending: 120" in html and "failed: 0" in html
