@@ -13,6 +13,8 @@ class IdConverter(IntegerConverter):
     """`<int:…>` that matches only 0..ID_MAX: a larger number is no record of ours, so the route
     answers 404 instead of letting the database or its driver overflow into a 500."""
 
+    regex = r"[0-9]+"  # ASCII digits only: "/cases/١" is no id
+
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

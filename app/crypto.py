@@ -20,8 +20,8 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 from sqlalchemy import select, update
 
-MISSING_KEY = ("DATA_ENCRYPTION_KEY is not set: confidential content cannot be encrypted. "
-               "Create a key with `flask keys generate` and set DATA_ENCRYPTION_KEY to it.")
+MISSING_KEY = ("DATA_ENCRYPTION_KEY belum diatur: isi konseling yang rahasia tidak dapat dienkripsi. "
+               "Buat kunci dengan `flask keys generate` lalu isikan ke DATA_ENCRYPTION_KEY.")
 PASSPHRASE = "passphrase:"
 
 # (model, attribute) of every column holding sealed values: what `flask keys rotate` re-encrypts.
@@ -52,8 +52,8 @@ def _one_key(entry: str) -> Fernet:
         return Fernet(entry.encode())
     except ValueError:
         raise MissingKeyError(
-            "DATA_ENCRYPTION_KEY holds an entry that is not a Fernet key (32 url-safe base64 bytes); "
-            "create one with `flask keys generate`.") from None
+            "DATA_ENCRYPTION_KEY berisi nilai yang bukan kunci Fernet (32 bita base64 url-safe); "
+            "buat kunci dengan `flask keys generate`.") from None
 
 
 @cache

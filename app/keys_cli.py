@@ -8,6 +8,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.cli import CommandError
+
 keys_cli = AppGroup("keys", help="Kunci enkripsi isi rahasia (DATA_ENCRYPTION_KEY).")
 
 
@@ -29,7 +31,7 @@ def rotate_command():
         count = rotate_sealed(db.session)
     except UndecryptableError as exc:
         db.session.rollback()
-        raise click.ClickException(
-            f"tidak ada yang diubah: {exc}. Tambahkan kunci lamanya ke DATA_ENCRYPTION_KEY.") from None
+        raise CommandError(
+            f"Tidak ada yang diubah: {exc}. Tambahkan kunci lamanya ke DATA_ENCRYPTION_KEY.") from None
     db.session.commit()
     click.echo(f"{count} nilai rahasia dienkripsi ulang dengan kunci terbaru.")

@@ -172,7 +172,11 @@ def test_audit_screen_reads_filters_and_pages(login_as, make_user, role):
     fragment = client.get("/admin/audit?q=orang%201", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
     assert body.strip().startswith('<div id="audit-results"') and "Orang 1" in body and "Orang 2" not in body
-    today = date.today().isoformat()
+    from zoneinfo import ZoneInfo
+
+    from app.database import utcnow
+
+    today = utcnow().astimezone(ZoneInfo("Asia/Jakarta")).date().isoformat()  # the institution's day
     assert "Orang 0" in client.get(f"/admin/audit?from={today}&to={today}").get_data(as_text=True)
     assert "Orang 0" not in client.get("/admin/audit?from=2001-01-01&to=2001-01-02").get_data(as_text=True)
 

@@ -271,3 +271,18 @@ def test_a_removed_counselor_cannot_claim_the_case_back_nor_can_anyone_else(app,
     assert head.submit(f"/cases/{case.id}/team", {"user_id": f"{people['other_counselor'].id}:counselor",
                                                   "note": "Pengganti"}).status_code == 302
     assert SECRET in login(app, people["other_counselor"]).get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_openings_cannot_crowd_reviews_out_of_the_access_log(app, puspaga):
+    case, people = puspaga
+    staff = login(app, people["staff"])
+    for _ in range(30):
+        staff.get(f"/cases/{case.id}")
+    head = login(app, people["head"])
+    assert head.submit(f"/cases/{case.id}/review", {"reason": "\u200b" * 12}).status_code == 422  # invisible
+    assert head.submit(f"/cases/{case.id}/review", {"reason": "Pengaduan resmi orang tua"}).status_code == 302
+    views = db.session.scalar(sa.select(sa.func.count()).select_from(CaseAccess).where(
+        CaseAccess.user_id == people["staff"].id, CaseAccess.action == "view"))
+    assert views == 1  # thirty openings within ten minutes are one line
+    log = login(app, people["team"]).get(f"/cases/{case.id}/access").get_data(as_text=True)
+    assert "membuka untuk telaah" in log and "Pengaduan resmi orang tua" in log

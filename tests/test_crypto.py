@@ -72,7 +72,7 @@ def test_keys_rotate_changes_nothing_when_a_value_cannot_be_read(case, app, monk
     before = sealed_tokens()
     monkeypatch.setitem(app.config, "DATA_ENCRYPTION_KEY", NEW)  # the old key was dropped too early
     result = app.test_cli_runner().invoke(keys_cli, ["rotate"])
-    assert result.exit_code == 1 and "tidak ada yang diubah" in result.output
+    assert result.exit_code == 1 and "tidak ada yang diubah" in result.output.lower()
     assert "Traceback" not in result.output
     db.session.expire_all()
     assert sealed_tokens() == before
@@ -82,10 +82,10 @@ def test_the_app_refuses_to_start_without_a_key_outside_debug(monkeypatch, tmp_p
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
     monkeypatch.setenv("SECRET_KEY", "s")
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "")
-    with pytest.raises(MissingKeyError, match="DATA_ENCRYPTION_KEY is not set.*flask keys generate"):
+    with pytest.raises(MissingKeyError, match="DATA_ENCRYPTION_KEY belum diatur.*flask keys generate"):
         create_app(Config())
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "not-a-key")
-    with pytest.raises(MissingKeyError, match="not a Fernet key"):
+    with pytest.raises(MissingKeyError, match="bukan kunci Fernet"):
         create_app(Config())
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "")
     config = Config()
@@ -126,7 +126,7 @@ def test_flask_keys_generate_works_before_the_app_starts_and_the_app_asks_for_it
     refused = flask_command("sop", "list", key="")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
-        "Error: DATA_ENCRYPTION_KEY is not set: confidential content cannot be encrypted. "
-        "Create a key with `flask keys generate` and set DATA_ENCRYPTION_KEY to it."]
+        "Error: DATA_ENCRYPTION_KEY belum diatur: isi konseling yang rahasia tidak dapat dienkripsi. "
+        "Buat kunci dengan `flask keys generate` lalu isikan ke DATA_ENCRYPTION_KEY."]
     started = flask_command("sop", "list", key=key)
     assert started.returncode == 0 and "pgri-konseling-karier" in started.stdout

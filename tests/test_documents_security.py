@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app.errors import DomainError
 from app.documents.models import Letter, LetterCounter, LetterTemplate
 from app.documents.pdf import STATIC_ROOT, html_to_pdf
 from app.extensions import db
@@ -288,3 +289,20 @@ def test_an_ordinary_template_still_renders_everything_it_uses(login_as):
     for expected in ["BUDI SANTOSO", "Pendidikan Matematika", "<li>Agus Prasetyo (koordinator alumni)</li>",
                      "2 panitia; 2026/ST; 007; 1024; abcdcd; 123"]:
         assert expected in page, expected
+
+
+def test_a_letter_whose_layout_never_ends_is_abandoned_with_a_message(app, monkeypatch):
+    """Layout has no bound of its own (a huge font on thousands of words, deep nesting): the PDF is
+    made in a child process and abandoned after PDF_SECONDS, a form error instead of a held worker."""
+    import time
+
+    from app.documents import pdf
+
+    monkeypatch.setattr(pdf, "PDF_SECONDS", 1)
+    started = time.monotonic()
+    with pytest.raises(DomainError, match="terlalu berat"):
+        pdf.render_pdf('<p style="font-size:2000px">' + "x " * 6000 + "</p>")
+    assert time.monotonic() - started < 10
+    monkeypatch.setattr(pdf, "PDF_SECONDS", 20)
+    with pytest.raises(DomainError, match="tidak dapat dibuat"):
+        pdf.render_pdf("<div>" * 3000 + "x")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from urllib.parse import urlsplit
+
+from flask import abort, url_for
 from flask_login import current_user
 
 from app.extensions import db
@@ -35,3 +37,13 @@ def get_or_404(model, ident):
     if obj is None:
         abort(404)
     return obj
+
+
+def safe_next(target: str | None) -> str:
+    """A `next` address that stays on this site (a path, no scheme, host or control character),
+    else the home page."""
+    if target and target.startswith("/") and not target.startswith("//") and target.isprintable():
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("main.index")

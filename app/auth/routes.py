@@ -3,7 +3,6 @@
 Failed logins slow down per account and address (app/auth/throttle.py)."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, ResetPasswordForm
-from app.auth.guards import public
+from app.auth.guards import public, safe_next
 from app.auth.models import email_key
 from app.auth.services import (authenticate, change_own_password, request_password_reset,
                                reset_password_by_token)
@@ -23,14 +22,6 @@ from app.htmx import render
 
 # Pages a user who must replace an admin-set password may still open.
 BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "main.set_language"}
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
 
 
 def _sign_in(user) -> None:
@@ -72,7 +63,7 @@ def login_page_after_limit(wait: int | None = None):
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     email, address = request.form.get("email", ""), request.remote_addr or ""
     if request.method == "POST" and (wait := wait_seconds(email, address)):
@@ -85,7 +76,7 @@ def login():
             flash(_("Selamat datang, %(name)s.", name=user.name), "success")
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("E-mail atau kata sandi salah, atau akun tidak aktif."))
     if request.method == "POST":
         record_failure(email, address)

@@ -6,6 +6,7 @@ caller learns which ones were refused."""
 from __future__ import annotations
 
 import mimetypes
+import multiprocessing
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
@@ -50,17 +51,53 @@ class AssetFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mimetype})
 
 
-def html_to_pdf(html: str) -> tuple[bytes, list[str]]:
-    """HTML to PDF, fetching only `data:` and app/static: the PDF and the URLs it refused."""
-    fetcher = AssetFetcher()
-    pdf = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).write_pdf()
-    return pdf, fetcher.refused
+# Layout has no bound of its own (a huge font, deep nesting): a PDF that takes longer than this
+# is abandoned, well within gunicorn's 30 s worker timeout.
+PDF_SECONDS = 20
+
+
+def _render(html: str, conn) -> None:
+    """In the child process: lay the PDF out and send back (pdf, refused) or the failure's text."""
+    try:
+        fetcher = AssetFetcher()
+        pdf = HTML(string=html, base_url=STATIC_ROOT.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+        conn.send(("ok", pdf, fetcher.refused))
+    except BaseException as exc:  # RecursionError in the CSS cascade, a broken font, anything
+        conn.send(("error", type(exc).__name__, []))
+    finally:
+        conn.close()
+
+
+def html_to_pdf(html: str, field: str = "body") -> tuple[bytes, list[str]]:
+    """HTML to PDF, fetching only `data:` and app/static: the PDF and the URLs it refused. The
+    layout runs in a forked process bounded to PDF_SECONDS, so no template can hold a worker."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_render, args=(html, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(PDF_SECONDS):
+            raise DomainError(_("Surat terlalu berat untuk dibuat (lebih dari %(n)d detik); sederhanakan isinya.",
+                                n=PDF_SECONDS), field)
+        status, result, refused = receiver.recv()
+    except EOFError:
+        raise DomainError(_("Surat tidak dapat dibuat dari templat ini; sederhanakan isinya."), field) from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if status != "ok":
+        raise DomainError(_("Surat tidak dapat dibuat dari templat ini (%(error)s); sederhanakan isinya.",
+                            error=result), field)
+    return result, refused
 
 
 def render_pdf(html: str, field: str = "body") -> bytes:
     """`html_to_pdf`, with a refused URL as a DomainError naming it (on `field` of the form that
     caused it), so nothing that refers elsewhere is saved or issued."""
-    pdf, refused = html_to_pdf(html)
+    pdf, refused = html_to_pdf(html, field)
     if refused:
         url = refused[0]
         raise DomainError(_("Surat merujuk ke alamat yang tidak diizinkan: %(url)s. Gambar, gaya, dan lampiran "

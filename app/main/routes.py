@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.orm import lazyload
 
-from app.auth.guards import public
+from app.auth.guards import public, safe_next
 from app.extensions import db
 from app.htmx import render
 from app.main import bp
@@ -55,7 +55,4 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))

@@ -169,8 +169,17 @@ def readable_values(user: User, case: Case, now: datetime | None = None) -> tupl
     return values, grounds
 
 
+VIEW_FOLD = timedelta(minutes=10)
+
+
 def log_access(case: Case, user: User, action: str, grounds: dict | None = None, reason: str | None = None) -> None:
-    """One line of the access log: who, what (the values read), when, why."""
+    """One line of the access log: who, what (the values read), when, why. Opening the case again
+    within ten minutes (without reading anything) is folded into the earlier line, so repeated
+    views cannot push reads, reviews and team changes out of sight."""
+    if action == "view" and db.session.scalar(db.select(CaseAccess.id).where(
+            CaseAccess.case_id == case.id, CaseAccess.user_id == user.id, CaseAccess.action == "view",
+            CaseAccess.at > utcnow() - VIEW_FOLD).limit(1)):
+        return
     fields = ",".join(sorted(grounds or {}))[:400] or None
     why = reason or ", ".join(sorted(set((grounds or {}).values()))) or None
     if why and "review" in why and reason is None:
@@ -180,9 +189,14 @@ def log_access(case: Case, user: User, action: str, grounds: dict | None = None,
                               reason=why[:400] if why else None))
 
 
-def access_log(case: Case, limit: int = 500) -> list[CaseAccess]:
-    return list(db.session.scalars(db.select(CaseAccess).where(CaseAccess.case_id == case.id)
-                                   .order_by(CaseAccess.at.desc(), CaseAccess.id.desc()).limit(limit)))
+def access_log(case: Case, views: int = 200, others: int = 5000) -> list[CaseAccess]:
+    """The log, newest first: every read, review and team change (up to `others`), and the latest
+    plain openings — so openings never crowd the reads out."""
+    base = db.select(CaseAccess).where(CaseAccess.case_id == case.id).order_by(CaseAccess.at.desc(),
+                                                                                CaseAccess.id.desc())
+    rows = list(db.session.scalars(base.where(CaseAccess.action != "view").limit(others)))
+    rows += db.session.scalars(base.where(CaseAccess.action == "view").limit(views))
+    return sorted(rows, key=lambda e: (e.at, e.id), reverse=True)
 
 
 # -- changing the team ----------------------------------------------------------------------
@@ -262,7 +276,7 @@ def open_review(case: Case, user: User, reason: str, now: datetime | None = None
     if not can_review(user, case):
         raise DomainError(_("Hanya kepala unit di luar tim kasus yang dapat membuka kasus untuk telaah."))
     reason = (reason or "").strip()
-    if len(reason) < MIN_REVIEW_REASON:
+    if sum(ch.isalnum() for ch in reason) < MIN_REVIEW_REASON:  # letters and digits, not invisible marks
         raise DomainError(_("Tuliskan alasan telaah (minimal %(n)d karakter).", n=MIN_REVIEW_REASON))
     existing = active_review(user, case, now)
     if existing:

@@ -341,6 +341,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else "?"
         raise DefinitionError([f"{name}:{line}: YAML tidak valid: {getattr(exc, 'problem', exc)}"]) from None
+    except RecursionError:
+        raise DefinitionError([f"{name}:1: YAML terlalu bersarang"]) from None
     if not isinstance(doc, dict):
         raise DefinitionError([f"{name}:1: definisi harus berupa pemetaan dengan code, title, steps"])
 
@@ -460,7 +462,15 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 
 
+MAX_FILE_BYTES = 1_000_000
+
+
 def parse_file(path: Path) -> Procedure:
+    """Read and validate a definition file: a regular file of at most 1 MB (not a device or pipe)."""
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise DefinitionError([f"{path}:1: bukan berkas biasa"])
+    if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+        raise DefinitionError([f"{path}:1: berkas lebih dari 1 MB; definisi prosedur jauh lebih kecil"])
     return parse(path.read_text(encoding="utf-8"), str(path))
 
 
