@@ -9,6 +9,7 @@ unless set, and without DATA_ENCRYPTION_KEY a key is made once in instance/data_
 from __future__ import annotations
 
 import os
+import socket
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,16 @@ def data_encryption_key(path: Path) -> str:
     return path.read_text().strip()
 
 
+def redis_answers(host: str, port: int) -> bool:
+    """A Redis server answers PING on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def environment() -> dict:
     """What every process gets: the environment and `.env` (the environment wins, as in the
     app), the address, the base URL that follows it, the encryption key, unbuffered output."""
@@ -43,6 +54,13 @@ def environment() -> dict:
     env.setdefault("APP_BASE_URL", f"http://{env['HOST']}:{env['PORT']}")
     if not env.get("DATA_ENCRYPTION_KEY"):
         env["DATA_ENCRYPTION_KEY"] = data_encryption_key(ROOT / "instance" / "data_encryption_key")
+    if not env.get("RATELIMIT_STORAGE_URI"):
+        # Failed-login counts must be shared by every gunicorn worker: Redis on this machine when it
+        # answers, else one worker (memory:// counts per process).
+        if redis_answers("127.0.0.1", 6379):
+            env["RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
+        else:
+            env.setdefault("WEB_CONCURRENCY", "1")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's gunicorn, flask
     env["PYTHONUNBUFFERED"] = "1"  # log lines reach the console as they are written
     return env
