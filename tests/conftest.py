@@ -262,3 +262,36 @@ def smtp_server(app):
     yield mailbox
     controller.stop()
     app.config.update(old)
+
+
+def at_once(app, action, arguments) -> list[str]:
+    """Run `action(argument)` for every argument in threads released together, each in its own app
+    context and committed on its own: "ok", the refusal's message, or the unexpected error."""
+    import threading
+
+    from app.errors import DomainError
+
+    outcomes, barrier = [], threading.Barrier(len(arguments))
+
+    def attempt(argument):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                action(argument)
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes.append(exc.message)
+            except Exception as exc:  # reported by the caller's assertion
+                db.session.rollback()
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes

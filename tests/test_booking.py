@@ -2,7 +2,6 @@
 reschedule and cancel with reminders that follow, the waiting list, invites and the feed."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -16,9 +15,10 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.services import deliver_due
-from app.sop.models import StepState
+from app.sop.models import Case, StepState
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
+from tests.conftest import at_once
 
 WIB = timezone(timedelta(hours=7))
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=WIB)  # Monday morning
@@ -102,34 +102,14 @@ def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment(_app, app, s
         case.assignee = counselor
         cases.append(case.id)
     db.session.commit()
-    outcomes, barrier = [], threading.Barrier(50)
 
     def attempt(case_id):
-        with _app.app_context():
-            from app.sop.models import Case
+        case = db.session.get(Case, case_id)
+        book(case, case.subject, local("2026-11-26T09:00"), now=NOW)
 
-            try:
-                barrier.wait(timeout=30)
-                case = db.session.get(Case, case_id)
-                book(case, case.subject, local("2026-11-26T09:00"), now=NOW)
-                db.session.commit()
-                outcomes.append("booked")
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes.append(exc.message)
-            except Exception as exc:  # reported below
-                db.session.rollback()
-                outcomes.append(repr(exc))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt, args=(case_id,)) for case_id in cases]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert outcomes.count("booked") == 1, outcomes
-    assert all(o == "booked" or "baru saja diambil" in o for o in outcomes), set(outcomes)
+    outcomes = at_once(_app, attempt, cases)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "baru saja diambil" in o for o in outcomes), set(outcomes)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment).where(
         Appointment.counselor_id == counselor.id, Appointment.status == "agreed"))
     assert count == 1

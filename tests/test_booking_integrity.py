@@ -2,8 +2,6 @@
 booking on a case that is closed or cancelled."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,6 +10,7 @@ from app.booking.services import accept, book, join_waitlist, propose
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.models import Case, CaseState
+from tests.conftest import at_once
 from tests.test_booking import NOW, local, setup  # noqa: F401 - the shared booking fixture
 
 SLOTS = [f"2026-11-{day}T{hour}" for day in (24, 25, 26, 27) for hour in ("09:00", "10:15")]
@@ -20,32 +19,13 @@ SLOTS = [f"2026-11-{day}T{hour}" for day in (24, 25, 26, 27) for hour in ("09:00
 def test_eight_slots_of_one_case_at_once_give_one_appointment(_app, app, setup):  # noqa: F811
     case, counselor, alumnus = setup
     case_id = case.id
-    outcomes, barrier = [], threading.Barrier(len(SLOTS))
-
     def attempt(start):
-        with _app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                fresh = db.session.get(Case, case_id)
-                book(fresh, fresh.subject, local(start), now=NOW)
-                db.session.commit()
-                outcomes.append("booked")
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes.append(exc.message)
-            except Exception as exc:  # reported below
-                db.session.rollback()
-                outcomes.append(repr(exc))
-            finally:
-                db.session.remove()
+        fresh = db.session.get(Case, case_id)
+        book(fresh, fresh.subject, local(start), now=NOW)
 
-    threads = [threading.Thread(target=attempt, args=(start,)) for start in SLOTS]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert outcomes.count("booked") == 1, outcomes
-    assert all(o == "booked" or "sudah memiliki jadwal" in o for o in outcomes), set(outcomes)
+    outcomes = at_once(_app, attempt, SLOTS)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "sudah memiliki jadwal" in o for o in outcomes), set(outcomes)
     agreed = db.session.scalar(sa.select(sa.func.count()).select_from(Appointment).where(
         Appointment.case_id == case_id, Appointment.status == "agreed"))
     assert agreed == 1
