@@ -4,7 +4,6 @@ from __future__ import annotations
 from importlib import import_module
 
 from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
@@ -12,11 +11,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.config import ROOT, Config
+from app.database import restore_durable
 from app.converters import IdConverter
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
-BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking")
+BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -112,6 +112,7 @@ def _register_request_hooks(app: Flask) -> None:
         loaded); the session's end closes its transaction."""
         if response.status_code >= 400 or g.get("rollback"):
             db.session.rollback()
+            restore_durable(db.session)
         elif _has_writes(db.session):
             db.session.commit()
         if htmx_request.htmx and response.status_code in (301, 302, 303, 307, 308):
@@ -172,25 +173,14 @@ def _personal_download(response) -> bool:
             or response.headers.get("Content-Disposition", "").startswith("attachment"))
 
 
-def _time_left(due, now=None) -> str:
-    """'dalam 2 jam' / '3 hari yang lalu', in the user's language."""
-    from app.database import utcnow
-
-    if due is None:
-        return ""
-    return format_timedelta(due - (now or utcnow()), add_direction=True, threshold=1.1)
-
-
 def _register_template_helpers(app: Flask) -> None:
     from app.auth.roles import role_label
     from app.main.nav import nav_for
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="d MMMM y, HH.mm": (
-        format_datetime(value, fmt) if value else "—"
-    )
-    app.jinja_env.filters["date"] = lambda value, fmt="d MMMM y": format_date(value, fmt) if value else "—"
+    from app.filters import register_filters
+
+    register_filters(app)  # dates, times, yes/no: one reading for every template
     app.jinja_env.filters["role_label"] = role_label
-    app.jinja_env.filters["time_left"] = _time_left
 
     @app.context_processor
     def _globals():

@@ -95,6 +95,9 @@ class Config:
         self.CACHE_RELOAD_SECONDS = _int("CACHE_RELOAD_SECONDS", 5)
         # Days to keep sent and withdrawn outbox messages (`flask data archive`); empty: keep everything.
         self.OUTBOX_RETENTION_DAYS = _int("OUTBOX_RETENTION_DAYS", 0) or None
+        # Roles people may register into themselves at /register (comma-separated); only roles
+        # without staff rights count, whatever is written here (app/auth/accounts.py).
+        self.SELF_REGISTER_ROLES = os.environ.get("SELF_REGISTER_ROLES", "alumni,student,client")
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).

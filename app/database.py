@@ -6,8 +6,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, Enum, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.types import TypeDecorator
+
+from app.extensions import db
 
 
 def enum_values(enum_class) -> list[str]:
@@ -48,6 +52,27 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def add_durable(model, **values) -> None:
+    """Add a row that stays even when the request's answer rolls its transaction back: the access
+    log (a confidential value shown on a refused form was still read). The request hook adds the
+    rows again after such a rollback and commits them alone."""
+    from flask import g, has_request_context
+
+    db.session.add(model(**values))
+    if has_request_context():
+        g.setdefault("durable_rows", []).append((model, values))
+
+
+def restore_durable(session) -> None:
+    """After a rollback: add this request's durable rows again and commit them."""
+    from flask import g
+
+    rows = g.pop("durable_rows", [])
+    if rows:
+        session.add_all(model(**values) for model, values in rows)
+        session.commit()
+
+
 def create_private_sqlite_file(uri: str, instance_path: str) -> None:
     """Create a SQLite database file readable by its owner only (0600) before SQLite would create
     it world-readable; SQLite gives its -wal and -shm files the same mode."""
@@ -76,3 +101,22 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+# -- writes that may meet an existing row (idempotency keys, counters, rollups) ------------
+def _insert(model):
+    return (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(model)
+
+
+def insert_ignore(model, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was written."""
+    statement = _insert(model).values(**values).on_conflict_do_nothing().returning(
+        *model.__table__.primary_key.columns)
+    return db.session.execute(statement).first() is not None
+
+
+def insert_all(model, rows: list[dict]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING of many rows, sent as multi-row statements (SQLAlchemy's
+    "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""
+    statement = _insert(model).on_conflict_do_nothing().returning(*model.__table__.primary_key.columns)
+    return len(db.session.execute(statement, rows).all())

@@ -1,4 +1,5 @@
-"""`flask seed-demo`: the demo institution (Universitas PGRI Madiun, P2KLLK), one user per role
+"""`flask seed-demo`: the demo institution (Universitas PGRI Madiun, P2KLLK) with the units of
+every procedure's institution, one user per role (in the units whose services it demonstrates)
 and cases of every procedure at different steps. Idempotent."""
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from app.sop.models import Case
 from app.sop.registry import procedures
 from app.sop.access import can_act
 from app.sop.services import complete_step, open_case
+from app.org.services import add_user_to_units, enabled_codes
+from app.sop.offerings import involved_roles, sync_offerings
 from app.sop.workcal import current_institution
 
 DEMO_NAMES = {
@@ -59,32 +62,89 @@ DEMO_CASES = [
     ("puspaga-konseling", 4, timedelta(days=1)),
 ]
 
+# What students and alumni filled in their profile (NIM, prodi, year of graduation).
+DEMO_PROFILES = {
+    "student": {"nim": "2302030011", "prodi": "Pendidikan Matematika"},
+    "alumni": {"nim": "1901040021", "prodi": "Pendidikan Bahasa Inggris", "graduation_year": 2023},
+}
+
 
 def seed_users(password: str) -> list[tuple[str, str, bool]]:
     rows = []
     procedures()  # registers the roles procedures name
-    for role, name in DEMO_NAMES.items():
+    for number, (role, name) in enumerate(DEMO_NAMES.items(), start=1):
         email = f"{role}@demo.test"
         user = find_user_by_email(email)
         created = user is None
         if created:
-            create_user(email=email, name=name, roles=[role], password=password, phone="+62 812 0000 0000")
+            create_user(email=email, name=name, roles=[role], password=password, phone=f"+62812345600{number:02d}",
+                        **DEMO_PROFILES.get(role, {}))
         elif not user.has_role(role):
             user.set_roles(user.roles | {role})
         rows.append((email, role, created))
     db.session.flush()
+    join_demo_units()
     return rows
 
 
-def _demo_value(field: Field, when: datetime, users: dict[str, User]):
+def join_demo_units() -> None:
+    """Each demo account (not the admin, who sees every unit) joins the units offering the
+    procedures its role takes part in: the alumnus P2KLLK only, the client PUSPAGA only, the TU,
+    heads and counselors every unit, since they demonstrate every procedure."""
+    offering = enabled_codes()
+    for code, procedure in sync_offerings().items():
+        unit = offering.get(code)
+        if unit is None:
+            continue
+        for role in involved_roles(procedure) - {"admin"}:
+            user = find_user_by_email(f"{role}@demo.test")
+            if user is not None:
+                add_user_to_units(user, [unit.code])
+
+
+# What the demo cases' fields say: written as the people of the sources would write them.
+DEMO_TEXT = {
+    "nim": "1901040021 / 2023", "prodi": "Pendidikan Bahasa Inggris", "phone": "+6281234560012",
+    "question": "Saya lulus tahun lalu dan ingin beralih dari mengajar ke bidang penerjemahan. Bagaimana "
+                "menyusun portofolio dan CV yang sesuai?",
+    "place": "Ruang Konseling P2KLLK, Gedung Rektorat lantai 2",
+    "report": "Layanan selesai sesuai kesepakatan; tindak lanjut dua minggu lagi.",
+    "need": "Sulit berkonsentrasi menjelang ujian dan ingin berbicara dengan konselor.",
+    "service_type": "Konseling individual", "external_party": "Psikolog RS Universitas",
+    "external_result": "Konseling lanjutan tiga sesi; kondisi membaik.",
+    "reason": "Nilai dua semester terakhir menurun dan mahasiswa sering tidak hadir.",
+    "notes": "Mahasiswa bersedia mengikuti sesi lanjutan.",
+    "level": "Praja Tingkat II (Madya Praja)", "ipdn-bk-pegawai:level": "Penata Muda Tk. I (III/b), Biro Umum", "registration": "Formulir pendaftaran diisi lengkap di Unit BK.",
+    "prognosis": "Baik bila pendampingan rutin diikuti.", "plan": "Konseling individual mingguan selama satu bulan.",
+    "supervision": "Praja mengikuti seluruh sesi; semangat belajar meningkat.",
+    "instruction": "Mohon ditindaklanjuti sesuai prosedur.", "complaint": "Sering cemas dan sulit tidur.",
+    "case_summary": "Gangguan kecemasan; disarankan terapi lanjutan.",
+    "therapy_report": "Terapi berjalan lima sesi; gejala berkurang.",
+    "committee": "Koordinator: Agus Prasetyo; divisi tracer study: Dewi Anggraini dan Rina Kartika.",
+    "theme": "Mengenali minat dan bakat untuk karier setelah lulus",
+    "speakers": "Dra. Endang Lestari, M.Psi.; HRD PT Kereta Api Indonesia (Persero)",
+    "venue": "Aula Gedung Pascasarjana",
+    "follow_up": "37 mahasiswa semester 5 dari lima program studi.",
+    "assessment": "Orang tua mengeluhkan anak sulit diajak berkomunikasi sejak pindah sekolah.",
+    "priorities": "Komunikasi orang tua dan anak.", "advice": "Jadwalkan waktu berbicara setiap hari.",
+    "intervention": "Dua sesi konseling keluarga; komunikasi membaik.",
+    "problem": "Kesulitan membagi waktu antara kuliah dan pekerjaan.",
+}
+
+
+def _demo_value(field: Field, when: datetime, users: dict[str, User], code: str = "", subject: User | None = None):
     if field.type == "user":
         return str(users[field.role].id)
     if field.type == "choice":
         return field.options[0]
-    return {"datetime": (when + timedelta(days=2)).replace(tzinfo=None, second=0, microsecond=0),
-            "date": (when + timedelta(days=2)).date(), "boolean": True, "number": 42,
-            "url": "https://meet.google.com/abc-defg-hij", "email": "klien@demo.test",
-            "textarea": "Catatan contoh untuk demo."}.get(field.type, "Contoh")
+    typed = {"datetime": (when + timedelta(days=2)).replace(tzinfo=None, second=0, microsecond=0),
+             "date": (when + timedelta(days=2)).date(), "boolean": True, "number": 42,
+             "url": "https://meet.google.com/abc-defg-hij", "email": "siti.aminah@demo.test"}.get(field.type)
+    if typed is not None:
+        return typed
+    if field.key == "phone" and subject is not None and subject.phone:
+        return subject.phone  # the person's own number, as in their profile
+    return DEMO_TEXT.get(f"{code}:{field.key}") or DEMO_TEXT.get(field.key, field.label)
 
 
 def seed_cases(now: datetime) -> int:
@@ -94,13 +154,14 @@ def seed_cases(now: datetime) -> int:
     users = {row.role: row.user for row in db.session.scalars(
         db.select(UserRole).join(User).where(User.email.like("%@demo.test")))}
     by_code = procedures()
+    units = enabled_codes()
     for code, done, ago in DEMO_CASES:
         procedure = by_code[code]
         opened = now - ago
         opener = next(users[r] for r in procedure.open_roles if r in users)
         subject = users.get(procedure.subject_role) if procedure.subject_role else None
-        values = {f.key: _demo_value(f, opened - timedelta(days=1), users) for f in procedure.fields}
-        case = open_case(procedure, opener, values, subject=subject, now=opened)
+        values = {f.key: _demo_value(f, opened - timedelta(days=1), users, code, subject) for f in procedure.fields}
+        case = open_case(procedure, opener, values, subject=subject, now=opened, unit=units.get(code))
         moment = opened
         for step in procedure.steps:
             row = case.step_row(step.key)
@@ -110,7 +171,7 @@ def seed_cases(now: datetime) -> int:
                 continue
             moment += timedelta(minutes=20) if step.duration and step.duration.unit != "days" else timedelta(hours=20)
             actor = next(u for u in [case.subject, case.assignee, *users.values()] if u and can_act(u, case, row))
-            complete_step(case, step.key, actor, {f.key: _demo_value(f, moment, users) for f in step.inputs},
+            complete_step(case, step.key, actor, {f.key: _demo_value(f, moment, users, code) for f in step.inputs},
                           now=min(moment, now))
             done -= 1
     return len(DEMO_CASES)
@@ -118,6 +179,7 @@ def seed_cases(now: datetime) -> int:
 
 def seed_institution():
     institution = current_institution()
+    sync_offerings()  # the units exist before the accounts join them
     if not institution.city:
         institution.city, institution.phone = "Madiun", "(0351) 462986"
         institution.email, institution.website = "p2kllk@unipma.ac.id", "p2kllk.unipma.ac.id"

@@ -300,7 +300,7 @@ def deepest_page(user_id: int) -> str:
 
 
 def measure(app, holders) -> tuple[dict, dict]:
-    from jobs.deadlines import sweep
+    from app.sop.notices import sweep
 
     app.test_client_class = Client
     staff, counselor, admin, head = (holders["staff"][0], holders["counselor"][0], holders["admin"][0],

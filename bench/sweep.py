@@ -23,7 +23,7 @@ from app.config import TestConfig  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.sop.models import Case, CaseStep, Notice  # noqa: E402
 from app.sop.registry import current_version, get_procedure  # noqa: E402
-from jobs.deadlines import sweep  # noqa: E402
+from app.sop.notices import sweep  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)
 DUE = 50

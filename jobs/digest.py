@@ -10,6 +10,7 @@ from app.extensions import db
 from app.notifications.services import notify
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.auth.services import active_users_with_roles
+from app.urls import external_url
 
 
 def send_digest(now: datetime) -> int:
@@ -20,10 +21,9 @@ def send_digest(now: datetime) -> int:
                           CaseStep.due_at < now).order_by(CaseStep.due_at).limit(200)).all()
     if not late:
         return 0
-    base = current_app.config["APP_BASE_URL"]
-    lines = [f"- kasus #{r.case_id} ({r.code}): {r.title} — {base}/cases/{r.case_id}" for r in late]
+    lines = [f"- kasus #{r.case_id} ({r.code}): {r.title} — {external_url('sop.show_case', case_id=r.case_id)}" for r in late]
     body = (f"Ada {len(late)} langkah SOP yang melewati batas waktunya:\n\n" + "\n".join(lines)
-            + f"\n\nKepatuhan per langkah: {base}/tasks")
+            + f"\n\nKepatuhan per langkah: {external_url('reports.compliance_page')}")
     day = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date().isoformat()
     return sum(notify(user, f"Ringkasan harian: {len(late)} langkah terlambat", body, key=f"digest:{day}", now=now)
                for user in active_users_with_roles({"head"}))

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, update
 
+from app.database import insert_ignore
 from app.extensions import db
-from app.notifications.services import insert_ignore
 from jobs.models import SchedulerLease
 
 LEASE_NAME = "jobs"

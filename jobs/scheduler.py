@@ -21,7 +21,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.notifications.services import deliver_due
 from jobs import lease
-from jobs.deadlines import sweep
+from app.sop.notices import sweep
 from jobs.digest import send_digest
 
 log = logging.getLogger(__name__)

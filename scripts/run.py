@@ -4,7 +4,9 @@ Applies the migrations, loads the demo data into an empty database, then starts 
 processes with honcho — gunicorn (gunicorn.conf.py) and the one `flask jobs run` scheduler —
 with their logs on this console. Ctrl+C or SIGTERM stops both (the scheduler hands its lease
 over). HOST and PORT choose the address (default 127.0.0.1:5000), APP_BASE_URL follows them
-unless set, and without DATA_ENCRYPTION_KEY a key is made once in instance/data_encryption_key.
+unless set (for HOST=0.0.0.0 or ::, this machine's address on its network, so a phone on the same
+network can follow a link from an e-mail), and without DATA_ENCRYPTION_KEY a key is made once in
+instance/data_encryption_key.
 """
 from __future__ import annotations
 
@@ -44,6 +46,34 @@ def redis_answers(host: str, port: int) -> bool:
         return False
 
 
+WILDCARDS = {"", "0.0.0.0", "::", "[::]", "*"}
+
+
+def network_address() -> str:
+    """The address this machine reaches other hosts from (a UDP "connect" sends nothing), else
+    loopback: where a link works for another device when the server listens on every address."""
+    for family, probe in ((socket.AF_INET, "192.0.2.1"), (socket.AF_INET6, "2001:db8::1")):
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.connect((probe, 9))
+                return sock.getsockname()[0]
+        except OSError:
+            continue
+    return "127.0.0.1"
+
+
+def base_url(host: str, port: str) -> str:
+    """The address gunicorn serves, as links should carry it: http://HOST:PORT, an IPv6 address in
+    brackets, a listen-on-everything address replaced by one other devices can reach."""
+    host = host.strip()
+    if host in WILDCARDS:
+        host = network_address()
+    host = host.strip("[]")
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def environment() -> dict:
     """What every process gets: the environment and `.env` (the environment wins, as in the
     app), the address, the base URL that follows it, the encryption key, unbuffered output."""
@@ -51,7 +81,8 @@ def environment() -> dict:
     env = dict(os.environ)
     env.setdefault("HOST", "127.0.0.1")
     env.setdefault("PORT", "5000")
-    env.setdefault("APP_BASE_URL", f"http://{env['HOST']}:{env['PORT']}")
+    if not env.get("APP_BASE_URL"):
+        env["APP_BASE_URL"] = base_url(env["HOST"], env["PORT"])
     if not env.get("DATA_ENCRYPTION_KEY"):
         env["DATA_ENCRYPTION_KEY"] = data_encryption_key(ROOT / "instance" / "data_encryption_key")
     if not env.get("RATELIMIT_STORAGE_URI"):

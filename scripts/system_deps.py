@@ -19,12 +19,14 @@ PACKAGES = {
     "chromium": lambda: Path(CHROMIUM).exists(),
     "libpango-1.0-0": lambda: find_library("pango-1.0") is not None,  # WeasyPrint renders the letters
     "libpangoft2-1.0-0": lambda: find_library("pangoft2-1.0") is not None,
+    # WeasyPrint subsets fonts with it and warns (an error under the suite's filter) without it
+    "libharfbuzz-subset0": lambda: find_library("harfbuzz-subset") is not None,
     "fonts-dejavu-core": lambda: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf").exists(),
 }
 # test group -> the packages it needs (the browser journeys also issue letters)
 GROUPS = {
     "browser": tuple(PACKAGES),
-    "letters": ("libpango-1.0-0", "libpangoft2-1.0-0", "fonts-dejavu-core"),
+    "letters": ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"),
 }
 
 

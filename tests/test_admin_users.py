@@ -89,3 +89,13 @@ def test_unknown_user_is_404(login_as):
     client, _ = login_as("admin")
     assert client.get("/admin/users/99999").status_code == 404
     assert client.get("/admin/users/99999", headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_deactivating_asks_first_in_the_page(login_as, make_user):
+    """One tap opens the confirmation (no script needed); only its button deactivates."""
+    client, _admin = login_as("admin")
+    make_user("student", name="Rina Kartika")
+    page = client.get("/admin/users").get_data(as_text=True)
+    confirms = page.split('<details class="confirm"><summary>Nonaktifkan…')[1:]
+    rina = next(c.split("</details>", 1)[0] for c in confirms if "Rina Kartika tidak dapat masuk lagi" in c)
+    assert "Ya, nonaktifkan" in rina

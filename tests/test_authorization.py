@@ -44,7 +44,9 @@ MATRIX = {
     ("admin.audit_export", "GET"): (lambda w: "/admin/audit.xlsx", frozenset({"admin", "head"})),
     ("sop.tasks", "GET"): (lambda w: "/tasks", SIGNED_IN),
     ("sop.list_procedures", "GET"): (lambda w: "/procedures", SIGNED_IN),
-    ("sop.show_procedure", "GET"): (lambda w: "/procedures/pgri-konseling-karier", SIGNED_IN),
+    # Only for those whose units offer it to their roles (the walk's users belong to every unit), and admins.
+    ("sop.show_procedure", "GET"): (lambda w: "/procedures/pgri-konseling-karier",
+                                    frozenset({"admin", "alumni", "staff", "head", "counselor"})),
     ("sop.list_cases", "GET"): (lambda w: "/cases", SIGNED_IN),
     ("sop.new_case", "GET"): (lambda w: "/cases/new/pgri-konseling-karier", frozenset({"alumni", "staff"})),
     ("sop.new_case", "POST"): (lambda w: "/cases/new/pgri-konseling-karier", frozenset({"alumni", "staff"})),
@@ -77,8 +79,11 @@ MATRIX = {
     ("documents.preview_pdf", "GET"): (lambda w: "/admin/letters/surat_tugas/preview.pdf", ADMIN),
     ("documents.letterhead", "GET"): (lambda w: "/admin/letterhead", ADMIN),
     ("documents.letterhead", "POST"): (lambda w: "/admin/letterhead", ADMIN),
+    ("documents.issue", "GET"): (lambda w: f"/cases/{w['case']}/letters/surat_rekomendasi", HEAD),
+    ("documents.correct", "GET"): (lambda w: f"/letters/{w['letter']}/correct", HEAD),
+    ("documents.preview_template", "POST"): (lambda w: "/admin/letters/surat_tugas/preview", ADMIN),
     # Booking: a counselor's own records only (ids of others answer 404); a case's booking page
-    # is for its client and counselor; an appointment for its two people and those who may see the case.
+    # is for its client and counselor; an appointment for its two people and its case team only.
     ("booking.settings", "GET"): (lambda w: "/booking/settings", COUNSELOR),
     ("booking.add_availability", "POST"): (lambda w: "/booking/availability", COUNSELOR),
     ("booking.delete_availability", "POST"): (lambda w: f"/booking/availability/{w['availability']}/delete", NOBODY),
@@ -91,16 +96,46 @@ MATRIX = {
     ("booking.propose_times", "POST"): (lambda w: f"/cases/{w['booked_case']}/proposals", NOBODY),
     ("booking.join_waiting_list", "POST"): (lambda w: f"/cases/{w['booked_case']}/waitlist", NOBODY),
     ("booking.my_appointments", "GET"): (lambda w: "/appointments", SIGNED_IN),
-    ("booking.show_appointment", "GET"): (lambda w: f"/appointments/{w['appointment']}", CASE_STAFF),
-    ("booking.appointment_ics", "GET"): (lambda w: f"/appointments/{w['appointment']}.ics", CASE_STAFF),
-    ("booking.accept_proposal", "POST"): (lambda w: f"/appointments/{w['appointment']}/accept", CASE_STAFF),
-    ("booking.reschedule_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/reschedule", CASE_STAFF),
-    ("booking.cancel_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/cancel", CASE_STAFF),
-    ("booking.no_show", "POST"): (lambda w: f"/appointments/{w['appointment']}/no-show", CASE_STAFF),
+    ("booking.show_appointment", "GET"): (lambda w: f"/appointments/{w['appointment']}", NOBODY),
+    ("booking.appointment_ics", "GET"): (lambda w: f"/appointments/{w['appointment']}.ics", NOBODY),
+    ("booking.accept_proposal", "POST"): (lambda w: f"/appointments/{w['appointment']}/accept", NOBODY),
+    ("booking.reschedule_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/reschedule", NOBODY),
+    ("booking.cancel_appointment", "POST"): (lambda w: f"/appointments/{w['appointment']}/cancel", NOBODY),
+    ("booking.no_show", "POST"): (lambda w: f"/appointments/{w['appointment']}/no-show", NOBODY),
+    ("booking.record_held", "POST"): (lambda w: f"/appointments/{w['appointment']}/held", NOBODY),
     ("booking.calendar_feed", "GET"): (lambda w: f"/calendar/{w['feed']}.ics", EVERYONE),
     ("reports.compliance_page", "GET"): (lambda w: "/reports/compliance", frozenset({"head", "admin"})),
     ("reports.compliance_xlsx", "GET"): (lambda w: "/reports/compliance.xlsx", frozenset({"head", "admin"})),
+    # Pendaftaran mandiri: public (a signed-in person is sent home); links that no longer work
+    # answer 410 to everyone. The profile and "Data saya" are every signed-in person's own.
+    ("auth.register", "GET"): (lambda w: "/register", EVERYONE),
+    ("auth.register", "POST"): (lambda w: "/register", EVERYONE),
+    ("auth.resend_confirmation", "GET"): (lambda w: "/register/resend", EVERYONE),
+    ("auth.resend_confirmation", "POST"): (lambda w: "/register/resend", EVERYONE),
+    ("auth.confirm_email", "GET"): (lambda w: "/register/confirm/tidak-ada", EVERYONE),
+    ("auth.confirm_email", "POST"): (lambda w: "/register/confirm/tidak-ada", EVERYONE),
+    ("auth.set_first_password", "GET"): (lambda w: "/account/setup/tidak-ada", EVERYONE),
+    ("auth.set_first_password", "POST"): (lambda w: "/account/setup/tidak-ada", EVERYONE),
+    ("auth.profile", "GET"): (lambda w: "/account/profile", SIGNED_IN),
+    ("auth.profile", "POST"): (lambda w: "/account/profile", SIGNED_IN),
+    ("auth.register_client", "GET"): (lambda w: "/accounts/clients/new", frozenset({"staff"})),
+    ("auth.register_client", "POST"): (lambda w: "/accounts/clients/new", frozenset({"staff"})),
+    ("account.my_data_page", "GET"): (lambda w: "/account/data", SIGNED_IN),
+    ("account.download_json", "GET"): (lambda w: "/account/data.json", SIGNED_IN),
+    ("account.download_zip", "GET"): (lambda w: "/account/data.zip", SIGNED_IN),
+    ("admin.list_units", "GET"): (lambda w: "/admin/units", ADMIN),
+    ("admin.edit_unit", "GET"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
+    ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
+    ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
+                                         ADMIN),
 }
+
+
+def first_unit() -> int:
+    from app.extensions import db
+    from app.org.models import Unit
+
+    return db.session.scalar(db.select(Unit.id).order_by(Unit.id).limit(1))
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -117,6 +152,7 @@ def make_world(make_user) -> dict:
     from app.sop.workcal import current_institution
 
     from app.documents.services import issue_letter
+    from app.sop.access import assign
     from app.sop.services import complete_step
 
     alumnus, staff, head = make_user("alumni", name="Alumni Pemohon"), make_user("staff"), make_user("head")
@@ -124,6 +160,7 @@ def make_world(make_user) -> dict:
         "nim": "1901", "prodi": "Pendidikan Matematika", "phone": "0812", "question": "Rahasia", "mode": "online"})
     complete_step(case, "izin_tu", staff, {})
     complete_step(case, "form_permohonan", staff, {"complete": "lengkap"})
+    assign(case, make_user("counselor", name="Konselor Kasus"), "counselor", head)  # the letter's addressee
     letter = issue_letter("surat_rekomendasi", head, head, case=case)
     closure = Closure(institution_id=current_institution().id, day=date(2031, 1, 2), reason="Tes")
     message = OutboxMessage(key="tes", channel=Channel.EMAIL, recipient="a@test.id", body="x",

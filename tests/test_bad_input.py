@@ -176,6 +176,32 @@ def reset_link(make_user) -> dict:
     return {"token": raw}
 
 
+def account_link(purpose: str):
+    """A one-time link of `purpose` for a new, unconfirmed account (password "rahasia123")."""
+    def prepare(me, make_user) -> dict:
+        from app.auth import tokens
+        from app.extensions import db
+
+        raw, _ = tokens.issue_token(make_user("alumni", email_confirmed_at=None), getattr(tokens, purpose))
+        db.session.commit()
+        return {"token": raw}
+
+    return prepare
+
+
+def staff_role():
+    return st.sampled_from(["admin", "staff", "head", "counselor", "committee", "kaprodi", "rectorate", "advisor"])
+
+
+PROFILE_FIELDS = {
+    "name": [empty(), oversized(120), script(), control()],
+    "nim": [oversized(40), script(), control()],
+    "prodi": [oversized(120), script(), control()],
+    "graduation_year": [not_phone(), st.sampled_from(["1800", "3000", "-1", "2024.5"]), huge_id()],
+    "whatsapp": [not_phone(), oversized(20), script(), st.sampled_from(["12345", "0212345678", "+1 415 555 0100"])],
+}
+
+
 def karier_case(me, make_user, steps=()):
     """A career-counseling case; `steps` are completed by `me` (who must be allowed)."""
     from app.extensions import db
@@ -187,6 +213,18 @@ def karier_case(me, make_user, steps=()):
         complete_step(case, key, me, values)
     db.session.commit()
     return {"case": case.id}
+
+
+def karier_with_counselor(me, make_user):
+    """At the recommendation step with a counselor named by `me` (a head): the letter has its addressee."""
+    from app.extensions import db
+    from app.sop.access import assign
+    from app.sop.models import Case
+
+    world = karier_case(make_user("staff"), make_user, [("izin_tu", {}), ("form_permohonan", {"complete": "lengkap"})])
+    assign(db.session.get(Case, world["case"]), make_user("counselor"), "counselor", me)
+    db.session.commit()
+    return world
 
 
 def karier_at_agreement(me, make_user):
@@ -261,8 +299,7 @@ FORMS = [
           "email": [not_email(), script()]}),
     Form("documents.issue", lambda w: f"/cases/{w['case']}/letters/surat_rekomendasi", "head", {"recipient": ""},
          {"recipient": [oversized(200), script(), control()]},
-         prepare=lambda me, make_user: karier_case(make_user("staff"), make_user,
-                                                   [("izin_tu", {}), ("form_permohonan", {"complete": "lengkap"})])),
+         prepare=lambda me, make_user: karier_with_counselor(me, make_user)),
     Form("booking.add_availability", lambda w: "/booking/availability", "counselor",
          {"weekday": "0", "start_time": "09:00", "end_time": "12:00", "session_minutes": "60", "buffer_minutes": "15",
           "mode": "online", "meeting_url": "https://meet.example/abc"},
@@ -287,6 +324,28 @@ FORMS = [
     Form("booking.cancel_appointment", lambda w: f"/appointments/{w['appointment']}/cancel", "alumni",
          {"reason": "Sakit"}, {"reason": [empty(), oversized(500)]},
          prepare=lambda me, mu: case_for_booking(me, mu, booked=True)),
+    Form("auth.register", lambda w: "/register", None,
+         {"name": "Alumni Baru", "email": "daftar@test.id", "role": "alumni", "password": "rahasia123",
+          "confirm": "rahasia123"},
+         {"name": [empty(), oversized(120), script(), control()],
+          "email": [empty(), oversized(254), not_email(), script(), control()],
+          "role": [empty(), unknown_choice(), staff_role()],
+          "password": [empty(), short(8), oversized(256)], "confirm": [empty(), short(8)]}),
+    Form("auth.resend_confirmation", lambda w: "/register/resend", None, {"email": "ada@test.id"},
+         {"email": [empty(), oversized(254), not_email(), script(), control()]}),
+    Form("auth.confirm_email", lambda w: f"/register/confirm/{w['token']}", None, {"password": "rahasia123"},
+         {"password": [empty(), oversized(256), short(8)]}, prepare=account_link("CONFIRM_EMAIL")),
+    Form("auth.set_first_password", lambda w: f"/account/setup/{w['token']}", None,
+         {"password": "baru-sekali-1", "confirm": "baru-sekali-1"},
+         {"password": [empty(), short(8), oversized(256)], "confirm": [empty(), short(8)]},
+         prepare=account_link("SET_PASSWORD")),
+    Form("auth.profile", lambda w: "/account/profile", "alumni",
+         {"name": "Nama Saya", "nim": "1901020304", "prodi": "PMat", "graduation_year": "2024",
+          "whatsapp": "0812 3456 7890"}, PROFILE_FIELDS),
+    Form("auth.register_client", lambda w: "/accounts/clients/new", "staff",
+         {"name": "Klien Datang", "email": "klien.datang@test.id", "role": "client", "whatsapp": "081234567890"},
+         PROFILE_FIELDS | {"email": [empty(), oversized(254), not_email(), script()],
+                           "role": [empty(), unknown_choice(), staff_role()]}),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),

@@ -30,6 +30,23 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     assert "tidak dimuat ulang" in skipped.output
 
 
+def test_demo_data_looks_like_real_data(app):
+    """Names, NIM, prodi and WhatsApp numbers in Indonesian formats; no placeholder words."""
+    import re
+
+    from app.sop.models import Case
+
+    assert app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo12345"]).exit_code == 0
+    users = db.session.scalars(db.select(User)).all()
+    phones = [u.phone for u in users]
+    assert all(re.fullmatch(r"\+628\d{8,11}", p) for p in phones) and len(set(phones)) == len(phones)
+    alumni = find_user_by_email("alumni@demo.test")
+    assert re.fullmatch(r"\d{10}", alumni.nim) and alumni.prodi.startswith("Pendidikan") and alumni.graduation_year
+    for case in db.session.scalars(db.select(Case)):
+        text = " ".join(str(v) for v in (case.data or {}).values())
+        assert "Contoh" not in text and "contoh" not in text, (case.code, text)
+
+
 def test_users_create_with_password_from_stdin(app):
     result = app.test_cli_runner().invoke(
         args=["users", "create", "--email", "Baru@Kampus.ac.id", "--name", "Baru", "--role", "counselor",

@@ -48,11 +48,12 @@ TABLE = {
     "case page": (lambda c: ("GET", f"/cases/{c}", None), {
         "team": (200, True), "other_counselor": (404, False), "head": (200, False), "head+review": (200, True),
         "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    # A step form shows the earlier steps' outputs its reader may read (the assessment, to the team).
     "step form": (lambda c: ("GET", f"/cases/{c}/steps/prioritas", None), {
-        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "team": (200, True), "other_counselor": (404, False), "head": (200, False), "head+review": (200, True),
         "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
     "complete step": (lambda c: ("POST", f"/cases/{c}/steps/prioritas", {"priorities": "P"}), {
-        "team": (302, False), "other_counselor": (404, False), "head": (422, False), "head+review": (422, False),
+        "team": (302, False), "other_counselor": (404, False), "head": (422, False), "head+review": (422, True),
         "staff": (422, False), "admin": (404, False), "other_client": (404, False), "subject": (422, False)}),
     "access log": (lambda c: ("GET", f"/cases/{c}/access", None), {
         "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
@@ -286,3 +287,50 @@ def test_openings_cannot_crowd_reviews_out_of_the_access_log(app, puspaga):
     assert views == 1  # thirty openings within ten minutes are one line
     log = login(app, people["team"]).get(f"/cases/{case.id}/access").get_data(as_text=True)
     assert "membuka untuk telaah" in log and "Pengaduan resmi orang tua" in log
+
+
+def _reads(case, user) -> int:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(sa.func.count(CaseAccess.id)).where(
+        CaseAccess.case_id == case.id, CaseAccess.user_id == user.id, CaseAccess.action == "read"))
+
+
+def test_a_read_shown_on_a_refused_form_stays_in_the_access_log(app, puspaga):
+    """The form a reader posts wrongly answers 422 (and rolls its transaction back) but still shows
+    the assessment: that read is logged all the same."""
+    case, people = puspaga
+    client = login(app, people["team"])
+    before = _reads(case, people["team"])
+    response = client.submit(f"/cases/{case.id}/steps/prioritas", {"priorities": ""})
+    assert response.status_code == 422 and SECRET in response.get_data(as_text=True)
+    assert _reads(case, people["team"]) == before + 1
+
+
+def test_the_client_contact_is_for_whoever_acts_on_the_step_or_the_team(app, puspaga):
+    case, people = puspaga
+    for who, shown in [("team", True), ("head", False), ("staff", False)]:
+        page = login(app, people[who]).get(f"/cases/{case.id}/steps/prioritas").get_data(as_text=True)
+        assert (people["subject"].email in page) is shown, who
+
+
+def test_the_person_served_sees_who_opened_their_case_but_not_the_heads_written_reason(app, puspaga):
+    case, people = puspaga
+    head = login(app, people["head"])
+    assert head.submit(f"/cases/{case.id}/review", {"reason": "Dugaan risiko dilaporkan wali"}).status_code == 302
+    client = login(app, people["subject"])
+    page = client.get("/account/data").get_data(as_text=True)
+    assert people["head"].name in page and "Dugaan risiko" not in page
+    assert "Dugaan risiko" not in client.get("/account/data.json").get_data(as_text=True)
+
+
+def test_a_referred_student_does_not_read_what_the_advisor_wrote(app, make_user):
+    """In a referral the request form is the advisor's report about the student, shared with the
+    staff only; in a service the student asks for themselves, the form is their own words."""
+    advisor, student, staff = make_user("advisor"), make_user("student"), make_user("staff")
+    referral = open_case(get_procedure("ik-konseling-rujukan"), advisor, {"reason": "NILAI-MENURUN-RAHASIA"},
+                         subject=student)
+    own = open_case(get_procedure("ik-konseling-inisiatif"), student, {"need": "KEBUTUHAN-SAYA"})
+    db.session.commit()
+    assert readable_values(student, referral)[0] == {}
+    assert readable_values(staff, referral)[0] == {"reason": "NILAI-MENURUN-RAHASIA"}
+    assert readable_values(student, own)[0] == {"need": "KEBUTUHAN-SAYA"}

@@ -17,7 +17,7 @@ from app.sop.models import Notice
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
 from jobs import lease
-from jobs.deadlines import sweep
+from app.sop.notices import sweep
 from tests.conftest import ROOT, free_port
 
 KARIER = {"nim": "1901", "prodi": "PMat", "phone": "0812", "mode": "online", "question": "RAHASIA-PERTANYAAN"}
@@ -88,7 +88,7 @@ def test_two_sweeps_on_separate_connections_write_one_notice(app, case, smtp_ser
     first = sweep(at("2026-11-23T09:50+07:00"))
     db.session.commit()
     # a second process that read the step before the first committed would try again:
-    from app.notifications.services import insert_ignore
+    from app.database import insert_ignore
     from app.sop.models import NoticeKind
 
     assert insert_ignore(Notice, case_step_id=case.steps[0].id, kind=NoticeKind.REMINDER,
@@ -223,3 +223,18 @@ def test_whatsapp_gateway_gets_a_json_post_with_the_token(app, make_user):
     token, payload = received[1]
     assert token == "Bearer rahasia-gateway"
     assert payload["to"] == "+62 812 1" and payload["message"] == "Jadwal\n\nBesok 09.00"
+
+
+def test_a_team_step_is_announced_to_the_case_team_only(make_user):
+    """Once a counselor has claimed a PUSPAGA case, its counselor steps are theirs: the reminder
+    goes to them, not to every counselor (nor to one who lost the role)."""
+    staff, mine, other = make_user("staff"), make_user("counselor"), make_user("counselor")
+    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                     subject=make_user("client"), now=at("2026-11-23T08:00+07:00"))
+    for key, who, values in [("permohonan", staff, {"appointment_at": "2026-11-30T09:00"}), ("kelengkapan", mine, {}),
+                             ("informed_consent", mine, {"consent": True}), ("asesmen", mine, {"assessment": "A"})]:
+        complete_step(case, key, who, values, now=at("2026-11-23T08:10+07:00"))
+    db.session.commit()
+    assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1  # prioritas: 30 menit kerja from 08.10
+    told = set(db.session.scalars(sa.select(OutboxMessage.user_id)))
+    assert mine.id in told and other.id not in told

@@ -20,7 +20,7 @@ from app.documents.models import Letter, LetterCounter, LetterTemplate
 from app.documents.pdf import STATIC_ROOT, html_to_pdf
 from app.extensions import db
 from tests.conftest import db_fingerprint
-from tests.test_documents import assigned, pdf_text  # noqa: F401 (a fixture)
+from tests.test_documents import assigned, awaiting, pdf_text  # noqa: F401 (fixtures)
 
 MARKER = "RAHASIA-SERVER-7f3a"
 
@@ -140,10 +140,10 @@ def test_a_template_that_fetches_is_refused_with_the_url(login_as, secret_files,
     assert MARKER not in page and http_server.hits == [] and db_fingerprint() == before
 
 
-def test_a_stored_template_that_fetches_issues_nothing(assigned, app, secret_files, http_server):
+def test_a_stored_template_that_fetches_issues_nothing(awaiting, app, secret_files, http_server):
     """A template saved before this check (or written into the database) cannot leak either: the
-    letter is not issued, the case page says why, and no number is used up."""
-    case, head, _ = assigned
+    letter is not issued, the confirmation page says why, and no number is used up."""
+    case, head = awaiting
     db.session.add(LetterTemplate(doc_type="surat_rekomendasi", number_format="{seq:03d}/REK/{year}",
                                   body=f'<a rel="attachment" href="{secret_files[0].as_uri()}">x</a>'))
     db.session.commit()
@@ -151,9 +151,9 @@ def test_a_stored_template_that_fetches_issues_nothing(assigned, app, secret_fil
     letters = db.session.scalar(sa.select(sa.func.count(Letter.id)))
     client = app.test_client()
     client.submit("/login", {"email": head.email, "password": "rahasia123"})
-    response = client.submit(f"/cases/{case.id}/letters/surat_rekomendasi", follow_redirects=True)
+    response = client.submit(f"/cases/{case.id}/letters/surat_rekomendasi", {"confirm": "yes"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.request.path == f"/cases/{case.id}"
+    assert response.status_code == 422
     assert "Surat belum diterbitkan" in page and secret_files[0].as_uri() in page
     db.session.expire_all()
     assert db.session.scalar(sa.select(LetterCounter.last_seq)) == last
@@ -231,18 +231,20 @@ def test_a_template_is_bounded_and_fails_as_a_form_error(login_as, body, message
     assert db_fingerprint() == before
 
 
-def test_issuing_with_a_broken_template_says_why_on_the_case_page(assigned, app):
-    case, head, _ = assigned
+def test_issuing_with_a_broken_template_says_why_next_to_the_form(awaiting, app):
+    case, head = awaiting
     db.session.add(LetterTemplate(doc_type="surat_rekomendasi", number_format="{seq:03d}/REK/{year}",
                                   body="{% include 'base.html' %}"))
     db.session.commit()
     last = db.session.scalar(sa.select(LetterCounter.last_seq))
     client = app.test_client()
     client.submit("/login", {"email": head.email, "password": "rahasia123"})
-    response = client.submit(f"/cases/{case.id}/letters/surat_rekomendasi", follow_redirects=True)
+    response = client.submit(f"/cases/{case.id}/letters/surat_rekomendasi", {"confirm": "yes",
+                                                                              "recipient": "Kaprodi PMat"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.request.path == f"/cases/{case.id}"
+    assert response.status_code == 422
     assert "Surat belum diterbitkan" in page and "{% include %} tidak dapat dipakai" in page
+    assert 'value="Kaprodi PMat"' in page  # what was typed is kept
     db.session.expire_all()
     assert db.session.scalar(sa.select(LetterCounter.last_seq)) == last
 

@@ -64,7 +64,7 @@ def test_page_xlsx_and_cli_agree(history, login_as, app, tmp_path):
     client, _ = login_as("head")
     page = client.get("/reports/compliance?from=2026-11-01&to=2026-11-30&code=pgri-konseling-karier")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "2/3 (66.7%)" in html and "<svg" in html
+    assert page.status_code == 200 and "2/3 (66,7%)" in html and "<svg" in html
     assert f"/cases/{history.id}" in html
     xlsx = client.get("/reports/compliance.xlsx?from=2026-11-01&to=2026-11-30&code=pgri-konseling-karier")
     sheet = load_workbook(BytesIO(xlsx.data)).active
@@ -113,3 +113,17 @@ def test_constant_queries_whatever_the_number_of_cases(app, login_as, make_user)
     few = queries()
     add(20)
     assert queries() == few
+
+
+def test_page_says_durations_in_working_hours_in_the_page_and_its_fragment(history, login_as):
+    client, _ = login_as("head")
+    url = "/reports/compliance?from=2026-11-01&to=2026-11-30&code=pgri-konseling-karier"
+    for response in (client.get(url), client.get(url, headers={"HX-Request": "true"})):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, html
+        # 45, 90 and 60 working minutes, as hours with the Indonesian decimal comma
+        assert 'data-label="Median (jam kerja)">0,75<' in html
+        assert 'data-label="P90 (jam kerja)">1,5<' in html
+        assert 'data-label="Baku mutu (jam kerja)">1<' in html
+        assert "menit kerja" not in html and "Waktu dihitung dalam jam kerja" in html
+    assert 'id="report-loading"' in client.get(url).get_data(as_text=True)  # shown while the figures reload

@@ -12,9 +12,11 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from cryptography.fernet import Fernet
 
-from scripts.run import data_encryption_key
+import scripts.run
+from scripts.run import base_url, data_encryption_key, environment
 from scripts.system_deps import install_line, missing
 from tests.conftest import ROOT, free_port
 
@@ -104,3 +106,37 @@ def test_system_deps_check_is_a_quiet_no_op_when_nothing_is_missing():
         assert install_line() in result.stderr
     else:
         assert result.stdout + result.stderr == "" and time.monotonic() - began < 5
+
+
+@pytest.fixture
+def run_environment(monkeypatch, tmp_path):
+    """scripts/run.py's environment() with no .env of the developer's and no key file."""
+    monkeypatch.setattr(scripts.run, "ROOT", tmp_path)
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    for name in ("HOST", "PORT", "APP_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(**settings):
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        return environment()["APP_BASE_URL"]
+    return run
+
+
+def test_links_follow_host_and_port_unless_app_base_url_is_given(run_environment):
+    assert run_environment() == "http://127.0.0.1:5000"
+    assert run_environment(PORT="8123") == "http://127.0.0.1:8123"
+    assert run_environment(HOST="localhost", PORT="8123") == "http://localhost:8123"
+    assert run_environment(HOST="::1", PORT="8123") == "http://[::1]:8123"
+    assert run_environment(APP_BASE_URL="https://konseling.example.ac.id") == "https://konseling.example.ac.id"
+
+
+def test_listening_everywhere_links_to_an_address_other_devices_reach(run_environment):
+    """HOST=0.0.0.0 is how a phone on the same network gets in; a link to 0.0.0.0 opens nothing there."""
+    for wildcard in ("0.0.0.0", "::"):
+        url = run_environment(HOST=wildcard, PORT="8123")
+        host = url.removeprefix("http://").rsplit(":", 1)[0].strip("[]")
+        assert url.endswith(":8123") and host not in ("0.0.0.0", "::", ""), url
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)  # an address, bracketed if IPv6
+    assert base_url("0.0.0.0", "5000") == base_url("", "5000")

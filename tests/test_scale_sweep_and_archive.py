@@ -14,7 +14,7 @@ from app.notifications.services import archive_outbox, enqueue
 from app.reports.services import compliance
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
-from jobs.deadlines import sweep
+from app.sop.notices import sweep
 
 KARIER = {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question": "Q"}
 OPENED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 09.00 WIB

@@ -96,3 +96,44 @@ def test_sqlite_pragmas(app):
         assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 10000
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "app" / "templates"
+# Typographic characters every phone font has (WGL4); any other symbol or emoji may show as an empty box.
+SAFE_SYMBOLS = set("—–…‘’“”•←→↑↓€™−")
+
+
+def test_no_glyph_a_phone_font_may_lack():
+    """Symbols and emoji are drawn (icon() in _macros.html), not typed: in templates, the Python
+    that words messages, the procedure files and the scripts."""
+    import unicodedata
+
+    files = [*TEMPLATES.rglob("*.html"), *(ROOT / "app").rglob("*.py"), *(ROOT / "app").rglob("*.yaml"),
+             *(ROOT / "jobs").rglob("*.py"), *(ROOT / "app" / "static" / "js").rglob("*.js")]
+    found = [f"{path.relative_to(ROOT)}:{number}: {char!r} {unicodedata.name(char, '?')}"
+             for path in files for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             for char in line
+             if ord(char) > 0xFF and char not in SAFE_SYMBOLS
+             and (unicodedata.category(char)[0] == "S" or 0xFE00 <= ord(char) <= 0xFE0F or ord(char) >= 0x1F000)]
+    assert found == []
+
+
+def test_every_table_labels_its_cells_for_a_phone():
+    """One way for tables on a phone: <table class="stack"> in a .table-wrap, and each data cell says
+    its column (data-label) so the stacked card keeps it (app.css)."""
+    problems = []
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if path.parent.name == "documents" and path.name.startswith("letter"):
+            continue  # the PDF letters, not a screen
+        for table in re.finditer(r"<table\b[^>]*>.*?</table>", text, re.S):
+            name = f"{path.relative_to(TEMPLATES)}:{text.count(chr(10), 0, table.start()) + 1}"
+            if 'class="stack' not in table.group(0)[:60]:
+                problems.append(f"{name}: table without class stack")
+            if "table-wrap" not in text[max(0, table.start() - 120):table.start()]:
+                problems.append(f"{name}: table outside a .table-wrap")
+            for cell in re.findall(r"<td\b[^>]*>", table.group(0)):
+                if "data-label" not in cell and "colspan" not in cell:
+                    problems.append(f"{name}: {cell} without data-label")
+    assert problems == []

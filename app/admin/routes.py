@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.audit_log import AuditFilter, audit_xlsx, parse_filter, search_audit
-from app.admin.forms import UserForm
+from app.admin.forms import UnitForm, UserForm
 from app.admin.services import admin_create_user, admin_update_user, set_user_active
 from app.auth.audit import ACTIONS
 from app.auth.guards import get_or_404, role_required
@@ -21,8 +21,13 @@ from app.auth.roles import known_roles
 from app.auth.services import generate_password
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import page_arg
+from app.forms import page_arg, refuse
 from app.htmx import render
+from app.org.models import Unit, UserUnit
+from app.org.services import LETTERHEAD_FIELDS, all_units, office_hours_of, set_offer, set_user_units, unit_ids_of, update_unit
+from app.sop.offerings import sync_offerings
+from app.sop.services import recompute_deadlines
+from app.sop.workcal import forget_calendar
 
 PAGE_SIZE = 25
 AUDIT_READERS = ("admin", "head")
@@ -57,21 +62,27 @@ def _save(form: UserForm, user: User | None):
     if user is None:
         password = form.password.data or generate_password()
         user = admin_create_user(actor, password=password, active=form.active.data, **values)
+        set_user_units(user, form.units.data or [], actor=actor)
         if not form.password.data:
             flash(_("Kata sandi awal untuk %(email)s: %(pw)s — sampaikan secara pribadi; "
                     "pengguna wajib menggantinya saat pertama masuk.", email=user.email, pw=password), "info")
         return user
-    return admin_update_user(actor, user, active=form.active.data, password=form.password.data or None, **values)
+    user = admin_update_user(actor, user, active=form.active.data, password=form.password.data or None, **values)
+    set_user_units(user, form.units.data or [], actor=actor)
+    return user
 
 
 def _user_form(user: User | None):
+    sync_offerings()  # the units exist before the form lists them
     form = UserForm(obj=user)
     if request.method == "GET" and user is not None:
         form.roles.data = sorted(user.roles)
+        form.units.data = [str(i) for i in sorted(unit_ids_of(user))]
     if form.validate_on_submit():
         try:
             saved = _save(form, user)
         except DomainError as exc:
+            db.session.rollback()
             getattr(form, exc.field or "name").errors.append(exc.message)
         else:
             flash(_("Pengguna %(name)s tersimpan.", name=saved.name), "success")
@@ -137,3 +148,67 @@ def audit_export():
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/units")
+@role_required("admin")
+def list_units():
+    """The service units: who they are, how many members, which services they offer."""
+    procedures = sync_offerings()
+    counts = dict(db.session.execute(db.select(UserUnit.unit_id, func.count()).group_by(UserUnit.unit_id)).all())
+    return render("admin/units.html", units=all_units(), counts=counts, procedures=procedures)
+
+
+def _unit_page(unit: Unit, form: UnitForm, status: int = 200):
+    procedures = sync_offerings()
+    return render("admin/unit_form.html", unit=unit, form=form, procedures=procedures,
+                  members=db.session.scalar(db.select(func.count()).where(UserUnit.unit_id == unit.id)),
+                  status=status)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@role_required("admin")
+def edit_unit(unit_id: int):
+    """One place for a unit: its name, letterhead and working hours, and the services it offers."""
+    unit = get_or_404(Unit, unit_id)
+    form = UnitForm(obj=unit)
+    if request.method == "GET":
+        form.fill_hours(office_hours_of(unit))
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data or None for name in LETTERHEAD_FIELDS}
+        try:
+            update_unit(unit, office_hours=form.hours(), name=form.name.data, code=form.code.data,
+                        institution_name=form.institution_name.data, **values)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            forget_calendar()
+            changed = recompute_deadlines()
+            flash(_("Unit %(name)s tersimpan; %(n)d tenggat dihitung ulang.", name=unit.name, n=changed), "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return _unit_page(unit, form, 422 if request.method == "POST" else 200)
+
+
+@bp.post("/units/<int:unit_id>/procedures/<code>")
+@role_required("admin")
+def toggle_procedure(unit_id: int, code: str):
+    """Switch one of the unit's services on or off (cases already open go on)."""
+    unit = get_or_404(Unit, unit_id)
+    procedures = sync_offerings()
+    procedure = procedures.get(code)
+    try:
+        if procedure is None:
+            raise DomainError(_("Layanan tidak ditemukan."))
+        set_offer(unit, code, request.form.get("enabled") == "1", procedure.title)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _unit_page(unit, _filled_form(unit), 422)
+    flash(_("%(title)s sekarang %(state)s di %(unit)s.", title=procedure.title, unit=unit.name,
+            state=_("aktif") if request.form.get("enabled") == "1" else _("nonaktif")), "success")
+    return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+
+
+def _filled_form(unit: Unit) -> UnitForm:
+    form = UnitForm(formdata=None, obj=unit)
+    form.fill_hours(office_hours_of(unit))
+    return form

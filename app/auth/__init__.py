@@ -32,4 +32,4 @@ def init_app(app) -> None:
     login_manager.login_message = None
 
 
-from app.auth import routes  # noqa: E402,F401
+from app.auth import account_routes, routes  # noqa: E402,F401

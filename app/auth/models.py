@@ -5,7 +5,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false, func, true
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from app.database import UTCDateTime, utcnow
 from app.extensions import db
@@ -31,6 +31,16 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the session's user id: raising it ends every session signed with the old value.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # When the owner proved the address by following an e-mailed link. Accounts an admin or the
+    # command line creates count as confirmed at creation; self-registered ones start at None and
+    # cannot sign in until the confirmation link is followed.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The profile every request form reuses (filled once by the owner, app/auth/accounts.py).
+    nim: Mapped[str | None] = mapped_column(String(40))
+    prodi: Mapped[str | None] = mapped_column(String(120))
+    graduation_year: Mapped[int | None]
+    # The WhatsApp number is the `phone` notifications already send to (normalised +62…).
+    whatsapp = synonym("phone")
 
     # Loaded with the signed-in user in one query (the user loader) and by lists that show them;
     # other users (a case's assignee, an appointment's counselor) load them only when asked.
@@ -41,6 +51,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     def get_id(self) -> str:
         """Flask-Login's alternative token: "id:version", checked by the user loader."""
@@ -81,8 +95,8 @@ class UserRole(db.Model):
 
 
 class UserToken(db.Model):
-    """A one-time link sent by e-mail (password reset; later e-mail confirmation): only its hash
-    is kept; it expires and works once."""
+    """A one-time link sent by e-mail (password reset, e-mail confirmation, a first password for
+    an account staff registered): only its hash is kept; it expires and works once."""
 
     __tablename__ = "user_tokens"
 

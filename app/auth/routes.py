@@ -12,7 +12,7 @@ from app.auth import bp
 from app.auth.forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, ResetPasswordForm
 from app.auth.guards import public, safe_next
 from app.auth.models import email_key
-from app.auth.services import (authenticate, change_own_password, request_password_reset,
+from app.auth.services import (EmailNotConfirmed, authenticate, change_own_password, request_password_reset,
                                reset_password_by_token)
 from app.auth.throttle import record_failure, record_success, wait_seconds
 from app.auth.tokens import PASSWORD_RESET, find_token
@@ -69,11 +69,15 @@ def login():
     if request.method == "POST" and (wait := wait_seconds(email, address)):
         return login_page_after_limit(wait)
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except EmailNotConfirmed as exc:  # the right password: tell its owner what to do
+            form.password.errors.append(exc.message)
+            return render("auth/login.html", form=form, unconfirmed=True, status=403)
         if user is not None:
             record_success(email, address)
             _sign_in(user)
-            flash(_("Selamat datang, %(name)s.", name=user.name), "success")
+            flash(_("Selamat datang, %(name)s.", name=user.name.rstrip(".")), "success")
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")))

@@ -6,7 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth.audit import record_audit
@@ -16,6 +16,7 @@ from app.auth.roles import known_roles
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.urls import external_url
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -44,11 +45,20 @@ def check_password(user: User | None, password: str) -> bool:
         return False
 
 
+class EmailNotConfirmed(DomainError):
+    """The password was right, but the account's address was never confirmed (self-registered)."""
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None (same answer for every failure)."""
+    """The active user with this e-mail and password, or None (same answer for every failure).
+    A self-registered account whose address is not confirmed yet is refused with
+    EmailNotConfirmed — only to someone who knows its password."""
     user = find_user_by_email(email)
     if not check_password(user, password) or not user.active:
         return None
+    if not user.email_confirmed:
+        raise EmailNotConfirmed(_("Alamat e-mail akun ini belum dikonfirmasi. Buka tautan yang kami kirim "
+                                  "saat Anda mendaftar, atau minta tautan baru."), "password")
     if _hasher()[0].check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -85,7 +95,9 @@ def _check_password(password: str) -> None:
 
 
 def create_user(email: str, name: str, roles, password: str, **fields) -> User:
-    """Create an active user; refuses a duplicate e-mail, an unknown role or a short password."""
+    """Create an active user; refuses a duplicate e-mail, an unknown role or a short password.
+    The address counts as confirmed unless `email_confirmed_at=None` is given (self-registration)."""
+    fields.setdefault("email_confirmed_at", utcnow())
     roles = _check_roles(roles)
     _check_password(password)
     if find_user_by_email(email):
@@ -155,7 +167,7 @@ def request_password_reset(email: str) -> None:
         new_token()  # about the same work as for a real account
         return
     raw, token = issue_token(user, PASSWORD_RESET)
-    link = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token=raw)
+    link = external_url("auth.reset_password", token=raw)
     body = _("Halo %(name)s,\n\nAda permintaan untuk mengatur ulang kata sandi akun Ruang Konseling Anda. "
              "Buka tautan berikut dalam 1 jam untuk membuat kata sandi baru:\n\n%(link)s\n\n"
              "Tautan ini hanya berlaku satu kali. Jika Anda tidak memintanya, abaikan e-mail ini; "
@@ -171,6 +183,7 @@ def reset_password_by_token(raw_token: str, password: str) -> User:
         raise DomainError(_("Tautan ini sudah kedaluwarsa atau sudah dipakai."), "password")
     user = token.user
     set_password(user, password, by_admin=False)
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()  # the link proved the mailbox
     spend_tokens(user, PASSWORD_RESET)
     record_audit("account.password_reset", user, actor=user,
                  summary=_("%(name)s mengatur ulang kata sandinya lewat tautan e-mail.", name=user.name))

@@ -1,5 +1,7 @@
 """One-time links sent by e-mail: issue, look up, spend. Only a hash of the token is stored, so a
-copy of the database opens no account. Purposes: `password_reset` (and, later, `confirm_email`)."""
+copy of the database opens no account. Purposes: `password_reset`, `confirm_email` (a
+self-registered account's address) and `set_password` (the first password of an account staff
+registered for a walk-in client)."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +13,10 @@ from app.database import utcnow
 from app.extensions import db
 
 PASSWORD_RESET = "password_reset"
-LIFETIMES = {PASSWORD_RESET: timedelta(hours=1)}
+CONFIRM_EMAIL = "confirm_email"
+SET_PASSWORD = "set_password"
+LIFETIMES = {PASSWORD_RESET: timedelta(hours=1), CONFIRM_EMAIL: timedelta(hours=24),
+             SET_PASSWORD: timedelta(days=3)}
 
 
 def _digest(raw: str) -> str:

@@ -3,11 +3,13 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from app.booking import routes  # noqa: E402,F401
+from app.booking import routes, settings_routes  # noqa: E402,F401
 from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
 
 # A step declaring `screen: booking` is agreed on the booking page (slots or proposals).
 STEP_SCREENS["booking"] = "booking.case_booking"
+# A step declaring `screen: booking_session` is recorded from the appointment (held or no-show).
+STEP_SCREENS["booking_session"] = "booking.case_booking"
 
 
 def _booking_panel(case, user):

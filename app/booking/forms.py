@@ -63,3 +63,18 @@ class ChangeForm(BaseForm):
     reason = TextAreaField(_l("Alasan"), filters=[strip], validators=[
         DataRequired(_l("Tuliskan alasannya.")), Length(max=500, message=_l("Paling panjang 500 karakter."))])
     start = StringField(_l("Waktu baru"), validators=[Optional(), Length(max=40)])
+
+
+class BookForm(BaseForm):
+    """The slot the client confirmed (its start, as the page wrote it)."""
+    start = StringField(_l("Waktu"), validators=[DataRequired(_l("Pilih salah satu slot.")), Length(max=40)])
+
+
+class WaitlistForm(BaseForm):
+    """Join the waiting list: nothing to type."""
+
+
+class NoShowForm(BaseForm):
+    then = SelectField(_l("Selanjutnya"), choices=[
+        SelectChoice("rebook", _l("Tawarkan waktu baru")), SelectChoice("close", _l("Tutup layanan"))],
+        default="rebook", validators=[DataRequired(_l("Pilih langkah selanjutnya."))])

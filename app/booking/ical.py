@@ -10,6 +10,7 @@ from flask import current_app
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from app.booking.models import Appointment, AppointmentStatus, Mode
+from app.urls import external_url
 
 PRODID = "-//Ruang Konseling//Jadwal layanan//ID"
 
@@ -46,7 +47,7 @@ def event(appointment: Appointment, with_client: bool = True) -> Event:
     item.add("organizer", _address(appointment.counselor))
     if with_client:
         item.add("attendee", _address(appointment.client, "REQ-PARTICIPANT"))
-    link = f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}"
+    link = external_url("booking.show_appointment", appointment_id=appointment.id)
     if appointment.mode == Mode.ONLINE and appointment.meeting_url:
         item.add("location", appointment.meeting_url)
         item.add("url", appointment.meeting_url)

@@ -1,5 +1,5 @@
-"""Booking pages: counselors' availability and feed, the client's week of free slots,
-appointments (invite, reschedule, cancel, no-show) and the public calendar feed."""
+"""Booking pages: the client's week of free slots, appointments (invite, reschedule, cancel,
+session held or no-show) and the public calendar feed. The counselor's settings: settings_routes.py."""
 from __future__ import annotations
 
 import hashlib
@@ -8,24 +8,26 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.guards import get_or_404, public, role_required
+from app.auth.guards import get_or_404, public
 from app.booking import bp
-from app.booking.forms import AvailabilityForm, ChangeForm, ExceptionForm, ProposalForm, SettingsForm
+from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
-from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
-                                CounselorProfile, Mode, new_token)
-from app.booking.services import (accept, appointments_for_case, book, cancel, feed_url, free_slots, join_waitlist,
-                                  mark_no_show, profile_for, propose, reschedule)
+from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
+from app.booking.services import (WHEN, accept, appointments_for_case, book, cancel, free_slots, join_waitlist,
+                                  mark_no_show, propose, record_session, reschedule)
+from app.booking.steps import requested_mode
 from app.database import utcnow
 from app.errors import DomainError
-from app.forms import error_text, parse_date, parse_datetime, refuse
+from app.forms import parse_date, parse_datetime, refuse
 from app.extensions import db
 from app.htmx import render
-from app.sop.models import Case
-from app.sop.access import is_participant, load_case
+from app.sop.models import Case, CaseState
+from app.sop.access import is_participant, load_case, on_team
+from app.urls import external_url
 
 
 @bp.app_template_global()
@@ -36,109 +38,14 @@ def appointment_status(status: AppointmentStatus) -> str:
             AppointmentStatus.DONE: _("selesai")}[status]
 
 
+@bp.app_template_filter()
+def session_time(value: datetime | None) -> str:
+    """An appointment's time in words: "Rabu, 25 November 2026, 10.15 WIB"."""
+    return format_datetime(value, WHEN) if value else "—"
+
+
 def _tz():
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
-
-
-# -- counselor settings ---------------------------------------------------------------------
-def _settings_page(status=200, **forms):
-    profile = profile_for(current_user)
-    windows = db.session.scalars(db.select(Availability).where(Availability.counselor_id == current_user.id)
-                                 .order_by(Availability.weekday, Availability.start_time)).all()
-    leave = db.session.scalars(db.select(AvailabilityException).where(
-        AvailabilityException.counselor_id == current_user.id, AvailabilityException.day >= date.today())
-        .order_by(AvailabilityException.day)).all()
-    https = feed_url(profile)
-    defaults = {"availability_form": AvailabilityForm(formdata=None), "exception_form": ExceptionForm(formdata=None),
-                "settings_form": SettingsForm(formdata=None, data={"min_notice_hours": profile.min_notice_minutes // 60,
-                                                                   "horizon_days": profile.horizon_days})}
-    return render("booking/settings.html", windows=windows, leave=leave, feed_https=https,
-                  feed_webcal="webcal://" + https.split("://", 1)[1], status=status, **{**defaults, **forms})
-
-
-@bp.get("/booking/settings")
-@role_required("counselor")
-def settings():
-    """Weekly availability, leave days, notice and horizon, and the calendar feed."""
-    return _settings_page()
-
-
-@bp.post("/booking/availability")
-@role_required("counselor")
-def add_availability():
-    """Add a weekly window."""
-    form = AvailabilityForm()
-    if not form.validate_on_submit():
-        return _settings_page(422, availability_form=form)
-    db.session.add(Availability(counselor_id=current_user.id, weekday=int(form.weekday.data),
-                                start_time=form.start_time.data, end_time=form.end_time.data,
-                                session_minutes=form.session_minutes.data, buffer_minutes=form.buffer_minutes.data,
-                                mode=Mode(form.mode.data), room=form.room.data or None,
-                                meeting_url=form.meeting_url.data or None))
-    flash(_("Ketersediaan ditambahkan."), "success")
-    return redirect(url_for("booking.settings"))
-
-
-def _delete_own(model, item_id: int):
-    """Delete one of the current counselor's own rows; another counselor's id answers 404."""
-    item = get_or_404(model, item_id)
-    if item.counselor_id != current_user.id:
-        abort(404)
-    db.session.delete(item)
-    return redirect(url_for("booking.settings"))
-
-
-@bp.post("/booking/availability/<int:item_id>/delete")
-@role_required("counselor")
-def delete_availability(item_id: int):
-    """Remove a weekly window."""
-    return _delete_own(Availability, item_id)
-
-
-@bp.post("/booking/leave")
-@role_required("counselor")
-def add_leave():
-    """Add a leave day."""
-    form = ExceptionForm()
-    if form.validate_on_submit():
-        exists = db.session.scalar(db.select(AvailabilityException.id).where(
-            AvailabilityException.counselor_id == current_user.id, AvailabilityException.day == form.day.data))
-        if exists:
-            form.day.errors.append(_("Tanggal ini sudah ada di daftar."))
-        else:
-            db.session.add(AvailabilityException(counselor_id=current_user.id, day=form.day.data,
-                                                 reason=form.reason.data))
-            return redirect(url_for("booking.settings"))
-    return _settings_page(422, exception_form=form)
-
-
-@bp.post("/booking/leave/<int:item_id>/delete")
-@role_required("counselor")
-def delete_leave(item_id: int):
-    """Remove a leave day."""
-    return _delete_own(AvailabilityException, item_id)
-
-
-@bp.post("/booking/rules")
-@role_required("counselor")
-def save_rules():
-    """Minimum notice and booking horizon."""
-    form = SettingsForm()
-    if not form.validate_on_submit():
-        return _settings_page(422, settings_form=form)
-    profile = profile_for(current_user)
-    profile.min_notice_minutes, profile.horizon_days = form.min_notice_hours.data * 60, form.horizon_days.data
-    flash(_("Aturan pemesanan tersimpan."), "success")
-    return redirect(url_for("booking.settings"))
-
-
-@bp.post("/booking/feed/rotate")
-@role_required("counselor")
-def rotate_feed():
-    """A new secret feed address; the old one stops working at once."""
-    profile_for(current_user).feed_token = new_token()
-    flash(_("Alamat kalender baru dibuat; alamat lama tidak berlaku lagi."), "success")
-    return redirect(url_for("booking.settings"))
 
 
 # -- client and counselor on a case ---------------------------------------------------------
@@ -158,21 +65,65 @@ def _week_start(value: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
-@bp.get("/cases/<int:case_id>/booking")
-def case_booking(case_id: int):
-    """Week by week, the counselor's free slots (htmx swaps the week); proposals and the
-    agreed appointment."""
-    case = _booking_case(case_id)
-    week = _week_start(request.args.get("week"))
-    slots = free_slots(case.assignee, week, 7) if case.assignee else []
+def _mode_choice(case: Case) -> tuple[str, Mode | None]:
+    """`?mode=`: the slots shown, by default those of the form of service the client asked for;
+    `semua` shows every slot (the client switches)."""
+    chosen = request.args.get("mode", "")
+    if chosen == "semua":
+        return chosen, None
+    if chosen in {m.value for m in Mode}:
+        return chosen, Mode(chosen)
+    mode = requested_mode(case)
+    return (mode.value if mode else "semua"), mode
+
+
+def _case_page(case: Case, status: int = 200, start: datetime | None = None, **forms):
+    """The booking page of a case, week by week (htmx swaps the week); with `start` the slot the
+    client chose, to confirm; a refused form comes back with its message and what was typed."""
+    week = _week_start(request.args.get("week") or (start.date().isoformat() if start else None))
+    mode_value, mode = _mode_choice(case)
+    slots = free_slots(case.assignee, week, 7, mode=mode) if case.assignee else []
     days = [week + timedelta(days=i) for i in range(7)]
     by_day = {d: [s for s in slots if s.start.date() == d] for d in days}
     appointments = appointments_for_case(case)
+    agreed = next((a for a in appointments if a.status == "agreed"), None)
+    is_client = current_user.id == case.subject_id
+    bookable = is_client and agreed is None and case.state == CaseState.OPEN and case.assignee is not None
+    chosen = None
+    if start is not None and case.assignee:
+        chosen = next((s for s in free_slots(case.assignee, start.date(), 1) if s.start == start), None)
+    book_form = forms.get("book_form") or BookForm(formdata=None, data={"start": start.isoformat() if start else ""})
+    if start is not None and bookable and chosen is None and not book_form.errors:
+        book_form.start.errors = [_("Slot ini tidak lagi tersedia. Silakan pilih waktu lain.")]
     return render("booking/case.html", block="slots", case=case, week=week, days=days, by_day=by_day,
-                  appointments=appointments, agreed=next((a for a in appointments if a.status == "agreed"), None),
+                  appointments=appointments, agreed=agreed, bookable=bookable,
                   proposals=[a for a in appointments if a.status == "proposed"],
-                  is_client=current_user.id == case.subject_id, proposal_form=ProposalForm(formdata=None),
-                  prev_week=week - timedelta(days=7), next_week=week + timedelta(days=7))
+                  history=[a for a in appointments if a.status not in ("agreed", "proposed")],
+                  is_client=is_client, mode=mode_value, requested=requested_mode(case),
+                  modes=[m.value for m in Mode], start=start, chosen=chosen, book_form=book_form,
+                  proposal_form=forms.get("proposal_form") or ProposalForm(formdata=None),
+                  waitlist_form=forms.get("waitlist_form") or WaitlistForm(formdata=None),
+                  prev_week=week - timedelta(days=7), next_week=week + timedelta(days=7), now=utcnow(), status=status)
+
+
+def _start_arg() -> datetime | None:
+    """`?start=`: the slot chosen to confirm (an unreadable one is flashed and ignored)."""
+    if not request.args.get("start"):
+        return None
+    try:
+        return _parse_start(request.args["start"])
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return None
+
+
+@bp.get("/cases/<int:case_id>/booking")
+def case_booking(case_id: int):
+    """Week by week, the counselor's free slots of the requested form of service (htmx swaps the
+    week); a chosen slot (`?start=`) to confirm before it is booked; proposals, the agreed
+    appointment and the earlier ones."""
+    case = _booking_case(case_id)
+    return _case_page(case, start=_start_arg() if current_user.id == case.subject_id else None)
 
 
 def _parse_start(value: str) -> datetime:
@@ -180,24 +131,26 @@ def _parse_start(value: str) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=_tz())).astimezone(_tz())
 
 
-def _refused(message: str):
-    """A refused booking action: the reason, in Indonesian, with 422 (nothing was written)."""
-    return render("errors/error.html", title=_("Jadwal belum tersimpan"), message=message, code=422, status=422)
-
-
 @bp.post("/cases/<int:case_id>/booking")
 def book_slot(case_id: int):
-    """The client books a free slot."""
+    """The client books the free slot they confirmed; a refusal (the slot was just taken) comes
+    back on the page, by the confirmation."""
     case = _booking_case(case_id)
     if current_user.id != case.subject_id:
         abort(403)
-    try:
-        appointment = book(case, current_user, _parse_start(request.form.get("start", "")))
-    except DomainError as exc:
-        return _refused(exc.message)
-    flash(_("Jadwal disepakati: %(when)s. Undangan kalender dikirim ke e-mail Anda.",
-            when=appointment.start_at.astimezone(_tz()).strftime("%d-%m-%Y %H.%M")), "success")
-    return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+    form = BookForm()
+    start = None
+    if form.validate_on_submit():
+        try:
+            start = _parse_start(form.start.data)
+            appointment = book(case, current_user, start)
+        except DomainError as exc:
+            refuse(form, DomainError(exc.message, field="start"))
+        else:
+            flash(_("Jadwal disepakati: %(when)s. Undangan kalender dikirim ke e-mail Anda.",
+                    when=session_time(appointment.start_at)), "success")
+            return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+    return _case_page(_booking_case(case_id), 422, start=start, book_form=form)
 
 
 @bp.post("/cases/<int:case_id>/proposals")
@@ -207,38 +160,43 @@ def propose_times(case_id: int):
     if current_user.id != case.assignee_id:
         abort(403)
     form = ProposalForm()
-    if not form.validate_on_submit():
-        return _refused(error_text(form))
-    starts = [f.data.replace(tzinfo=_tz()) for f in (form.first, form.second, form.third) if f.data]
-    try:
-        propose(case, current_user, starts)
-    except DomainError as exc:
-        return _refused(exc.message)
-    flash(_("Usulan waktu dikirim ke pemohon."), "success")
-    return redirect(url_for("booking.case_booking", case_id=case.id))
+    if form.validate_on_submit():
+        starts = [f.data.replace(tzinfo=_tz()) for f in (form.first, form.second, form.third) if f.data]
+        try:
+            propose(case, current_user, starts)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            flash(_("Usulan waktu dikirim ke pemohon."), "success")
+            return redirect(url_for("booking.case_booking", case_id=case.id))
+    return _case_page(_booking_case(case_id), 422, proposal_form=form)
 
 
 @bp.post("/cases/<int:case_id>/waitlist")
 def join_waiting_list(case_id: int):
     """Be told when an earlier slot with this counselor opens."""
     case = _booking_case(case_id)
-    try:
-        join_waitlist(case, current_user)
-    except DomainError as exc:
-        return _refused(exc.message)
-    flash(_("Anda masuk daftar tunggu; kami kabari bila ada slot lebih awal."), "success")
-    return redirect(url_for("booking.case_booking", case_id=case.id))
+    form = WaitlistForm()
+    if form.validate_on_submit():
+        try:
+            join_waitlist(case, current_user)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            flash(_("Anda masuk daftar tunggu; kami kabari bila ada slot lebih awal."), "success")
+            return redirect(url_for("booking.case_booking", case_id=case.id))
+    return _case_page(_booking_case(case_id), 422, waitlist_form=form)
 
 
 # -- appointments ---------------------------------------------------------------------------
 def _appointment_for(appointment_id: int) -> Appointment:
-    """An appointment for its two people, and for those who may see its case."""
+    """An appointment for its two people and its case's team (its meeting link and the client's
+    contact are theirs); others who see the case read its time and place on the case."""
     appointment = get_or_404(Appointment, appointment_id)
     if current_user.id in (appointment.client_id, appointment.counselor_id):
         return appointment
-    if appointment.case_id is None:
+    if appointment.case_id is None or not on_team(current_user, load_case(appointment.case_id)):
         abort(404)
-    load_case(appointment.case_id)
     return appointment
 
 
@@ -256,7 +214,7 @@ def google_link(appointment: Appointment) -> str:
     fmt = "%Y%m%dT%H%M%SZ"
     params = {"action": "TEMPLATE", "text": summary(appointment),
               "dates": f"{appointment.start_at.strftime(fmt)}/{appointment.end_at.strftime(fmt)}",
-              "details": f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}",
+              "details": external_url("booking.show_appointment", appointment_id=appointment.id),
               "location": appointment.meeting_url or appointment.location or ""}
     return "https://calendar.google.com/calendar/render?" + urlencode(params, quote_via=quote)
 
@@ -272,11 +230,12 @@ def _appointment_page(appointment: Appointment, status: int = 200, **forms):
     slots = []
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
-        slots = free_slots(appointment.counselor, week, 14)
+        slots = free_slots(appointment.counselor, week, 14, mode=requested_mode(appointment.case))
     blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
                   form=blank, reschedule_form=forms.get("reschedule_form", blank),
                   cancel_form=forms.get("cancel_form", blank), action_form=forms.get("action_form", blank),
+                  no_show_form=forms.get("no_show_form") or NoShowForm(formdata=None),
                   now=utcnow(), participant=current_user.id in (appointment.client_id, appointment.counselor_id),
                   status=status)
 
@@ -337,18 +296,42 @@ def cancel_appointment(appointment_id: int):
     return _change(appointment_id, action, "cancel_form")
 
 
-@bp.post("/appointments/<int:appointment_id>/no-show")
-def no_show(appointment_id: int):
-    """The counselor records that the client did not come."""
+@bp.post("/appointments/<int:appointment_id>/held")
+def record_held(appointment_id: int):
+    """The counselor records, after its start, that the session took place; the case goes on to
+    its berita acara and report."""
     appointment = _appointment_for(appointment_id)
     form = ChangeForm(formdata=None)
     try:
-        mark_no_show(appointment, current_user)
+        record_session(appointment, current_user)
     except DomainError as exc:
         refuse(form, exc)
-        return _appointment_page(appointment, 422, action_form=form)
-    flash(_("Ketidakhadiran dicatat."), "success")
+        return _appointment_page(_appointment_for(appointment_id), 422, action_form=form)
+    flash(_("Sesi tercatat terlaksana."), "success")
+    if appointment.case_id:
+        return redirect(url_for("sop.show_case", case_id=appointment.case_id))
     return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+
+
+@bp.post("/appointments/<int:appointment_id>/no-show")
+def no_show(appointment_id: int):
+    """The counselor records that the client did not come, and whether to offer a new time or
+    close the service; the case records it too."""
+    appointment = _appointment_for(appointment_id)
+    form = NoShowForm()
+    if form.validate_on_submit():
+        rebook = form.then.data == "rebook"
+        try:
+            mark_no_show(appointment, current_user, rebook=rebook)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            if rebook and appointment.case_id:
+                flash(_("Ketidakhadiran dicatat. Usulkan waktu baru kepada konseli."), "success")
+                return redirect(url_for("booking.case_booking", case_id=appointment.case_id))
+            flash(_("Ketidakhadiran dicatat."), "success")
+            return redirect(url_for("booking.show_appointment", appointment_id=appointment.id))
+    return _appointment_page(_appointment_for(appointment_id), 422, no_show_form=form)
 
 
 # -- the public feed ------------------------------------------------------------------------

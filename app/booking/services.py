@@ -16,14 +16,16 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
+from app.booking.steps import record_agreement, record_outcome, reopen_agreement, requested_mode
 from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
-from app.database import utcnow
+from app.database import insert_ignore, utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.services import attachment, insert_ignore, notify, withdraw
-from app.sop.models import Case, CaseState, StepState
+from app.notifications.services import attachment, notify, withdraw
+from app.sop.models import Case, CaseState
 from app.sop.workcal import working_calendar
+from app.urls import external_url
 
 MAX_PROPOSALS = 3
 REMINDERS = {"h-1": timedelta(days=1), "j-1": timedelta(hours=1)}
@@ -39,7 +41,7 @@ class Slot:
 
 def feed_url(profile: CounselorProfile) -> str:
     """The absolute address of a counselor's subscription feed."""
-    return f"{current_app.config['APP_BASE_URL']}/calendar/{profile.feed_token}.ics"
+    return external_url("booking.calendar_feed", token=profile.feed_token)
 
 
 def profile_for(counselor: User) -> CounselorProfile:
@@ -56,9 +58,11 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
 
 
-def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | None = None) -> list[Slot]:
+def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | None = None,
+               mode: Mode | None = None) -> list[Slot]:
     """Availability minus agreed appointments, leave days, holidays and closures, within the
-    counselor's minimum notice and booking horizon. A constant number of queries."""
+    counselor's minimum notice and booking horizon; only windows of `mode` when given.
+    A constant number of queries."""
     now = now or utcnow()
     tz = _tz()
     calendar = working_calendar()
@@ -84,7 +88,7 @@ def free_slots(counselor: User, first_day: date, days: int = 7, now: datetime | 
         day = first_day + timedelta(days=offset)
         if day in leave or not calendar.is_working_day(day):
             continue
-        for window in (w for w in windows if w.weekday == day.weekday()):
+        for window in (w for w in windows if w.weekday == day.weekday() and mode in (None, w.mode)):
             start = datetime.combine(day, window.start_time, tz)
             close = datetime.combine(day, window.end_time, tz)
             step = timedelta(minutes=window.session_minutes + window.buffer_minutes)
@@ -167,8 +171,12 @@ def _open_case(case: Case | None) -> None:
 
 
 # -- messages -------------------------------------------------------------------------------
+# How an appointment's time is written, on pages and in messages: "Rabu, 25 November 2026, 10.15 WIB".
+WHEN = "EEEE, d MMMM y, HH.mm z"
+
+
 def _when(appointment: Appointment) -> str:
-    return format_datetime(appointment.start_at, "EEEE, d MMMM y, HH.mm")
+    return format_datetime(appointment.start_at, WHEN)
 
 
 def send_invites(appointment: Appointment, now: datetime) -> None:
@@ -178,7 +186,7 @@ def send_invites(appointment: Appointment, now: datetime) -> None:
     subject = (_("Dibatalkan: konseling %(when)s", when=_when(appointment)) if cancelled
                else _("Jadwal konseling: %(when)s", when=_when(appointment)))
     place = appointment.meeting_url or appointment.location or "—"
-    link = f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}"
+    link = external_url("booking.show_appointment", appointment_id=appointment.id)
     body = (f"{subject}\n\nKonselor: {appointment.counselor.name}\nBentuk: {appointment.mode.value}\n"
             f"Tempat/tautan: {place}\n" + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
             + f"\nRincian: {link}")
@@ -198,7 +206,7 @@ def schedule_reminders(appointment: Appointment, now: datetime) -> None:
         subject = _("Pengingat konseling: %(when)s", when=_when(appointment))
         body = (f"{subject}\nKonselor: {appointment.counselor.name}\n"
                 f"Tempat/tautan: {appointment.meeting_url or appointment.location or '—'}\n"
-                f"{current_app.config['APP_BASE_URL']}/appointments/{appointment.id}")
+                f"{external_url('booking.show_appointment', appointment_id=appointment.id)}")
         for user in (appointment.counselor, appointment.client):
             notify(user, subject, body, key=f"appt:{appointment.id}:{appointment.sequence}:remind:{name}",
                    now=now, send_at=send_at)
@@ -206,29 +214,6 @@ def schedule_reminders(appointment: Appointment, now: datetime) -> None:
 
 def _withdraw_reminders(appointment: Appointment) -> None:
     withdraw(f"appt:{appointment.id}:{appointment.sequence}:remind:")
-
-
-def _record_agreement(appointment: Appointment, actor: User, now: datetime) -> None:
-    """The agreed time completes the case's step that declares the booking screen, filling the
-    inputs its options name (`time`, `place`); the client's booking counts as the counselor's
-    step where only the counselor acts on it."""
-    case = appointment.case
-    step = case.procedure.screen_step("booking") if case else None
-    row = case.step_row(step.key) if step else None
-    if row is None or row.state != StepState.ACTIVE:
-        return
-    from app.sop.access import can_act
-    from app.sop.services import complete_step
-
-    values = {}
-    if "time" in step.screen:
-        values[step.screen["time"]] = appointment.start_at.astimezone(_tz()).replace(tzinfo=None)
-    if "place" in step.screen:
-        place = next(f for f in step.inputs if f.key == step.screen["place"])
-        value = appointment.meeting_url or appointment.location or appointment.mode.value
-        values[place.key] = value if place.type == "url" and appointment.meeting_url else value[:place.max]
-    doer = actor if can_act(actor, case, row) else appointment.counselor
-    complete_step(case, step.key, doer, values, now=now)
 
 
 def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
@@ -250,7 +235,7 @@ def _confirm(appointment: Appointment, actor: User, now: datetime) -> Appointmen
                                                         Appointment.status == AppointmentStatus.PROPOSED))
     send_invites(appointment, now)
     schedule_reminders(appointment, now)
-    _record_agreement(appointment, actor, now)
+    record_agreement(appointment, actor, now)
     db.session.execute(db.delete(WaitlistEntry).where(WaitlistEntry.counselor_id == appointment.counselor_id,
                                                       WaitlistEntry.client_id == appointment.client_id))
     return appointment
@@ -291,7 +276,7 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
         raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))
-    mode = Mode.ONLINE if (case.data or {}).get("mode") == Mode.ONLINE.value else Mode.IN_PERSON
+    mode = requested_mode(case) or Mode.IN_PERSON
     window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
                                                              Availability.mode == mode).limit(1))
     place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
@@ -299,7 +284,7 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
                       AppointmentStatus.PROPOSED, now) for s in starts]
     db.session.flush()
     notify(case.subject, _("Usulan waktu konseling"), _("Konselor Anda mengusulkan %(n)d pilihan waktu. Pilih salah satu: %(url)s",
-           n=len(proposals), url=f"{current_app.config['APP_BASE_URL']}/cases/{case.id}/booking"),
+           n=len(proposals), url=external_url("booking.case_booking", case_id=case.id)),
            key=f"proposal:{case.id}:{proposals[0].id}", now=now)
     return proposals
 
@@ -357,11 +342,14 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     _save(appointment)
     send_invites(appointment, now)
     schedule_reminders(appointment, now)
+    if reopen_agreement(appointment, now):  # the case follows: agreed again at the new time
+        record_agreement(appointment, actor, now)
     return appointment
 
 
 def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | None = None) -> Appointment:
-    """Cancel: reminders withdrawn, cancellation sent, the freed slot offered to the waiting list."""
+    """Cancel: reminders withdrawn, cancellation sent, the freed slot offered to the waiting list,
+    and the case's agreement step open again for the client to choose a new time."""
     now = now or utcnow()
     _check_change(appointment, actor, reason, now)
     _withdraw_reminders(appointment)
@@ -372,17 +360,46 @@ def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | N
     db.session.flush()
     send_invites(appointment, now)
     offer_freed_slot(appointment, now)
+    if reopen_agreement(appointment, now) and actor.id != appointment.client_id:
+        _ask_to_rebook(appointment, now)
     return appointment
 
 
-def mark_no_show(appointment: Appointment, actor: User, now: datetime | None = None) -> Appointment:
-    now = now or utcnow()
+def _ask_to_rebook(appointment: Appointment, now: datetime) -> None:
+    """The counselor cancelled: the client is asked to choose a new time."""
+    url = external_url("booking.case_booking", case_id=appointment.case_id)
+    notify(appointment.client, _("Pilih waktu konseling baru"),
+           _("Jadwal %(when)s dibatalkan oleh konselor (%(reason)s). Pilih waktu baru: %(url)s",
+             when=_when(appointment), reason=appointment.reason, url=url),
+           key=f"rebook:{appointment.id}:{appointment.sequence}", now=now)
+
+
+def _check_outcome(appointment: Appointment, actor: User, now: datetime) -> None:
     if actor.id != appointment.counselor_id or appointment.status != AppointmentStatus.AGREED:
-        raise DomainError(_("Hanya konselor yang dapat mencatat ketidakhadiran pada jadwal yang disepakati."))
+        raise DomainError(_("Hanya konselor yang dapat mencatat hasil sesi pada jadwal yang disepakati."))
     if appointment.start_at > now:
-        raise DomainError(_("Ketidakhadiran baru dapat dicatat setelah sesi dimulai."))
+        raise DomainError(_("Hasil sesi baru dapat dicatat setelah sesi dimulai."))
+
+
+def record_session(appointment: Appointment, actor: User, now: datetime | None = None) -> Appointment:
+    """The counselor records, after its start, that the session took place: the appointment is
+    done, and so is the case's session step (the berita acara and the report follow from it)."""
+    now = now or utcnow()
+    _check_outcome(appointment, actor, now)
+    appointment.status, appointment.updated_at = AppointmentStatus.DONE, now
+    record_outcome(appointment, actor, "held", now)
+    return appointment
+
+
+def mark_no_show(appointment: Appointment, actor: User, rebook: bool = True,
+                 now: datetime | None = None) -> Appointment:
+    """The counselor records that the client did not come; the case records it too and either
+    goes back to agreeing a new time (`rebook`) or closes."""
+    now = now or utcnow()
+    _check_outcome(appointment, actor, now)
     appointment.status, appointment.updated_at = AppointmentStatus.NO_SHOW, now
     appointment.sequence += 1
+    record_outcome(appointment, actor, "no_show_rebook" if rebook else "no_show_close", now)
     return appointment
 
 
@@ -409,7 +426,7 @@ def offer_freed_slot(appointment: Appointment, now: datetime) -> WaitlistEntry |
         return None
     entry.offered_at = now
     client = db.session.get(User, entry.client_id)
-    url = f"{current_app.config['APP_BASE_URL']}/cases/{entry.case_id}/booking"
+    url = external_url("booking.case_booking", case_id=entry.case_id)
     notify(client, _("Slot konseling lebih awal tersedia"),
            _("Slot %(when)s dengan %(name)s baru saja kosong. Siapa cepat dia dapat: %(url)s",
              when=_when(appointment), name=appointment.counselor.name, url=url),

@@ -4,7 +4,10 @@ from flask import Blueprint
 bp = Blueprint("documents", __name__)
 
 from app.documents import routes  # noqa: E402,F401
-from app.sop.services import CASE_PANELS, step_completed  # noqa: E402
+from app.documents.types import DOC_TYPES  # noqa: E402
+from app.sop.services import ACTION_DETAILS, CASE_PANELS, step_completed  # noqa: E402
+
+ACTION_DETAILS.update({f"letter:{code}": kind.label for code, kind in DOC_TYPES.items()})
 
 
 @step_completed.connect
@@ -15,15 +18,19 @@ def _issue_step_letter(case, step, row, user, now):
 
 
 def _letters_panel(case, user):
-    """The case's letters, and the ones this user may issue."""
-    from app.documents.routes import issuable
+    """The case's letters (a new version of each current one, for those who may issue it), and
+    the steps whose letter this user may issue and that have none yet."""
+    from app.documents.routes import issuable_steps
     from app.documents.services import letters_of
     from app.documents.types import DOC_TYPES
 
-    letters, types = letters_of(case), issuable(user, case)
-    if not (letters or types):
+    letters, steps = letters_of(case), issuable_steps(user, case)
+    if not (letters or steps):
         return None
-    return "documents/_case_letters.html", {"letters": letters, "issuable": types, "doc_types": DOC_TYPES}
+    current = {(letter.step_key, letter.doc_type) for letter in letters if letter.superseded_by_id is None}
+    return "documents/_case_letters.html", {
+        "letters": letters, "issuable": {doc_type for _key, doc_type in steps}, "doc_types": DOC_TYPES,
+        "to_issue": [(key, doc_type) for key, doc_type in steps if (key, doc_type) not in current]}
 
 
 CASE_PANELS.append(_letters_panel)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -17,6 +17,9 @@ class LetterTemplate(db.Model):
     __tablename__ = "letter_templates"
 
     doc_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # "simple": `body` is plain text with {{placeholder}} tokens (app/documents/editor.py turns it
+    # into a sandbox template in which everything typed is text); "html": `body` is HTML and Jinja.
+    mode: Mapped[str] = mapped_column(String(10), default="html", server_default="html")
     body: Mapped[str] = mapped_column(Text)
     number_format: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -35,10 +38,17 @@ class LetterCounter(db.Model):
 
 
 class Letter(db.Model):
-    """An issued letter: its number is given once; a correction is a new version of it."""
+    """An issued letter: its number is given once; a correction is a new version of it, which
+    supersedes the old one. A case step has at most one current letter of a type."""
 
     __tablename__ = "letters"
-    __table_args__ = (UniqueConstraint("institution_id", "doc_type", "year", "seq", "version"),)
+    __table_args__ = (
+        UniqueConstraint("institution_id", "doc_type", "year", "seq", "version"),
+        # Two issues of one step's letter (two tabs, a double click) cannot both stand: the second
+        # must be a new version, which supersedes the first (see services.issue_letter).
+        Index("uq_letters_current_step_letter", "case_id", "step_key", "doc_type", unique=True,
+              sqlite_where=text("superseded_by_id IS NULL"), postgresql_where=text("superseded_by_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
@@ -57,7 +67,10 @@ class Letter(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    reason: Mapped[str | None] = mapped_column(String(300))  # why this version was made
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
 
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    superseded_by: Mapped[Letter | None] = relationship(remote_side=[id], foreign_keys=[superseded_by_id],
+                                                            viewonly=True)

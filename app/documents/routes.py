@@ -1,20 +1,22 @@
 """Issue, download, correct and verify letters; admins edit templates and the letterhead."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, public, role_required
 from app.documents import bp
-from app.documents.forms import IssueForm, LetterheadForm, TemplateForm
+from app.documents.editor import (Part, build_number_format, parse_number_format, placeholders_for, starter_text,
+                                  to_jinja)
+from app.documents.forms import IssueForm, LetterheadForm, NewVersionForm, SimpleTemplateForm, TemplateForm
 from app.documents.models import Letter
-from app.documents.services import (check_template, issue_letter, sample_pdf, save_template,
-                                    set_logo, signer_for, template_for)
+from app.documents.services import (check_template, current_letter, issue_letter, next_number, sample_pdf,
+                                    save_template, set_logo, signer_for, template_for)
 from app.documents.types import DOC_TYPES
 from app.errors import DomainError
-from app.forms import error_text
+from app.forms import refuse
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
@@ -22,22 +24,30 @@ from app.sop.access import load_case, log_access
 from app.sop.workcal import current_institution
 
 
-def issuable(user, case: Case) -> list[str]:
-    """Document types of this case's steps that the user may issue: whoever acts or acted on the
-    step that produces it, and the unit's head who signs (the roles the procedure escalates to)."""
+def issuable_steps(user, case: Case) -> list[tuple[str, str]]:
+    """(step key, document type) of this case's steps whose letter the user may issue: whoever
+    acts or acted on the step that produces it, and the unit's head who signs (the roles the
+    procedure escalates to). A letter addressed to the assigned officer waits for one."""
     if not case.can_view(user):
         return []
     procedure = case.procedure
     signs = user.has_role(*procedure.escalate_to)
     rows = {row.key: row for row in case.current_steps()}
-    types = []
+    found = []
     for step in procedure.steps:
         row = rows[step.key]
-        if not step.document or row.state.value not in ("active", "done") or step.document in types:
+        if not step.document or row.state.value not in ("active", "done"):
             continue
+        if "assignee" in step.document_to and case.assignee is None:
+            continue  # a letter to the assigned officer waits until one is named
         if signs or row.done_by_id == user.id or case.can_act(user, row):
-            types.append(step.document)
-    return types
+            found.append((step.key, step.document))
+    return found
+
+
+def issuable(user, case: Case) -> list[str]:
+    """The document types of `issuable_steps`, once each."""
+    return list(dict.fromkeys(doc_type for _key, doc_type in issuable_steps(user, case)))
 
 
 def _letter_for_viewer(letter_id: int) -> Letter:
@@ -50,29 +60,53 @@ def _letter_for_viewer(letter_id: int) -> Letter:
     return letter
 
 
-def _not_issued(case: Case, exc: DomainError):
-    """Back to the case page with the reason; the number taken for the letter is given back."""
-    g.rollback = True
-    flash(_("Surat belum diterbitkan. %(reason)s", reason=exc.message), "error")
-    return redirect(url_for("sop.show_case", case_id=case.id), 303)
+def _step_to_issue(case: Case, doc_type: str, asked: str | None) -> str:
+    """The step whose letter the request is about: the one asked for, else the first of the
+    user's steps producing this type that has no letter yet (else the first: it is refused)."""
+    keys = [key for key, kind in issuable_steps(current_user, case) if kind == doc_type]
+    if asked:
+        return asked if asked in keys else abort(404)
+    return next((key for key in keys if current_letter(case.id, key, doc_type) is None), keys[0])
 
 
-@bp.post("/cases/<int:case_id>/letters/<doc_type>")
+@bp.route("/cases/<int:case_id>/letters/<doc_type>", methods=["GET", "POST"])
 def issue(case_id: int, doc_type: str):
-    """Issue the next numbered letter of a type for a case, signed by the unit's head."""
+    """Issue the numbered letter of a case step, signed by the unit's head. A number cannot be
+    taken back, so the page first says so (GET, or a POST without `confirm=yes`) with the form;
+    only the confirmed form issues. A step that has its letter is refused: a change is a new
+    version (`correct`)."""
     case = load_case(case_id, lambda u, c: doc_type in issuable(u, c))
     form = IssueForm()
-    if not form.validate_on_submit():
-        return render("errors/error.html", title=_("Surat belum diterbitkan"), message=error_text(form), code=422,
-                      status=422)
-    step = next((s.key for s in case.procedure.steps if s.document == doc_type), None)
+    step_key = _step_to_issue(case, doc_type, request.values.get("step"))
+    status = 200
+    if form.validate_on_submit() and form.confirm.data == "yes":
+        done = _issue(case, form, doc_type, step_key=step_key, extra={"recipient": form.recipient.data or ""})
+        if done:
+            return done
+        status = 422
+    elif form.errors:
+        status = 422
+    form.step.data = step_key
+    step = case.step_row(step_key)
+    existing = current_letter(case.id, step_key, doc_type)
+    upcoming = None if existing else next_number(doc_type, template_for(doc_type).number_format)
+    return render("documents/issue.html", block="confirm", case=case, kind=DOC_TYPES[doc_type], form=form,
+                  step=step, existing=existing, upcoming=upcoming, status=status)
+
+
+def _issue(case: Case, form, doc_type: str, **how):
+    """Issue a case's letter (or a new version of one) as the current user: back to the case, or
+    None after a refusal, which `form` shows."""
     try:
-        letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, step_key=step,
-                              extra={"recipient": form.recipient.data or ""})
+        letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, **how)
     except DomainError as exc:
-        return _not_issued(case, exc)
+        refuse(form, exc)
+        return None
     log_access(case, current_user, f"letter:{doc_type}")
-    flash(_("%(title)s nomor %(number)s diterbitkan.", title=letter.title, number=letter.number), "success")
+    if letter.version > 1:
+        flash(_("Versi %(v)d surat %(number)s diterbitkan.", v=letter.version, number=letter.number), "success")
+    else:
+        flash(_("%(title)s nomor %(number)s diterbitkan.", title=letter.title, number=letter.number), "success")
     return redirect(url_for("sop.show_case", case_id=case.id))
 
 
@@ -88,20 +122,26 @@ def download(letter_id: int):
     return response
 
 
-@bp.post("/letters/<int:letter_id>/correct")
+@bp.route("/letters/<int:letter_id>/correct", methods=["GET", "POST"])
 def correct(letter_id: int):
-    """Issue a corrected version under the same number; the old version stays on record."""
+    """Make a new version of a letter, under the same number, with a reason: it supersedes the
+    old version, which stays on record and shows as superseded where it is verified. GET shows
+    what will happen and asks for the reason."""
     letter = _letter_for_viewer(letter_id)
     case = db.session.get(Case, letter.case_id) if letter.case_id else None
     if case is None or letter.doc_type not in issuable(current_user, case):
         abort(403)
-    try:
-        new = issue_letter(letter.doc_type, current_user, signer_for(current_user), case=case, step_key=letter.step_key,
-                           extra={"recipient": letter.context.get("recipient", "")}, correcting=letter)
-    except DomainError as exc:
-        return _not_issued(case, exc)
-    flash(_("Versi %(v)d surat %(number)s diterbitkan.", v=new.version, number=new.number), "success")
-    return redirect(url_for("sop.show_case", case_id=case.id))
+    form = NewVersionForm()
+    status = 200
+    if form.validate_on_submit():
+        done = _issue(case, form, letter.doc_type, step_key=letter.step_key, correcting=letter,
+                      extra={"recipient": letter.context.get("recipient", "")}, reason=form.reason.data)
+        if done:
+            return done
+        status = 422
+    elif form.errors:
+        status = 422
+    return render("documents/new_version.html", block="confirm", case=case, letter=letter, form=form, status=status)
 
 
 @bp.get("/verify/<code>")
@@ -116,33 +156,104 @@ def verify(code: str):
 @bp.get("/admin/letters")
 @role_required("admin")
 def list_templates():
-    """Every document type with its number format."""
-    return render("documents/templates.html", types=[(t, template_for(t.code)[1]) for t in DOC_TYPES.values()])
+    """Every document type with its number format and the editor its wording was written in."""
+    wordings = [(t, template_for(t.code)) for t in DOC_TYPES.values()]
+    return render("documents/templates.html",
+                  types=[(t, w, next_number(t.code, w.number_format)) for t, w in wordings])
+
+
+def _editor_form(doc_type: str):
+    """(editor, form, notices): the editor asked for (`editor` = "simple" or "html"; a form
+    without it is the advanced one), filled with the wording in force, and what the simple
+    editor cannot show as it is. Without a choice the page opens the simple editor, unless the
+    institution's own wording is HTML."""
+    wording = template_for(doc_type)
+    chosen = (request.form if request.method == "POST" else request.args).get("editor")
+    if chosen not in ("simple", "html"):
+        chosen = "html" if request.method == "POST" or (wording.custom and wording.mode == "html") else "simple"
+    notices = []
+    if chosen == "html":
+        body = wording.body if wording.mode == "html" else to_jinja(wording.body, doc_type)
+        return chosen, TemplateForm(data={"body": body, "number_format": wording.number_format}), notices
+    body = wording.body
+    if wording.mode != "simple":
+        body = starter_text(doc_type)
+        notices.append(_("Surat ini sekarang memakai templat HTML (editor lanjutan). Teks di bawah adalah titik awal; "
+                         "setelah disimpan, surat memakai teks ini.") if wording.custom else
+                       _("Surat ini masih memakai teks bawaan. Teks di bawah adalah titik awal; setelah disimpan, "
+                         "surat memakai teks ini."))
+    parsed = parse_number_format(wording.number_format)
+    if parsed is None:
+        notices.append(_("Format nomor yang berlaku (%(fmt)s) tidak dapat disusun dari bagian-bagian; bagian di bawah "
+                         "adalah format bawaan. Format itu tetap dapat diubah di editor lanjutan.",
+                         fmt=wording.number_format))
+        parsed = parse_number_format(DOC_TYPES[doc_type].number_format)
+    padding, parts = parsed
+    form = SimpleTemplateForm(data={"body": body, "padding": padding, "parts": [vars(p) for p in parts]})
+    return chosen, form, notices
+
+
+def _wording_from(form, editor: str) -> tuple[str, str]:
+    """(body, number format) of a filled form; the simple editor's number is made from its parts."""
+    if editor == "simple":
+        parts = [Part(row.kind.data or "", row.value.data or "", row.sep.data or "") for row in form.parts]
+        form.number_format.data = build_number_format(form.padding.data, parts)
+    return form.body.data, form.number_format.data
+
+
+def _messages(errors) -> list[str]:
+    """Every message of a form's (nested) errors, for the preview that stands beside it."""
+    if isinstance(errors, dict):
+        errors = list(errors.values())
+    if isinstance(errors, (list, tuple)):
+        return [m for item in errors for m in _messages(item)]
+    return [str(errors)]
+
+
+def _template_page(doc_type: str, block: str | None = None):
+    kind = DOC_TYPES.get(doc_type) or abort(404)
+    editor, form, notices = _editor_form(doc_type)
+    preview = upcoming = None
+    status = 200
+    if request.method == "GET" and editor == "html":
+        return render("documents/template_form.html", kind=kind, editor=editor, form=form, notices=notices)
+    if request.method == "GET" or form.validate_on_submit():
+        try:
+            body, fmt = _wording_from(form, editor)
+            if request.method == "POST" and block is None and request.form.get("action") != "preview":
+                save_template(doc_type, body, fmt, current_user, mode=editor)
+                record_audit("template.update", ("letter_template", doc_type),
+                             summary=_("Templat %(label)s diubah.", label=kind.label), details={"editor": editor})
+                flash(_("Templat %(label)s tersimpan.", label=kind.label), "success")
+                return redirect(url_for("documents.list_templates"))
+            preview = check_template(doc_type, body, fmt, mode=editor, pdf=editor == "html")
+            upcoming = next_number(doc_type, fmt)
+        except DomainError as exc:
+            refuse(form, exc)
+            status = 422 if request.method == "POST" else 200
+    else:
+        status = 422
+    return render("documents/template_form.html", block=block, kind=kind, editor=editor, form=form, notices=notices,
+                  preview=preview, upcoming=upcoming, problems=_messages(form.errors), status=status,
+                  placeholders=placeholders_for(doc_type))
 
 
 @bp.route("/admin/letters/<doc_type>", methods=["GET", "POST"])
 @role_required("admin")
 def edit_template(doc_type: str):
-    """Edit a letter's wording and number format; preview with sample data; errors in place."""
-    kind = DOC_TYPES.get(doc_type) or abort(404)
-    body, fmt = template_for(doc_type)
-    form = TemplateForm(data={"body": body, "number_format": fmt})
-    preview, status = None, 200
-    if form.validate_on_submit():
-        try:
-            if request.form.get("action") == "preview":
-                preview = check_template(doc_type, form.body.data, form.number_format.data)
-            else:
-                save_template(doc_type, form.body.data, form.number_format.data, current_user)
-                record_audit("template.update", ("letter_template", doc_type), summary=_("Templat %(label)s diubah.", label=kind.label))
-                flash(_("Templat %(label)s tersimpan.", label=kind.label), "success")
-                return redirect(url_for("documents.list_templates"))
-        except DomainError as exc:
-            getattr(form, exc.field or "body").errors.append(exc.message)
-            status = 422
-    elif request.method == "POST":
-        status = 422
-    return render("documents/template_form.html", kind=kind, form=form, preview=preview, status=status)
+    """Edit a letter's wording and number format: the simple editor (text with placeholders, the
+    number from parts) or the advanced one (HTML and Jinja, `?editor=html`); `action=preview`
+    shows it with sample data instead of saving; errors in place."""
+    return _template_page(doc_type)
+
+
+@bp.post("/admin/letters/<doc_type>/preview")
+@role_required("admin")
+def preview_template(doc_type: str):
+    """The letter as edited so far, with sample data in the sandbox letters are issued with, and
+    the next number; saves nothing. htmx swaps in the preview as the admin types; without
+    JavaScript the Pratinjau button posts here and gets the whole page."""
+    return _template_page(doc_type, block="preview")
 
 
 @bp.get("/admin/letters/<doc_type>/preview.pdf")

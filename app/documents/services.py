@@ -6,11 +6,12 @@ import base64
 import re
 import secrets
 import string
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import segno
-from flask import current_app, render_template
+from flask import render_template
 from babel.dates import format_date
 from flask_babel import gettext as _
 from jinja2 import TemplateError
@@ -18,17 +19,19 @@ from markupsafe import Markup
 from sqlalchemy import update
 
 from app.auth.models import User
-from app.database import utcnow
+from app.database import insert_ignore, utcnow
+from app.documents.editor import to_jinja, unknown_placeholders
 from app.documents.models import Letter, LetterCounter, LetterTemplate
 from app.documents.pdf import STATIC_ROOT, render_pdf
 from app.documents.sandbox import MAX_CHARS, RENDER_SECONDS, BoundedSandbox, RenderLimit
 from app.documents.types import DOC_TYPES, NUMBER_KEYS, ROMAN, DocType
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.services import insert_ignore
 from app.sop.models import Case, Institution
 from app.sop.registry import procedure_of
+from app.org.services import letterhead_of
 from app.sop.workcal import current_institution
+from app.urls import external_url
 
 _sandbox = BoundedSandbox()
 LOGO = STATIC_ROOT / "img" / "logo.svg"
@@ -36,11 +39,30 @@ MAX_FIELD_WIDTH = 12  # {seq:03d} is the usual; a wide field only pads
 
 
 # -- templates and number formats ----------------------------------------------------------
-def template_for(doc_type: str) -> tuple[str, str]:
-    """(body, number format) in force: the institution's own, else the default."""
+@dataclass(frozen=True)
+class Wording:
+    """A letter type's wording in force: `body` is HTML and Jinja (mode "html") or plain text
+    with placeholders (mode "simple", see app/documents/editor.py)."""
+
+    body: str
+    number_format: str
+    mode: str = "html"
+    custom: bool = False  # the institution's own, not the built-in default
+
+
+def template_for(doc_type: str) -> Wording:
+    """The wording in force: the institution's own, else the default."""
     row = db.session.get(LetterTemplate, doc_type)
+    if row is not None:
+        return Wording(row.body, row.number_format, row.mode, custom=True)
     default = DOC_TYPES[doc_type]
-    return (row.body, row.number_format) if row else (default.body, default.number_format)
+    return Wording(default.body, default.number_format)
+
+
+def jinja_source(doc_type: str, body: str, mode: str) -> str:
+    """What the sandbox renders: an HTML body as written; a simple text made into a template in
+    which only its placeholders are expressions."""
+    return to_jinja(body, doc_type) if mode == "simple" else body
 
 
 def check_number_format(fmt: str) -> None:
@@ -115,22 +137,40 @@ def render_body(body: str, context: dict) -> Markup:
                           "body") from None
 
 
-def check_template(doc_type: str, body: str, number_format: str) -> Markup:
-    """A template as it would print, with sample data: its number format, its body, and the PDF
-    it makes (which refuses any URL but data: and the app's own files). DomainError on a fault."""
+def check_template(doc_type: str, body: str, number_format: str, mode: str = "html", pdf: bool = True) -> Markup:
+    """A template as it would print, with sample data, in the sandbox letters are issued with:
+    its number format, its body, and (`pdf`) the PDF it makes, which refuses any URL but data:
+    and the app's own files. DomainError on a fault. A simple text holds no markup, so its live
+    preview may skip the PDF."""
     check_number_format(number_format)
-    return _sample(doc_type, body)[0]
+    unknown = unknown_placeholders(body, doc_type) if mode == "simple" else []
+    if unknown:
+        raise DomainError(_("Data %(tokens)s tidak dikenal untuk surat ini; pilih dari daftar data yang tersedia "
+                            "(periksa ejaannya).", tokens=", ".join(unknown)), "body")
+    context = sample_context(doc_type)
+    rendered = render_body(jinja_source(doc_type, body, mode), context)
+    if pdf:
+        render_pdf(letter_html(context, rendered, "contoh", current_institution()))
+    return rendered
 
 
 def sample_pdf(doc_type: str) -> bytes:
     """The template in force rendered to PDF with sample data."""
-    return _sample(doc_type, template_for(doc_type)[0])[1]
-
-
-def _sample(doc_type: str, body: str) -> tuple[Markup, bytes]:
+    wording = template_for(doc_type)
     context = sample_context(doc_type)
-    rendered = render_body(body, context)
-    return rendered, render_pdf(letter_html(context, rendered, "contoh", current_institution()))
+    rendered = render_body(jinja_source(doc_type, wording.body, wording.mode), context)
+    return render_pdf(letter_html(context, rendered, "contoh", current_institution()))
+
+
+def next_number(doc_type: str, number_format: str, now: datetime | None = None) -> str:
+    """The number the next letter of this type would get with this format (a preview: the
+    number itself is only taken when a letter is issued)."""
+    institution = current_institution()
+    local = (now or utcnow()).astimezone(ZoneInfo(institution.timezone))
+    last = db.session.scalar(db.select(LetterCounter.last_seq).where(
+        LetterCounter.institution_id == institution.id, LetterCounter.doc_type == doc_type,
+        LetterCounter.year == local.year)) or 0
+    return format_number(number_format, last + 1, local, institution.unit_code)
 
 
 def set_logo(institution: Institution, data: bytes, filename: str) -> None:
@@ -143,11 +183,12 @@ def set_logo(institution: Institution, data: bytes, filename: str) -> None:
     render_pdf(f'<img src="{_logo_data_uri(institution)}" alt="">', field="logo")
 
 
-def save_template(doc_type: str, body: str, number_format: str, user: User) -> LetterTemplate:
+def save_template(doc_type: str, body: str, number_format: str, user: User, mode: str = "html") -> LetterTemplate:
     """Store an institution's wording after it renders with sample data; nothing on error."""
-    check_template(doc_type, body, number_format)
+    check_template(doc_type, body, number_format, mode)
     row = db.session.get(LetterTemplate, doc_type) or LetterTemplate(doc_type=doc_type)
     row.body, row.number_format, row.updated_at, row.updated_by_id = body, number_format, utcnow(), user.id
+    row.mode = mode
     db.session.add(row)
     db.session.flush()
     return row
@@ -214,7 +255,7 @@ def _logo_data_uri(institution: Institution) -> str:
 
 
 def verify_url(code: str) -> str:
-    return f"{current_app.config['APP_BASE_URL']}/verify/{code}"
+    return external_url("documents.verify", code=code)
 
 
 def letter_html(context: dict, body: Markup, verify_code: str, institution: Institution) -> str:
@@ -224,38 +265,80 @@ def letter_html(context: dict, body: Markup, verify_code: str, institution: Inst
 
 
 # -- issuing --------------------------------------------------------------------------------
+def current_letter(case_id: int, step_key: str | None, doc_type: str) -> Letter | None:
+    """The letter of a type a case step stands on: the one no later version supersedes."""
+    if step_key is None:
+        return None
+    return db.session.scalar(db.select(Letter).where(
+        Letter.case_id == case_id, Letter.step_key == step_key, Letter.doc_type == doc_type,
+        Letter.superseded_by_id.is_(None)))
+
+
+def _lock_case(case: Case) -> None:
+    """Issues of one case's letters take turns: writing the case row locks it (PostgreSQL) or
+    takes the write lock (SQLite) until the transaction ends, so the check that follows sees
+    what an issue that went first has committed."""
+    db.session.execute(update(Case).where(Case.id == case.id).values(state=Case.state)
+                       .execution_options(synchronize_session=False))
+
+
+def _claim(letter: Letter) -> None:
+    """Mark a current letter as being superseded (it points at itself until the new version has
+    an id), or refuse when another version superseded it first. The conditional update is the
+    lock: of two new versions at once, the second finds the letter already claimed."""
+    claimed = db.session.execute(update(Letter).where(Letter.id == letter.id, Letter.superseded_by_id.is_(None))
+                                 .values(superseded_by_id=Letter.id)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        raise DomainError(_("Surat ini sudah digantikan oleh versi yang lebih baru; buat versi baru dari versi "
+                            "terbarunya."))
+
+
 def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None = None, step_key: str | None = None,
-                 extra: dict | None = None, now: datetime | None = None, correcting: Letter | None = None) -> Letter:
-    """Number (or keep the number of the letter it corrects), render, store. Flushes."""
+                 extra: dict | None = None, now: datetime | None = None, correcting: Letter | None = None,
+                 reason: str | None = None) -> Letter:
+    """Number, render, store; or, `correcting` a letter, a new version under its number that
+    supersedes it (with the `reason`). A case step gets one numbered letter of a type: issuing it
+    again is refused (DomainError), a change is a new version. Flushes."""
     if doc_type not in DOC_TYPES:
         raise DomainError(_("Jenis surat tidak dikenal."))
     now = now or utcnow()
     institution = current_institution()
     local = now.astimezone(ZoneInfo(institution.timezone))
-    body_template, fmt = template_for(doc_type)
+    wording = template_for(doc_type)
+    if case is not None:
+        _lock_case(case)
+    kind = DOC_TYPES[doc_type]
     if correcting is not None:
-        if correcting.superseded_by_id is not None:
-            raise DomainError(_("Surat ini sudah dikoreksi; koreksi versi terbarunya."))
+        _claim(correcting)
         year, seq, number = correcting.year, correcting.seq, correcting.number
         version = correcting.version + 1
     else:
+        existing = current_letter(case.id, step_key, doc_type) if case is not None else None
+        if existing is not None:
+            raise DomainError(_("%(title)s untuk langkah ini sudah diterbitkan dengan nomor %(number)s. Satu langkah "
+                                "tidak diberi nomor dua kali; untuk mengubah surat itu, buat versi baru.",
+                                title=kind.label, number=existing.number))
         year = local.year
         seq = next_seq(institution, doc_type, year)
-        number = format_number(fmt, seq, local, institution.unit_code)
+        number = format_number(wording.number_format, seq, local,
+                               case.unit.code if case is not None and case.unit else institution.unit_code)
         version = 1
-    kind = DOC_TYPES[doc_type]
     context = letter_context(case, kind, signer, extra or {}, number, local, institution)
-    body = render_body(body_template, context)
+    if case is not None and case.unit is not None:  # the kop of the unit the case belongs to
+        context["institution"] = letterhead_of(case.unit)
+    body = render_body(jinja_source(doc_type, wording.body, wording.mode), context)
     code = secrets.token_urlsafe(12)
     letter = Letter(institution_id=institution.id, doc_type=doc_type, year=year, seq=seq, version=version,
                     number=number, title=kind.label, case_id=case.id if case else None, step_key=step_key,
                     verify_code=code, signer_name=signer.name, signer_position=signer.position,
                     signer_nip=signer.employee_number, issued_at=now, issued_by_id=issued_by.id, context=context,
-                    pdf=render_pdf(letter_html(context, body, code, institution)))
+                    reason=reason, pdf=render_pdf(letter_html(context, body, code, institution)))
     db.session.add(letter)
     db.session.flush()
     if correcting is not None:
         correcting.superseded_by_id = letter.id
+        db.session.flush()
     return letter
 
 
@@ -303,10 +386,9 @@ def deliver_letter(letter: Letter, case: Case, recipients: list[User], now: date
     from app.notifications.services import attachment, notify
 
     filename = f"{letter.doc_type}-{letter.number.replace('/', '-')}.pdf"
-    base = current_app.config["APP_BASE_URL"]
     sent = 0
     for user in recipients:
-        link = f"Kasus #{case.id}: {base}/cases/{case.id}\n" if case.can_view(user) else ""
+        link = f"Kasus #{case.id}: {external_url('sop.show_case', case_id=case.id)}\n" if case.can_view(user) else ""
         body = f"Terlampir {letter.title} nomor {letter.number}.\n\n{link}Verifikasi surat: {verify_url(letter.verify_code)}"
         sent += notify(user, f"{letter.title} {letter.number}", body, key=f"letter:{letter.id}",
                        attachments=[attachment(filename, "application/pdf", letter.pdf)], now=now)
@@ -314,9 +396,13 @@ def deliver_letter(letter: Letter, case: Case, recipients: list[User], now: date
 
 
 def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter | None:
-    """When a step whose output is a document is done, its letter is issued, numbered and kept."""
+    """When a step whose output is a document is done, its letter is issued, numbered and kept.
+    A step done again (sent back, a new pass) makes a new version of its letter, not a new number."""
     if not step.issues_document(row.data) or step.document not in DOC_TYPES:
         return None
-    letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now)
+    current = current_letter(case.id, step.key, step.document)
+    reason = _("Langkah \"%(step)s\" diselesaikan lagi.", step=row.title) if current is not None else None
+    letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now,
+                          correcting=current, reason=reason)
     deliver_letter(letter, case, letter_recipients(case, step.document_to), now)
     return letter

@@ -19,10 +19,31 @@ NAV = [
     ("documents.list_templates", _l("Templat surat"), {"admin"}),
     ("reports.compliance_page", _l("Kepatuhan SOP"), {"admin", "head"}),
     ("admin.audit", _l("Log audit"), {"admin", "head"}),
+    ("auth.profile", _l("Profil"), None),
+    ("account.my_data_page", _l("Data saya"), None),
+    ("auth.register_client", _l("Daftarkan klien"), {"staff"}),
+    ("admin.list_units", _l("Unit layanan"), {"admin"}),
 ]
 
 
-def nav_for(user) -> list[tuple[str, str]]:
+# Two menus keep the header on one line (base.html): "Kelola" gathers the pages only admins and
+# heads see, "Akun" the user's own settings; every other item stands on its own.
+MANAGERS = frozenset({"admin", "head"})
+ACCOUNT_PAGES = frozenset({"auth.change_password", "auth.profile", "notifications.preferences"})
+
+
+def menu_of(endpoint: str, roles: set | None) -> str | None:
+    """'account', 'manage' or None (a link of its own in the header)."""
+    if endpoint in ACCOUNT_PAGES or endpoint.startswith("account."):
+        return "account"
+    if roles and roles <= MANAGERS:
+        return "manage"
+    return None
+
+
+def nav_for(user) -> list[tuple[str, str, str | None]]:
+    """(endpoint, label, menu) for each item the user may see, in NAV's order."""
     if not user or not user.is_authenticated:
         return []
-    return [(endpoint, label) for endpoint, label, roles in NAV if roles is None or user.has_role(*roles)]
+    return [(endpoint, label, menu_of(endpoint, roles)) for endpoint, label, roles in NAV
+            if roles is None or user.has_role(*roles)]

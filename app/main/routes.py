@@ -14,9 +14,12 @@ from app.main import bp
 
 @bp.get("/")
 def index():
-    """The signed-in user's start page: what waits for them and their next appointments."""
+    """The signed-in user's start page: the services they may ask for, what waits for them, their
+    next appointments, and for staff the requests they record and the screens they manage."""
     from app.booking.models import Appointment, AppointmentStatus
     from app.database import utcnow
+    from app.org.services import units_of
+    from app.sop.offerings import services_for
     from app.sop.services import my_tasks
 
     now = utcnow()
@@ -26,7 +29,7 @@ def index():
         .options(lazyload(Appointment.case))  # the list shows the time and the other person
         .order_by(Appointment.start_at).limit(3)).all()
     return render("main/index.html", user=current_user, tasks=my_tasks(current_user, limit=5), upcoming=upcoming,
-                  now=now)
+                  services=services_for(current_user), units=units_of(current_user), now=now)
 
 
 @bp.get("/healthz")

@@ -47,12 +47,13 @@ def outbox():
 @bp.post("/admin/outbox/<int:message_id>/retry")
 @role_required("admin")
 def retry_message(message_id: int):
-    """Queue a failed or unsendable message again."""
+    """Queue a failed or unsendable message again; back to the list as it was filtered."""
     message = get_or_404(OutboxMessage, message_id)
+    status = request.form.get("status", "")
     if message.status == OutboxStatus.SENT:
         flash(_("Pesan ini sudah terkirim."), "error")
     else:
         retry(message)
         record_audit("outbox.retry", message, summary=_("Pesan #%(id)d ke %(to)s dijadwalkan ulang.", id=message.id, to=message.recipient))
         flash(_("Pesan #%(id)d dijadwalkan ulang.", id=message.id), "success")
-    return redirect(url_for("notifications.outbox"))
+    return redirect(url_for("notifications.outbox", status=status if status in {s.value for s in OutboxStatus} else None))

@@ -13,33 +13,15 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.auth.models import User
-from app.database import utcnow
+from app.database import insert_all, insert_ignore, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 12
 BATCH = 50
-
-
-def insert_ignore(model, **values) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL); True when a row was written."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(model).values(**values).on_conflict_do_nothing()
-                 .returning(*model.__table__.primary_key.columns))
-    return db.session.execute(statement).first() is not None
-
-
-def insert_all(model, rows: list[dict]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING of many rows, sent as multi-row statements (SQLAlchemy's
-    "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).on_conflict_do_nothing().returning(*model.__table__.primary_key.columns)
-    return len(db.session.execute(statement, rows).all())
 
 
 def _row(channel: Channel, recipient: str, body: str, key: str, subject: str = "", html: str | None = None,

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from app.database import insert_ignore
 from app.extensions import db
-from app.notifications.services import insert_ignore
 from app.reports.models import StepRollup
 from app.sop.models import Case, CaseStep, StepState
 

@@ -11,7 +11,7 @@ from app.errors import DomainError
 from app.forms import parse_date
 from app.htmx import render
 from app.reports import bp
-from app.reports.services import compliance, period, to_xlsx
+from app.reports.services import compliance, period, to_xlsx, working_hours
 from app.sop.registry import procedures
 
 
@@ -38,10 +38,10 @@ def compliance_page():
         start, end, code, unit = _filters()
     except DomainError as exc:
         return render("reports/compliance.html", block="report", error=exc.message, report=None,
-                      procedures=procedures(), units=units, args=request.args, status=422)
+                      procedures=procedures(), units=units, args=request.args, hours=working_hours, status=422)
     report = compliance(start, end, code, unit)
     return render("reports/compliance.html", block="report", report=report, error=None, procedures=procedures(),
-                  units=units, args=request.args)
+                  units=units, args=request.args, hours=working_hours)
 
 
 @bp.get("/reports/compliance.xlsx")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.database import utcnow
@@ -88,6 +89,13 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
             rows.append(figures_row)
         report.rows[c] = rows
     return report
+
+
+def working_hours(minutes: int | None) -> str:
+    """Working minutes as the page shows them, in working hours: 45 -> '0,75', 90 -> '1,5'; '—' for none."""
+    if minutes is None:
+        return "—"
+    return format_decimal(minutes / 60, format="#,##0.##")
 
 
 HEADERS = ["Kode SOP", "No", "Langkah", "Selesai", "Dengan baku mutu", "Tepat waktu", "% tepat waktu",

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from app.auth.models import User
 from app.auth.roles import role_label
 from app.crypto import UndecryptableError, unseal
-from app.database import utcnow
+from app.database import add_durable, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, StepState
@@ -148,8 +148,8 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
     if (step is not None and any(r.key == step.key and r.done_by_id == user.id for r in case.steps)
             and (user.id == case.subject_id or user.has_role(*(set(step.roles) - SPECIAL_ACTORS)))):
         return "author"  # what they wrote in a step, while they still hold a role that writes it
-    if case.subject_id == user.id and (step is None or "subject" in field.share_with):
-        return "subject"
+    if case.subject_id == user.id and ("subject" in field.share_with or (step is None and case.procedure.self_service)):
+        return "subject"  # what the procedure shares back, or the request form a subject could fill in themselves
     granted = next((r for r in field.share_with if r != "subject" and user.has_role(r)), None)
     if granted and can_view(user, case):
         return f"grant:{granted}"
@@ -185,8 +185,8 @@ def log_access(case: Case, user: User, action: str, grounds: dict | None = None,
     if why and "review" in why and reason is None:
         review = active_review(user, case)
         why = f"review: {review.reason}" if review else why
-    db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action=action[:40], fields=fields,
-                              reason=why[:400] if why else None))
+    add_durable(CaseAccess, case_id=case.id, user_id=user.id, action=action[:40], fields=fields,
+                reason=why[:400] if why else None, at=utcnow())
 
 
 def access_log(case: Case, views: int = 200, others: int = 5000) -> list[CaseAccess]:

@@ -18,6 +18,7 @@ FIELD_TYPES = {"text", "textarea", "date", "datetime", "choice", "boolean", "num
 SPECIAL_ACTORS = {"subject", "assignee"}
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CODE = re.compile(r"^[a-z][a-z0-9-]{1,59}$")
+UNIT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,29}$")
 
 
 class DefinitionError(Exception):
@@ -107,6 +108,10 @@ class Procedure:
     # claims the case; later steps of that role belong to the team only.
     team_roles: tuple[str, ...] = ("counselor",)
     institution: str | None = None
+    # For the people it serves, in plain words: who it is for and what happens after asking.
+    description: str | None = None
+    # The unit that offers it in a new installation: {code, name, institution} (None: the main unit).
+    unit: dict | None = field(default=None, compare=False)
     extra_roles: dict = field(default_factory=dict)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -116,6 +121,12 @@ class Procedure:
 
     def step(self, key: str) -> Step:
         return next(s for s in self.steps if s.key == key)
+
+    @property
+    def self_service(self) -> bool:
+        """The person served may ask for it themselves: the request form is then their own words
+        (where only others may open it — a referral — the form is what others wrote about them)."""
+        return bool(self.subject_role and self.subject_role in self.open_roles)
 
     def screen_step(self, name: str) -> Step | None:
         """The step carried out on the named screen (e.g. the agreement step on booking)."""
@@ -224,7 +235,26 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit"}
+
+
+def _unit(check: _Checker, doc: dict) -> dict | None:
+    """`unit: {code: P2KLLK, name: <unit name>, institution: <institution name>}`."""
+    raw = doc.get("unit")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        check.error(doc, "unit", "harus berupa pemetaan {code, name, institution}")
+        return None
+    code = check.text(raw, "code", "unit")
+    name = check.text(raw, "name", "unit")
+    institution = check.text(raw, "institution", "unit")
+    if code and not UNIT_CODE.match(code):
+        check.error(raw, "unit.code", f"'{code}' harus huruf, angka, titik atau tanda hubung (paling panjang 30)")
+    unknown = set(raw) - {"__line__", "code", "name", "institution"}
+    if unknown:
+        check.error(raw, "unit", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
+    return {"code": code, "name": name, "institution": institution} if code and name and institution else None
 
 
 def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
@@ -283,12 +313,17 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
     return raw["type"], issued_on, recipients
 
 
-# Screens a step may name, with the options each takes (a value naming an input must be one).
-SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text"}}
+# Screens a step may name, with the options each takes: "input" names an input of the step,
+# "data" a case value known before it (a request field or an earlier input), "option" an option
+# of the step's decision. `booking` agrees a time (`mode`: the requested tatap muka / online);
+# `booking_session` records on the appointment whether the session took place.
+SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
+           "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"}}
 
 
-def _screen(check: _Checker, node: dict, path: str, inputs: list[Field]) -> dict | None:
-    """`screen: {name: booking, time: <datetime input>, place: <input>, summary: <text>}`."""
+def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),
+            decision: str | None = None) -> dict | None:
+    """`screen: {name: booking, time: <datetime input>, place: <input>, summary: <text>, mode: <data>}`."""
     raw = node.get("screen")
     if raw is None:
         return None
@@ -299,6 +334,7 @@ def _screen(check: _Checker, node: dict, path: str, inputs: list[Field]) -> dict
         return None
     options = SCREENS[raw["name"]]
     keys = {f.key for f in inputs}
+    choices = next((f.options for f in inputs if f.key == decision), ())
     result = {"name": raw["name"]}
     for option, value in raw.items():
         if option in ("__line__", "name"):
@@ -307,6 +343,10 @@ def _screen(check: _Checker, node: dict, path: str, inputs: list[Field]) -> dict
             check.error(node, f"{path}.screen.{option}", f"pilihan tidak dikenal untuk layar {raw['name']}")
         elif options[option] == "input" and value not in keys:
             check.error(node, f"{path}.screen.{option}", f"'{value}' harus kunci masukan langkah ini")
+        elif options[option] == "data" and value not in data_keys:
+            check.error(node, f"{path}.screen.{option}", f"'{value}' bukan data kasus atau langkah sebelumnya")
+        elif options[option] == "option" and value not in choices:
+            check.error(node, f"{path}.screen.{option}", f"'{value}' harus pilihan keputusan langkah ini")
         else:
             result[option] = value
     return result
@@ -354,6 +394,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         check.error(doc, "code", f"'{code}' harus huruf kecil, angka dan tanda hubung")
     title = check.text(doc, "title", "")
     source = check.text(doc, "source", "")
+    description = check.text(doc, "description", "", required=False)
+    unit = _unit(check, doc)
     extra_roles = doc.get("roles") or {}
     if not isinstance(extra_roles, dict):
         check.error(doc, "roles", "harus berupa pemetaan kode → nama peran")
@@ -441,7 +483,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         if assigns is not None and assigns not in {f.key for f in inputs if f.type == "user"}:
             check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
         decision, outcomes = _decision(check, node, path, inputs)
-        screen = _screen(check, node, path, inputs)
+        screen = _screen(check, node, path, inputs, data_keys, decision)
         document, document_on, document_to = _document(check, node, path, decision, inputs, roles)
         data_keys |= {f.key for f in inputs}
         if key:
@@ -458,7 +500,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
                      open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to, team_roles=team_roles,
-                     institution=doc.get("institution"),
+                     institution=doc.get("institution"), description=description, unit=unit,
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 
 

@@ -1,38 +1,17 @@
-"""The working calendar's settings, procedure versions, cases, their steps and notices."""
+"""Closures of the working calendar, procedure versions, cases, their steps and notices."""
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.crypto import register_sealed
 from app.database import UTCDateTime, state_enum, utcnow
 from app.extensions import db
-
-
-class Institution(db.Model):
-    """The institution and unit whose calendar and letterhead the app uses."""
-
-    __tablename__ = "institutions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    unit: Mapped[str] = mapped_column(String(200))
-    address: Mapped[str | None] = mapped_column(String(400))
-    # Letterhead (kop surat) and letter numbering
-    unit_code: Mapped[str] = mapped_column(String(30), default="P2KLLK", server_default="P2KLLK")
-    city: Mapped[str | None] = mapped_column(String(80))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    email: Mapped[str | None] = mapped_column(String(120))
-    website: Mapped[str | None] = mapped_column(String(120))
-    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
-    logo_mimetype: Mapped[str | None] = mapped_column(String(40))
-    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Jakarta")
-    # {"0": ["08:00", "16:00"], ...}: weekday (Monday = 0) to opening and closing time.
-    office_hours: Mapped[dict] = mapped_column(JSON, default=dict)
+from app.org.models import Institution, Unit  # noqa: F401 - Institution moved to app.org; old imports keep working
 
 
 class Closure(db.Model):
@@ -92,6 +71,8 @@ class Case(db.Model):
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The unit the case belongs to (the one offering its procedure to the person who asked).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data: Mapped[dict] = mapped_column(JSON, default=dict)  # values that are not confidential
@@ -101,6 +82,7 @@ class Case(db.Model):
     subject: Mapped[User | None] = relationship(foreign_keys=[subject_id], lazy="joined")
     opened_by: Mapped[User] = relationship(foreign_keys=[opened_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    unit: Mapped[Unit | None] = relationship()
     steps: Mapped[list[CaseStep]] = relationship(back_populates="case", order_by="[CaseStep.position, CaseStep.attempt]",
                                                  cascade="all, delete-orphan")
     members: Mapped[list[CaseMember]] = relationship(order_by="CaseMember.added_at", cascade="all, delete-orphan")
@@ -227,6 +209,14 @@ class CaseAccess(db.Model):
     reason: Mapped[str | None] = mapped_column(String(400))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def reason_for_subject(self) -> str | None:
+        """What the person served sees of why: the ground of a read ("team", "grant:staff",
+        "review"), never the head's written review reason or a note on a team change."""
+        if self.action not in ("read", "export") or not self.reason:
+            return None
+        return ", ".join("review" if part.startswith("review") else part for part in self.reason.split(", "))
 
 
 class CaseMember(db.Model):

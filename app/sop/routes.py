@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.accounts import profile_values
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User
@@ -17,16 +18,18 @@ from app.extensions import db
 from app.forms import error_text, refuse
 from app.htmx import render
 from app.keyset import keyset_page
-from app.sop import bp
+from app.sop import bp, words  # noqa: F401 - words: the templates' SOP filters
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
                             claimable_role, load_case, log_access, on_team, open_review, readable_values,
                             remove_member, visible_cases_filter)
 from app.sop.calendar import national_holidays
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
                            team_candidates)
-from app.sop.models import Case, CaseState, CaseStep, Closure
+from app.sop.models import Case, CaseState, CaseStep, Closure, StepState
 from app.sop.registry import get_procedure, procedures
-from app.sop.services import (STEP_SCREENS, can_open, case_panels, complete_step, my_tasks, open_case,
+from app.org.services import all_units
+from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
+from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, my_tasks, open_case,
                               recompute_deadlines)
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
 
@@ -47,9 +50,10 @@ def step_url(row: CaseStep) -> str:
 def access_action(action: str, steps: dict | None = None) -> str:
     """An access-log action in words (a step by its number and title)."""
     kind, _sep, detail = action.partition(":")
-    detail = (steps or {}).get(detail, detail)
+    detail = ACTION_DETAILS.get(action) or (steps or {}).get(detail, detail)
     words = {"view": _("membuka kasus"), "read": _("membaca isi rahasia"), "step": _("menyelesaikan langkah"),
-             "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim")}
+             "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim"),
+             "export": _("mengunduh data pribadi")}
     team = {"claimed": _("mengambil kasus"), "assigned": _("ditugaskan"), "added": _("menambah anggota tim"),
             "removed": _("mengeluarkan anggota tim")}
     if kind == "team":
@@ -74,6 +78,9 @@ def access_reason(reason: str) -> str:
     return "; ".join(parts)
 
 
+bp.add_app_template_global(service_time)
+
+
 @bp.get("/tasks")
 def tasks():
     """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx)."""
@@ -82,16 +89,23 @@ def tasks():
 
 @bp.get("/procedures")
 def list_procedures():
-    """Every loaded procedure, with what the user may open."""
-    return render("sop/procedures.html", procedures=procedures().values(),
-                  openable={p.code for p in procedures().values() if can_open(current_user, p)})
+    """The services of the user's units for their roles, in plain words; admins see every
+    procedure with its unit and code."""
+    if current_user.has_role("admin"):
+        loaded = sync_offerings()
+        return render("sop/procedures.html", services=None, units=all_units(), procedures=loaded)
+    return render("sop/procedures.html", services=services_for(current_user))
 
 
 @bp.get("/procedures/<code>")
 def show_procedure(code: str):
-    """A procedure's steps: actors, inputs, outputs and standard times, as the source has them."""
-    procedure = get_procedure(code) or abort(404)
-    return render("sop/procedure.html", procedure=procedure, can_open=can_open(current_user, procedure))
+    """A procedure's steps: actors, inputs, outputs and standard times, as the source has them
+    (for those whose units offer it to their roles, and admins)."""
+    procedure = get_procedure(code)
+    if procedure is None or not can_see_procedure(current_user, procedure):
+        abort(404)
+    return render("sop/procedure.html", procedure=procedure,
+                  can_open=unit_for_request(current_user, procedure) is not None)
 
 
 @bp.get("/cases")
@@ -116,27 +130,35 @@ def list_cases():
         rows = db.session.scalars(db.select(CaseStep).where(
             CaseStep.case_id.in_([c.id for c in cases.items]), CaseStep.state == "active"))
         active = {row.case_id: row for row in rows}
+    services = services_for(current_user)
+    shown = procedures() if current_user.has_role("admin") else {s.procedure.code: s.procedure for s in services}
     return render("sop/cases.html", block="results", cases=cases, active=active, code=code, state=state,
-                  procedures=procedures(), now=utcnow())
+                  procedures=dict(sorted(shown.items(), key=lambda item: item[1].title)),
+                  can_ask=any(s.opens for s in services), now=utcnow())
 
 
-def _people(procedure):
+def _people(procedure, unit):
+    """Whom a case may be opened for: active holders of the subject role in the case's unit."""
     if not procedure.subject_role or current_user.has_role(procedure.subject_role):
         return []
     from app.auth.models import UserRole
+    from app.org.models import UserUnit
 
-    return db.session.scalars(db.select(User).join(UserRole).where(
-        UserRole.role == procedure.subject_role, User.active.is_(True)).order_by(User.name)).all()
+    return db.session.scalars(db.select(User).join(UserRole).join(UserUnit, UserUnit.user_id == User.id).where(
+        UserRole.role == procedure.subject_role, UserUnit.unit_id == unit.id, User.active.is_(True))
+        .order_by(User.name)).all()
 
 
 @bp.route("/cases/new/<code>", methods=["GET", "POST"])
 def new_case(code: str):
     """Open a case of a procedure (the request form)."""
     procedure = get_procedure(code) or abort(404)
-    if not can_open(current_user, procedure):
+    unit = unit_for_request(current_user, procedure, parse_id(request.args.get("unit")))
+    if unit is None:
         abort(403)
-    form = build_form(procedure.fields)
-    people = _people(procedure)
+    people = _people(procedure, unit)
+    mine = procedure.subject_role and current_user.has_role(procedure.subject_role)  # I ask for myself
+    form = build_form(procedure.fields, data=profile_values(current_user) if mine else None)
     subject_error = None
     if form.validate_on_submit():
         subject = None
@@ -146,40 +168,49 @@ def new_case(code: str):
                 subject_error = _("Pilih penerima layanan.")
         if subject_error is None:
             try:
-                case = open_case(procedure, current_user, form_values(form, procedure.fields), subject=subject)
+                case = open_case(procedure, current_user, form_values(form, procedure.fields), subject=subject,
+                                 unit=unit)
             except DomainError as exc:
                 refuse(form, exc)
             else:
                 flash(_("Layanan dibuka: kasus #%(id)d.", id=case.id), "success")
                 return redirect(url_for("sop.show_case", case_id=case.id))
     status = 422 if request.method == "POST" else 200
-    return render("sop/new_case.html", procedure=procedure, form=form, people=people,
+    return render("sop/new_case.html", procedure=procedure, unit=unit, form=form, people=people,
                   subject_error=subject_error, status=status)
+
+
+def _read_values(case: Case) -> tuple[dict, dict]:
+    """The case's values the current user may read (plain ones and readable confidential ones)
+    and the ground of each confidential read; a key that no longer fits is said, never "empty"."""
+    try:
+        values, grounds = readable_values(current_user, case)
+    except DomainError as exc:
+        values, grounds = {}, {}
+        flash(exc.message, "error")
+    return {**(case.data or {}), **values}, grounds
 
 
 def _case_page(case: Case, status: int = 200, **forms):
     """The case page: its timeline for everyone who may see it, confidential values for those who
     may read them (each read logged), the team, and the head's review and team controls."""
     procedure = case.procedure
-    try:
-        values, grounds = readable_values(current_user, case)
-    except DomainError as exc:  # the key no longer fits: say so, never show "empty"
-        values, grounds = {}, {}
-        flash(exc.message, "error")
+    values, grounds = _read_values(case)
     log_access(case, current_user, "read" if grounds else "view", grounds)
     is_head = current_user.has_role(*procedure.escalate_to)
     team_form = forms.get("team_form")
     if is_head and team_form is None:
         team_form = TeamForm(formdata=None)
         team_candidates(team_form, procedure.team_roles, {m.user_id for m in case.team()})
-    return render("sop/case.html", case=case, procedure=procedure, values={**(case.data or {}), **values},
+    return render("sop/case.html", case=case, procedure=procedure, values=values,
                   readable=set(grounds), can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
                   claimable=lambda row: claimable_role(current_user, case, row),
                   panels=case_panels(case, current_user), on_team=on_team(current_user, case),
                   review=active_review(current_user, case), can_review=can_review(current_user, case),
                   can_see_log=can_see_log(current_user, case), is_head=is_head,
                   review_form=forms.get("review_form") or ReviewForm(formdata=None), team_form=team_form,
-                  remove_form=RemoveMemberForm(formdata=None), status=status)
+                  remove_form=RemoveMemberForm(formdata=None), claim_error=forms.get("claim_error"),
+                  remove_error=forms.get("remove_error"), status=status)
 
 
 @bp.get("/cases/<int:case_id>")
@@ -205,9 +236,28 @@ def step_form(case_id: int, key: str):
             log_access(case, current_user, f"step:{key}")
             flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
             return redirect(url_for("sop.show_case", case_id=case.id))
-    return render("sop/step.html", case=case, row=row, step=step, form=form, allowed=can_act(current_user, case, row),
-                  claims=claimable_role(current_user, case, row), now=utcnow(),
-                  status=422 if request.method == "POST" else 200)
+    values, grounds = _read_values(case)
+    if grounds:
+        log_access(case, current_user, "read", grounds)
+    earlier = [r for r in case.current_steps() if r.state == StepState.DONE and r.position < row.position]
+    allowed = can_act(current_user, case, row)
+    return render("sop/step.html", case=case, procedure=procedure, row=row, step=step, form=form,
+                  allowed=allowed, claims=claimable_role(current_user, case, row),
+                  contact=allowed or on_team(current_user, case),  # how to reach the client: for who acts
+                  values=values, readable=set(grounds), earlier=earlier, meeting=_meeting(procedure, earlier),
+                  now=utcnow(), status=422 if request.method == "POST" else 200)
+
+
+def _meeting(procedure, done: list[CaseStep]) -> tuple | None:
+    """The agreed meeting as the steps recorded it: (step, row, time field, place field) of the
+    latest done step whose screen names a time or place (the agreement step), or None."""
+    for row in reversed(done):
+        step = procedure.step(row.key)
+        screen = step.screen or {}
+        if screen.get("time") or screen.get("place"):
+            fields = {f.key: f for f in step.inputs}
+            return step, row, fields.get(screen.get("time")), fields.get(screen.get("place"))
+    return None
 
 
 @bp.post("/cases/<int:case_id>/claim/<key>")
@@ -218,8 +268,8 @@ def claim_case(case_id: int, key: str):
     try:
         claim(case, current_user, row)
     except DomainError as exc:
-        flash(exc.message, "error")
-        return _case_page(case, 422)
+        db.session.rollback()
+        return _case_page(case, 422, claim_error=(key, exc.message))
     flash(_("Anda sekarang menangani kasus ini."), "success")
     return redirect(step_url(row))
 
@@ -267,13 +317,16 @@ def remove_team_member(case_id: int, member_id: int):
         try:
             remove_member(case, current_user, member_id, form.note.data)
         except DomainError as exc:
-            flash(exc.message, "error")
+            db.session.rollback()
+            message = exc.message
         else:
             flash(_("Tim kasus diperbarui."), "success")
             return redirect(url_for("sop.show_case", case_id=case.id))
     else:
-        flash(error_text(form), "error")
-    return _case_page(case, 422)
+        message = error_text(form)
+    if not any(m.id == member_id for m in case.team()):  # no form of that member to show it by
+        flash(message, "error")
+    return _case_page(case, 422, remove_error=(member_id, message))
 
 
 @bp.get("/cases/<int:case_id>/access")

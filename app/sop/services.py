@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, defer, joinedload, lazyload
 
 from app.auth.models import User
+from app.auth.roles import role_label
 from app.crypto import seal
 from app.database import utcnow
 from app.errors import DomainError
@@ -18,6 +19,8 @@ from app.sop.calendar import WorkingCalendar
 from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role, sealed_values
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, ProcedureVersion, StepState
+from app.org.models import Unit
+from app.sop.offerings import default_unit
 from app.sop.registry import current_version, procedure_of
 from app.sop.workcal import working_calendar
 
@@ -28,6 +31,8 @@ step_completed = Namespace().signal("step-completed")
 # Screens of other domains that carry out a step better than its generic form: the name a step
 # declares (`screen: {name: booking}`) -> endpoint taking case_id.
 STEP_SCREENS: dict[str, str] = {}
+# Access-log actions other domains write, in words ("letter:surat_tugas" -> "Surat Tugas").
+ACTION_DETAILS: dict[str, str] = {}
 
 # Panels other domains add to the case page (letters, appointments…): callables taking
 # (case, user) and returning (template name, context) or None when they have nothing to show.
@@ -130,7 +135,7 @@ def next_notice_time(case_step: CaseStep, now: datetime) -> datetime | None:
 def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, values: dict) -> CaseStep:
     step = procedure.step(row.key)
     row.state, row.active_at = StepState.ACTIVE, now
-    schedule(row, step, case, values, now, working_calendar())
+    schedule(row, step, case, values, now, working_calendar(case.unit_id))
     return row
 
 
@@ -170,6 +175,24 @@ def _send_back(case: Case, procedure: Procedure, target: str, upto: int, now: da
     return _activate(case, procedure, again[0], now, case_values(case))
 
 
+def reopen_step(case: Case, step_key: str, now: datetime | None = None) -> CaseStep | None:
+    """Run a done step again because what it recorded no longer holds (an agreed appointment was
+    cancelled or moved): as a decision's `back:` does, it and every step after it up to the one
+    reached run again as new passes, earlier passes kept as history; the step that was active
+    stops (skipped, no more notices). None when the step's latest pass is not done or the case
+    is not open: there is nothing to reopen."""
+    now = now or utcnow()
+    row = case.step_row(step_key)
+    if case.state != CaseState.OPEN or row is None or row.state != StepState.DONE:
+        return None
+    current = case.current_steps()
+    reached = max(r.position for r in current if r.state in (StepState.ACTIVE, StepState.DONE))
+    for other in current:
+        if other.state == StepState.ACTIVE:
+            other.state, other.next_notice_at = StepState.SKIPPED, None
+    return _send_back(case, procedure_of(case.version), step_key, reached, now)
+
+
 def _follow_outcome(case: Case, procedure: Procedure, step: Step, values: dict, now: datetime) -> None:
     """After a step is done: go on, go back, skip ahead or close, as its decision says."""
     kind, target = step.outcome(values)
@@ -188,17 +211,20 @@ def _follow_outcome(case: Case, procedure: Procedure, step: Step, values: dict, 
 
 
 def open_case(procedure: Procedure, opener: User, values: dict, subject: User | None = None,
-              title: str | None = None, now: datetime | None = None) -> Case:
-    """Open a case of `procedure` with its case fields; its first step becomes active."""
+              title: str | None = None, now: datetime | None = None, unit: Unit | None = None) -> Case:
+    """Open a case of `procedure` with its case fields, in `unit` (else the unit offering the
+    procedure); its first step becomes active, due in the unit's working hours."""
     now = now or utcnow()
     if not can_open(opener, procedure):
         raise DomainError(_("Peran Anda tidak dapat membuka layanan %(title)s.", title=procedure.title))
     if subject is None and procedure.subject_role and opener.has_role(procedure.subject_role):
         subject = opener
     if procedure.subject_role and subject is not None and not subject.has_role(procedure.subject_role):
-        raise DomainError(_("Penerima layanan harus berperan %(role)s.", role=procedure.subject_role))
+        raise DomainError(_("Penerima layanan harus berperan %(role)s.", role=role_label(procedure.subject_role)))
     plain, secret = _check_values(procedure.fields, values)
+    unit = unit or default_unit(procedure)
     case = Case(version=current_version(procedure), code=procedure.code, opened_by_id=opener.id,
+                unit_id=unit.id if unit else None,
                 subject_id=subject.id if subject else None, opened_at=now, data=plain, sealed=seal(secret),
                 title=(title or (f"{procedure.title} — {subject.name}" if subject else procedure.title))[:200])
     case.steps = [CaseStep(position=s.number, key=s.key, title=s.title[:300],
@@ -245,7 +271,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     row.done_at, row.done_by_id = now, user.id
     row.next_notice_at = None
     if row.active_at is not None:
-        calendar = working_calendar()
+        calendar = working_calendar(case.unit_id)
         row.duration_minutes = (int((now - row.active_at).total_seconds() // 60) if step.duration and step.duration.wall_clock
                                 else calendar.working_minutes_between(row.active_at, now))
     _follow_outcome(case, procedure, step, {**plain, **secret}, now)
@@ -257,13 +283,12 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
 def recompute_deadlines(now: datetime | None = None) -> int:
     """After the calendar changed: recompute every active step's deadline from when it began."""
     now = now or utcnow()
-    calendar = working_calendar()
     rows = db.session.scalars(db.select(CaseStep).join(Case).where(CaseStep.state == StepState.ACTIVE)
                               .options(db.contains_eager(CaseStep.case))).all()
     for row in rows:
         case = row.case
         step = procedure_of(case.version).step(row.key)
-        schedule(row, step, case, case_values(case), row.active_at or now, calendar)
+        schedule(row, step, case, case_values(case), row.active_at or now, working_calendar(case.unit_id))
         row.next_notice_at = next_notice_time(row, now)
     db.session.flush()
     return len(rows)

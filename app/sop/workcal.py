@@ -1,4 +1,5 @@
-"""The institution's working calendar, read from the database."""
+"""The working calendar, read from the database: the institution's time zone and closures with
+the office hours of a unit (a case's unit) or of the institution."""
 from __future__ import annotations
 
 import time
@@ -7,23 +8,10 @@ from datetime import time as clock
 from flask import current_app, g, has_app_context
 
 from app.extensions import db
+from app.org.models import Unit
+from app.org.services import DEMO_INSTITUTION, current_institution, office_hours_of  # noqa: F401 - old imports
 from app.sop.calendar import DEFAULT_OFFICE_HOURS, WorkingCalendar
-from app.sop.models import Closure, Institution
-
-DEMO_INSTITUTION = dict(name="Universitas PGRI Madiun",
-                        unit="Pusat Pengembangan Karier dan Layanan Konseling (P2KLLK)",
-                        address="Jl. Setia Budi No. 85, Madiun, Jawa Timur 63118")
-
-
-def current_institution() -> Institution:
-    """The installation's institution (created with defaults on first use)."""
-    institution = db.session.scalar(db.select(Institution).order_by(Institution.id).limit(1))
-    if institution is None:
-        institution = Institution(timezone=current_app.config["APP_TIMEZONE"],
-                                  office_hours=office_hours_to_json(DEFAULT_OFFICE_HOURS), **DEMO_INSTITUTION)
-        db.session.add(institution)
-        db.session.flush()
-    return institution
+from app.sop.models import Closure
 
 
 def office_hours_to_json(hours: dict[int, tuple[clock, clock]]) -> dict:
@@ -36,28 +24,32 @@ def office_hours_from_json(value: dict | None) -> dict[int, tuple[clock, clock]]
     return {int(day): (clock.fromisoformat(start), clock.fromisoformat(end)) for day, (start, end) in value.items()}
 
 
-def working_calendar() -> WorkingCalendar:
-    """The calendar deadlines are computed in: kept by the process and read again from the
-    database at most every CACHE_RELOAD_SECONDS (so a closure added on another host counts
-    within that time; on this one at once, through forget_calendar), fixed within a request."""
-    if has_app_context() and "working_calendar" in g:
-        return g.working_calendar
+def working_calendar(unit_id: int | None = None) -> WorkingCalendar:
+    """The calendar deadlines are computed in (a unit's office hours, or the institution's): kept
+    by the process and read again from the database at most every CACHE_RELOAD_SECONDS (so a
+    closure added on another host counts within that time; on this one at once, through
+    forget_calendar), fixed within a request."""
+    cache = g.setdefault("working_calendars", {}) if has_app_context() else {}
+    if unit_id in cache:
+        return cache[unit_id]
     kept = current_app.extensions.setdefault("working_calendar", {})
-    loaded_at, calendar = kept.get("calendar", (None, None))
+    loaded_at, calendar = kept.get(unit_id, (None, None))
     if calendar is None or time.monotonic() - loaded_at >= current_app.config["CACHE_RELOAD_SECONDS"]:
-        calendar = _load_calendar()
+        calendar = _load_calendar(unit_id)
         if not g.get("calendar_changed"):  # a change not committed yet stays in its request
-            kept["calendar"] = (time.monotonic(), calendar)
-    g.working_calendar = calendar
+            kept[unit_id] = (time.monotonic(), calendar)
+    cache[unit_id] = calendar
     return calendar
 
 
-def _load_calendar() -> WorkingCalendar:
+def _load_calendar(unit_id: int | None) -> WorkingCalendar:
     institution = current_institution()
+    unit = db.session.get(Unit, unit_id) if unit_id is not None else None
+    hours = office_hours_of(unit) if unit is not None else institution.office_hours
     closures = db.session.scalars(db.select(Closure).where(Closure.institution_id == institution.id)).all()
     return WorkingCalendar(
         timezone=institution.timezone or current_app.config["APP_TIMEZONE"],
-        office_hours=office_hours_from_json(institution.office_hours),
+        office_hours=office_hours_from_json(hours),
         closed={c.day: c.reason for c in closures if not c.open},
         opened={c.day for c in closures if c.open},
     )
@@ -65,6 +57,6 @@ def _load_calendar() -> WorkingCalendar:
 
 def forget_calendar() -> None:
     """After a closure changed: this request and this process read the calendar again."""
-    g.pop("working_calendar", None)
+    g.pop("working_calendars", None)
     g.calendar_changed = True
-    current_app.extensions.get("working_calendar", {}).pop("calendar", None)
+    current_app.extensions.get("working_calendar", {}).clear()

@@ -87,7 +87,10 @@ def assert_accessible(page) -> None:
 
 
 def assert_fits(page, width: int = 360) -> None:
-    """Nothing overflows a phone-sized screen sideways."""
+    """Nothing overflows a phone-sized screen sideways (the page's own size is restored after)."""
+    before = page.viewport_size
     page.set_viewport_size({"width": width, "height": 740})
     overflow = page.evaluate("document.documentElement.scrollWidth")
+    if before:
+        page.set_viewport_size(before)
     assert overflow <= width, f"page is {overflow}px wide on a {width}px screen"

@@ -14,6 +14,7 @@ def test_admin_searches_users_and_switches_language(page, live_server, login):
     login("admin")
     assert_accessible(page)
 
+    page.get_by_role("navigation").get_by_text("Kelola", exact=True).click()  # the admin pages' menu
     page.get_by_role("link", name="Pengguna").first.click()
     expect(page.get_by_role("heading", name="Pengguna")).to_be_visible()
     assert_accessible(page)

@@ -40,6 +40,7 @@ def test_head_issues_recommendation_and_public_verifies(browser, live_server):
 
     quality = browser.new_context(bypass_csp=True, locale="id-ID").new_page()
     sign_in(quality, live_server, "admin")
+    quality.get_by_role("navigation").get_by_text("Kelola", exact=True).click()
     quality.get_by_role("navigation").get_by_role("link", name="Kepatuhan SOP").click()
     expect(quality.get_by_role("heading", name="Layanan Konseling Karier")).to_be_visible()
     assert_accessible(quality)

@@ -1,18 +1,20 @@
-"""The deadline sweep: reminders before due, a notice at due, escalation after — each at most
-once per step (a unique notice row), reading only the steps whose next notice time has come."""
+"""The deadline sweep (scheduled by jobs/scheduler.py; the rules are the SOP engine's): reminders
+before due, a notice at due, escalation after — each at most once per step (a unique notice row),
+reading only the steps whose next notice time has come, and told to who may act on the step."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import format_datetime
 
 from app.auth.models import User
 from app.auth.services import active_users_with_roles
 from app.extensions import db
-from app.notifications.services import insert_ignore, notify_all
-from app.sop.models import Case, CaseStep, Notice, NoticeKind, StepState
+from app.database import insert_ignore
+from app.notifications.services import notify_all
+from app.sop.models import Case, CaseMember, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
+from app.urls import external_url
 
 BATCH = 500
 SUBJECTS = {
@@ -44,9 +46,17 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
             holders[roles] = active_users_with_roles(roles)
         return holders[roles]
 
+    procedure = procedure_of(case.version)
     if kind == NoticeKind.ESCALATION:
-        return holding(procedure_of(case.version).escalate_to)
-    people = {u.id: u for u in holding(set(row.roles) - {"subject", "assignee"})}
+        return holding(procedure.escalate_to)
+    # A team role's step belongs to the case team once it has a member in that role (access.can_act):
+    # only they hear of it; before that, everyone holding the role may take it.
+    team = {(m.role, m.user_id): m.user for m in case.team()}
+    people = {}
+    for role in set(row.roles) - {"subject", "assignee"}:
+        members = [user for (r, _id), user in team.items() if r == role and user.has_role(role)]
+        for user in (members if role in procedure.team_roles and members else holding({role})):
+            people[user.id] = user
     if "subject" in row.roles and case.subject is not None:
         people[case.subject.id] = case.subject
     if "assignee" in row.roles and case.assignee is not None:
@@ -57,7 +67,7 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
 def message(row: CaseStep, kind: NoticeKind) -> str:
     """No confidential content: only that a step awaits, its deadline and a link."""
     case = row.case
-    link = f"{current_app.config['APP_BASE_URL']}/cases/{case.id}/steps/{row.key}"
+    link = external_url("sop.step_form", case_id=case.id, key=row.key)
     due = format_datetime(row.due_at, "d MMMM y, HH.mm") if row.due_at else "—"
     lead = {NoticeKind.REMINDER: "Langkah berikut akan jatuh tempo:",
             NoticeKind.DUE: "Langkah berikut sudah mencapai batas waktunya:",
@@ -74,7 +84,8 @@ def sweep(now: datetime) -> dict:
     counts = {kind.value: 0 for kind in NoticeKind} | {"checked": 0}
     query = (db.select(CaseStep).join(Case)
              .where(CaseStep.state == StepState.ACTIVE, CaseStep.next_notice_at <= now)
-             .options(db.contains_eager(CaseStep.case)).order_by(CaseStep.next_notice_at).limit(BATCH))
+             .options(db.contains_eager(CaseStep.case).selectinload(Case.members).joinedload(CaseMember.user))
+             .order_by(CaseStep.next_notice_at).limit(BATCH))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(of=CaseStep, skip_locked=True)
     for row in db.session.scalars(query).all():

@@ -1,0 +1,110 @@
+"""The one set of Jinja filters every template formats dates, times and yes/no with.
+
+One reading everywhere: "Rabu, 25 November 2026, 10.15 WIB" for a moment, "Rabu, 25 November
+2026" for a day, "10.15 WIB" for a time of day, "13 jam lagi" / "lewat 2 jam" for what is left,
+"ya"/"tidak" for yes/no. Values stored as ISO text (a step's inputs) are read the same way: an ISO
+time without an offset is the institution's local time, as the forms that wrote it meant it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, format_time, format_timedelta, get_timezone
+from flask_babel import gettext as _
+
+# Named styles; anything else given to a filter is read as a Babel (CLDR) pattern, for the few
+# places that need a fragment (a column of times in one day), never for a whole date.
+DATETIME_STYLES = {"long": "EEEE, d MMMM y, HH.mm z", "short": "EEE, d MMM y, HH.mm z", "time": "HH.mm z"}
+DATE_STYLES = {"long": "EEEE, d MMMM y", "short": "d MMM y"}
+
+
+def moment(value) -> datetime | date | None:
+    """A datetime (aware) or a date from what templates hold: datetimes, dates, ISO text.
+    A naive datetime or ISO text without an offset is local time in the institution's zone."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = datetime.fromisoformat(text) if ("T" in text or " " in text) else date.fromisoformat(text)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        zone = get_timezone()  # pytz: localize, never replace (that would give local mean time)
+        value = zone.localize(value) if hasattr(zone, "localize") else value.replace(tzinfo=zone)
+    return value
+
+
+def datetime_filter(value, style: str = "long") -> str:
+    """'Rabu, 25 November 2026, 10.15 WIB' (in the institution's time zone); '—' when empty."""
+    when = moment(value)
+    if when is None:
+        return "—" if value in (None, "") else str(value)
+    if not isinstance(when, datetime):
+        return date_filter(when, style if style in DATE_STYLES else "long")
+    return format_datetime(when, DATETIME_STYLES.get(style, style))
+
+
+def date_filter(value, style: str = "long") -> str:
+    """'Rabu, 25 November 2026'; '—' when empty."""
+    when = moment(value)
+    if when is None:
+        return "—" if value in (None, "") else str(value)
+    if isinstance(when, datetime):
+        when = when.astimezone(get_timezone()).date()
+    return format_date(when, DATE_STYLES.get(style, style))
+
+
+def time_filter(value) -> str:
+    """'10.15 WIB' for a moment; '10.15' for a time of day (opening hours)."""
+    if isinstance(value, time):
+        return format_time(value, "HH.mm")
+    when = moment(value)
+    if not isinstance(when, datetime):
+        return "—"
+    return format_datetime(when, DATETIME_STYLES["time"])
+
+
+def span_filter(start, end) -> str:
+    """A session: 'Kamis, 26 November 2026, 10.15–11.15 WIB' (the end's day when it differs)."""
+    first, last = moment(start), moment(end)
+    if not isinstance(first, datetime) or not isinstance(last, datetime):
+        return datetime_filter(start)
+    if date_filter(first) != date_filter(last):
+        return f"{datetime_filter(first)} – {datetime_filter(last)}"
+    return f"{format_datetime(first, 'EEEE, d MMMM y, HH.mm')}–{format_datetime(last, 'HH.mm z')}"
+
+
+def time_left(due, now=None) -> str:
+    """'13 jam lagi' before the moment, 'lewat 2 jam' after it."""
+    from app.database import utcnow
+
+    due = moment(due)
+    if not isinstance(due, datetime):
+        return ""
+    delta = due - (now or utcnow())
+    span = format_timedelta(abs(delta), threshold=1.1)
+    return _("%(span)s lagi", span=span) if delta.total_seconds() >= 0 else _("lewat %(span)s", span=span)
+
+
+def percent(value) -> str:
+    """'87,5%' in Indonesian, '87.5%' in English; '—' when there is no figure."""
+    return "—" if value is None else f"{format_decimal(value, format='#,##0.#')}%"
+
+
+def yesno(value) -> str:
+    """'ya' / 'tidak' for a yes/no value ('—' when not answered)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = value.strip().lower() in ("1", "true", "ya", "y", "on", "yes")
+    return _("ya") if value else _("tidak")
+
+
+def register_filters(app: Flask) -> None:
+    """Bind the filters to the app's Jinja environment (create_app calls this once)."""
+    app.jinja_env.filters.update({
+        "datetime": datetime_filter, "date": date_filter, "time": time_filter,
+        "time_left": time_left, "yesno": yesno, "span": span_filter, "percent": percent,
+    })
