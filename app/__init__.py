@@ -16,7 +16,8 @@ from app.converters import IdConverter
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
 
-BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account")
+BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account",
+              "workshops")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -45,6 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.documents import models as _documents  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.sop import models as _sop  # noqa: F401
+    from app.workshops import models as _workshops  # noqa: F401
     from jobs import models as _jobs  # noqa: F401
 
     init_auth(app)
