@@ -17,8 +17,9 @@ def register(app) -> None:
     from app.reports.cli import data_cli, reports_cli
     from app.booking import cli as _booking_cli  # noqa: F401 - adds `calendar url`
     from app.sop.cli import calendar_cli, sop_cli
+    from app.workshops.cli import workshops_cli
     from jobs.cli import jobs_cli, serve_command
 
     for command in (users_cli, seed_demo_command, sop_cli, calendar_cli, jobs_cli, serve_command, reports_cli,
-                    data_cli):
+                    data_cli, workshops_cli):
         app.cli.add_command(command)
