@@ -8,7 +8,7 @@ from app.sop.definitions import BUILTIN_DIR, DefinitionError, parse
 from app.sop.registry import current_version, get_procedure, procedures
 
 EXPECTED = {
-    "pgri-konseling-karier": 7, "pgri-minat-bakat": 6, "unpam-konseling-online": 6, "ipdn-bk-praja": 13,
+    "pgri-konseling-karier": 7, "pgri-minat-bakat": 9, "unpam-konseling-online": 6, "ipdn-bk-praja": 13,
     "ipdn-bk-pegawai": 13, "ipdn-konseling-online-praja": 11, "ipdn-terapi": 11, "ik-konseling-rujukan": 7,
     "ik-konseling-inisiatif": 8, "puspaga-konseling": 12,
 }
@@ -31,7 +31,14 @@ def test_source_details_are_kept(app):
     assert (first.output, str(first.duration), first.roles) == ("Izin secara verbal", "1 jam", ("staff",))
     minat = get_procedure("pgri-minat-bakat")
     assert minat.steps[0].start == "event:panitia_ditetapkan" and str(minat.steps[0].duration) == "1 hari"
-    assert minat.steps[-1].start == "event:hari_workshop" and str(minat.steps[-1].duration) == "1 minggu"
+    assert minat.step("laporan").start == "event:hari_workshop" and str(minat.step("laporan").duration) == "1 minggu"
+    # Bagan alir B: box 1 and box 2 are two acts by two actors; the letter only when approved;
+    # "1 jam rapat" is the meeting's length, not a deadline.
+    approve = minat.step("surat_tugas")
+    assert minat.steps[0].roles == ("head", "staff") and approve.roles == ("rectorate",)
+    assert approve.outcomes == {"dikembalikan untuk perbaikan": "back:usulan_surat_tugas"}
+    assert approve.document_on == ("disetujui",) and minat.step("koordinasi").duration is None
+    assert minat.step("penerusan_kaprodi").roles == ("kaprodi", "committee")
     unpam = get_procedure("unpam-konseling-online")
     assert unpam.steps[-1].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
     rujukan = get_procedure("ik-konseling-rujukan")

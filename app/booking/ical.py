@@ -4,6 +4,7 @@ The feed, which calendar services copy, names no client at all: no attendee, no 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -13,6 +14,10 @@ from app.booking.models import Appointment, AppointmentStatus, Mode
 from app.urls import external_url
 
 PRODID = "-//Ruang Konseling//Jadwal layanan//ID"
+
+# Other domains add their events to a person's feed (a workshop committee's meeting): callables
+# taking the feed's owner and returning VEVENTs. Booking never imports those domains.
+FEED_EVENTS: list[Callable[[object], list[Event]]] = []
 
 
 def _address(user, role: str | None = None) -> vCalAddress:
@@ -87,9 +92,13 @@ def invite(appointment: Appointment) -> bytes:
 
 
 def feed(counselor, appointments: list[Appointment]) -> bytes:
-    """A counselor's subscription feed: agreed appointments, cancelled ones marked, no client named."""
+    """A person's subscription feed: agreed appointments, cancelled ones marked, no client named;
+    then what other domains add (FEED_EVENTS)."""
     calendar = _calendar(name=f"Ruang Konseling — {counselor.name}")
     for appointment in appointments:
         calendar.add_component(event(appointment, with_client=False))
+    for contribute in FEED_EVENTS:
+        for item in contribute(counselor):
+            calendar.add_component(item)
     calendar.add_missing_timezones()
     return calendar.to_ical()

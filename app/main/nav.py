@@ -11,6 +11,7 @@ NAV = [
     ("sop.list_procedures", _l("Layanan"), None),
     ("booking.my_appointments", _l("Jadwal"), None),
     ("booking.settings", _l("Ketersediaan"), {"counselor"}),
+    ("workshops.list_workshops", _l("Workshop"), {"head", "staff", "committee", "rectorate"}),
     ("notifications.preferences", _l("Pemberitahuan"), None),
     ("auth.change_password", _l("Kata sandi"), None),
     ("admin.list_users", _l("Pengguna"), {"admin"}),

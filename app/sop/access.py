@@ -270,6 +270,25 @@ def remove_member(case: Case, actor: User, member_id: int, note: str, now: datet
     return member
 
 
+def join_team(case: Case, user: User, role: str, actor: User, now: datetime | None = None) -> CaseMember:
+    """A domain puts someone on the case team in a team role (a workshop's committee member);
+    who may do so is that domain's rule. Already on the team: nothing changes."""
+    existing = next((m for m in case.team() if m.user_id == user.id), None)
+    return existing or _add_member(case, user, role, "added", actor, now or utcnow())
+
+
+def leave_team(case: Case, user_id: int, actor: User, now: datetime | None = None) -> None:
+    """A domain takes someone off the case team (the row stays as history)."""
+    for member in case.team():
+        if member.user_id == user_id:
+            member.removed_at, member.removed_by_id = now or utcnow(), actor.id
+            if case.assignee_id == user_id:
+                successor = next((m for m in case.team() if m.role == member.role and m.user_id != user_id), None)
+                case.assignee = successor.user if successor else None
+            db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
+                                      reason=f"{member.user.name} ({role_label(member.role)})"))
+
+
 def open_review(case: Case, user: User, reason: str, now: datetime | None = None) -> CaseReview:
     """Break-glass: the head reads the whole case until the end of the day, for a written reason."""
     now = now or utcnow()

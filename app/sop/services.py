@@ -280,6 +280,25 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     return row
 
 
+def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
+    """An operator moves an open case forward to `step_key` (a command that sets up a case at a
+    later stage): the steps before it that are not done are marked skipped (no letters, no
+    notices: the compliance report shows them as skipped), the target becomes active."""
+    now = now or utcnow()
+    procedure = procedure_of(case.version)
+    target = procedure.step(step_key)
+    if case.state != CaseState.OPEN:
+        raise DomainError(_("Kasus ini sudah ditutup."))
+    for row in case.current_steps():
+        if row.position < target.number and row.state in (StepState.ACTIVE, StepState.PENDING):
+            row.state, row.next_notice_at = StepState.SKIPPED, None
+    row = case.step_row(step_key)
+    if row.state != StepState.ACTIVE:
+        _activate(case, procedure, row, now, case_values(case))
+    db.session.flush()
+    return row
+
+
 def recompute_deadlines(now: datetime | None = None) -> int:
     """After the calendar changed: recompute every active step's deadline from when it began."""
     now = now or utcnow()

@@ -4,3 +4,13 @@ certificates, the report and its follow-up counseling."""
 from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
+
+from app.workshops import routes  # noqa: E402,F401
+from app.sop.services import STEP_SCREENS  # noqa: E402
+from app.booking.ical import FEED_EVENTS  # noqa: E402
+from app.workshops.editions import feed_events  # noqa: E402
+
+# Steps declaring `screen: workshop` are done on the edition page (reached by the case id).
+STEP_SCREENS["workshop"] = "workshops.show"
+# Committee members see their coordination meetings in their calendar feed.
+FEED_EVENTS.append(feed_events)
