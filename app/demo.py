@@ -51,7 +51,6 @@ DEMO_CASES = [
     ("pgri-konseling-karier", 3, timedelta(hours=4)),  # booked below
     ("pgri-konseling-karier", 2, timedelta(days=1)),
     ("pgri-konseling-karier", 7, timedelta(days=6)),
-    ("pgri-minat-bakat", 2, timedelta(days=3)),
     ("unpam-konseling-online", 4, timedelta(hours=2)),
     ("ipdn-bk-praja", 5, timedelta(days=2)),
     ("ipdn-bk-pegawai", 2, timedelta(days=1)),
@@ -212,6 +211,40 @@ def seed_booking(now: datetime) -> None:
             book(case, case.subject, slots[0].start, now=now)
 
 
+def demo_workshop(now: datetime):
+    """A workshop edition in progress: committee, surat tugas approved, meeting held with its
+    speakers, checklist under way, registration open. Returns the Workshop (registrations are
+    added by the registration part of the module), or None when one exists already."""
+    from app.workshops import editions
+    from app.workshops.models import Workshop
+
+    if db.session.scalar(db.select(Workshop.id).limit(1)) is not None:
+        return None
+    head, staff = find_user_by_email("head@demo.test"), find_user_by_email("staff@demo.test")
+    rector, committee = find_user_by_email("rectorate@demo.test"), find_user_by_email("committee@demo.test")
+    if not all((head, staff, rector, committee)):
+        return None
+    start = now - timedelta(days=10)
+    workshop = editions.create_workshop("Mengenali Minat dan Bakat untuk Karier", now + timedelta(days=14), 250,
+                                        now + timedelta(days=12), staff, now=start)
+    editions.add_member(workshop, committee, "ketua", editions.DIVISIONS[0], staff, now=start)
+    editions.propose_assignment(workshop, staff, now=start + timedelta(hours=3))
+    editions.decide_assignment(workshop, "disetujui", "", rector, now=start + timedelta(hours=20))
+    meeting = start + timedelta(days=2)
+    editions.schedule_meeting(workshop, meeting, "Ruang Rapat P2KLLK, Gedung Rektorat lantai 2", committee,
+                              now=start + timedelta(days=1))
+    editions.add_speaker(workshop, "Dra. Endang Lestari, M.Psi.", "Universitas PGRI Madiun", "Mengenali diri",
+                         "endang@demo.test", True)
+    editions.add_speaker(workshop, "Bagus Santoso", "HRD PT Kereta Api Indonesia (Persero)",
+                         "Dunia kerja setelah lulus", "+62812345600", False)
+    editions.record_outcome(workshop, DEMO_TEXT["theme"], committee, now=meeting + timedelta(hours=1))
+    for item in editions.workshop_checklist(workshop)[:3]:
+        editions.assign_item(workshop, item.id, committee.id)
+        editions.set_item_done(workshop, item.id, True, committee, now=meeting + timedelta(days=2))
+    editions.open_registration(workshop)
+    return workshop
+
+
 def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     """Create what is missing; existing users keep their data. Returns (email, role, created)."""
     seed_institution()
@@ -221,6 +254,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
         head.position, head.employee_number = "Kepala P2KLLK", "0711078501"
     seed_cases(utcnow())
     seed_booking(utcnow())
+    demo_workshop(utcnow())
     db.session.flush()
     return rows
 

@@ -128,6 +128,28 @@ MATRIX = {
     ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
     ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
                                          ADMIN),
+    # Workshop editions: P2KLLK (head, staff of its unit) and the edition's committee (the walk's
+    # committee users are not on it: 404, like anyone who may not see it); the rectorate views and,
+    # while its step is active, decides. tests/test_workshop_edition.py walks the members.
+    ("workshops.list_workshops", "GET"): (lambda w: "/workshops", frozenset({"head", "staff", "committee", "rectorate"})),
+    ("workshops.new_workshop", "GET"): (lambda w: "/workshops/new", CASE_STAFF),
+    ("workshops.new_workshop", "POST"): (lambda w: "/workshops/new", CASE_STAFF),
+    ("workshops.show", "GET"): (lambda w: f"/workshops/{w['workshop']}", frozenset({"head", "staff", "rectorate"})),
+    ("workshops.add_member", "POST"): (lambda w: f"/workshops/{w['workshop']}/committee", CASE_STAFF),
+    ("workshops.remove_member", "POST"): (lambda w: f"/workshops/{w['workshop']}/committee/{w['committee_member']}/remove",
+                                          CASE_STAFF),
+    ("workshops.propose", "POST"): (lambda w: f"/workshops/{w['workshop']}/proposal", CASE_STAFF),
+    ("workshops.decide", "POST"): (lambda w: f"/workshops/{w['workshop']}/decision", frozenset({"rectorate"})),
+    ("workshops.schedule_meeting", "POST"): (lambda w: f"/workshops/{w['workshop']}/meeting", CASE_STAFF),
+    ("workshops.record_outcome", "POST"): (lambda w: f"/workshops/{w['workshop']}/outcome", CASE_STAFF),
+    ("workshops.add_speaker", "POST"): (lambda w: f"/workshops/{w['workshop']}/speakers", CASE_STAFF),
+    ("workshops.confirm_speaker", "POST"): (lambda w: f"/workshops/{w['workshop']}/speakers/{w['speaker']}/confirm",
+                                            CASE_STAFF),
+    ("workshops.add_item", "POST"): (lambda w: f"/workshops/{w['workshop']}/checklist", CASE_STAFF),
+    ("workshops.assign_item", "POST"): (lambda w: f"/workshops/{w['workshop']}/checklist/{w['item']}/assign",
+                                        CASE_STAFF),
+    ("workshops.tick_item", "POST"): (lambda w: f"/workshops/{w['workshop']}/checklist/{w['item']}/done", CASE_STAFF),
+    ("workshops.finish_preparation", "POST"): (lambda w: f"/workshops/{w['workshop']}/preparation", CASE_STAFF),
 }
 
 
@@ -174,7 +196,25 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head)
+    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head)
+
+
+def workshop_world(make_user, head) -> dict:
+    """An edition whose surat tugas waits for the rectorate, with a member, a speaker, an item."""
+    from datetime import timedelta
+
+    from app.database import utcnow
+    from app.extensions import db
+    from app.workshops import editions
+
+    workshop = editions.create_workshop("Workshop Dunia", utcnow() + timedelta(days=30), 100, None, head)
+    member = editions.add_member(workshop, make_user("committee", name="Panitia Dunia"), "ketua",
+                                 editions.DIVISIONS[0], head)
+    speaker = editions.add_speaker(workshop, "Narasumber Dunia", None, None, None, False)
+    editions.propose_assignment(workshop, head)
+    db.session.commit()
+    return {"workshop": workshop.id, "committee_member": member.id, "speaker": speaker.id,
+            "item": editions.workshop_checklist(workshop)[0].id}
 
 
 def booking_world(make_user, staff, head) -> dict:

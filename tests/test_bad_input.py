@@ -349,7 +349,63 @@ FORMS = [
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),
+    Form("workshops.new_workshop", lambda w: "/workshops/new", "staff",
+         {"title": "Workshop Minat Bakat", "starts_at": "2031-03-01T09:00", "capacity": "250",
+          "register_until": "2031-02-27T17:00"},
+         {"title": [empty(), oversized(300), script(), control()],
+          "starts_at": [empty(), not_datetime(), far_datetime(), st.just("2020-01-01T09:00")],
+          "capacity": [empty(), not_phone(), st.sampled_from(["0", "-5", "100001"]), huge_id()],
+          "register_until": [not_datetime(), far_datetime(), st.just("2031-03-02T09:00")]}),
+    Form("workshops.add_member", lambda w: f"/workshops/{w['workshop']}/committee", "staff",
+         {"user_id": "", "role": "anggota", "division": "Divisi tracer study"},
+         {"user_id": [huge_id(), empty(), unknown_choice()], "role": [empty(), unknown_choice()],
+          "division": [empty(), unknown_choice(), script()]}, prepare=lambda me, mu: workshop_for(me, mu)),
+    Form("workshops.decide", lambda w: f"/workshops/{w['workshop']}/decision", "rectorate",
+         {"decision": "disetujui", "note": ""},
+         {"decision": [empty(), unknown_choice(), script()], "note": [oversized(2000)]},
+         prepare=lambda me, mu: workshop_for(me, mu, stage="surat_tugas")),
+    Form("workshops.schedule_meeting", lambda w: f"/workshops/{w['workshop']}/meeting", "staff",
+         {"meeting_at": "2031-01-10T09:00", "place": "Ruang Rapat"},
+         {"meeting_at": [empty(), not_datetime(), far_datetime(), st.just("2020-01-01T09:00")],
+          "place": [empty(), oversized(300), script(), control()]},
+         prepare=lambda me, mu: workshop_for(me, mu, stage="koordinasi")),
+    Form("workshops.record_outcome", lambda w: f"/workshops/{w['workshop']}/outcome", "staff",
+         {"theme": "Mengenal Diri"}, {"theme": [empty(), oversized(300), script(), control()]},
+         prepare=lambda me, mu: workshop_for(me, mu, stage="koordinasi")),
+    Form("workshops.add_speaker", lambda w: f"/workshops/{w['workshop']}/speakers", "staff",
+         {"name": "Dra. Endang", "institution": "PT KAI", "topic": "Karier", "contact": "endang@test.id"},
+         {"name": [empty(), oversized(200), script(), control()], "institution": [oversized(200), script()],
+          "topic": [oversized(300), script()], "contact": [oversized(200), script()]},
+         prepare=lambda me, mu: workshop_for(me, mu)),
+    Form("workshops.add_item", lambda w: f"/workshops/{w['workshop']}/checklist", "staff", {"title": "Konsumsi"},
+         {"title": [empty(), oversized(300), script(), control()]}, prepare=lambda me, mu: workshop_for(me, mu)),
+    Form("workshops.assign_item", lambda w: f"/workshops/{w['workshop']}/checklist/{w['item']}/assign", "staff",
+         {"assignee_id": ""}, {"assignee_id": [huge_id(), unknown_choice()]},
+         prepare=lambda me, mu: workshop_for(me, mu)),
+    Form("workshops.finish_preparation", lambda w: f"/workshops/{w['workshop']}/preparation", "staff",
+         {"venue": "Aula"}, {"venue": [empty(), oversized(300), script(), control()]},
+         prepare=lambda me, mu: workshop_for(me, mu, stage="persiapan")),
 ]
+
+
+def workshop_for(me, make_user, stage=None) -> dict:
+    """An edition of `me`'s unit with a chair, moved to `stage` (its steps before it skipped)."""
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.sop.services import skip_to
+    from app.workshops import editions
+
+    head = make_user("head")
+    now = datetime(2026, 11, 23, 2, tzinfo=timezone.utc)
+    workshop = editions.create_workshop("Workshop Uji", datetime(2031, 3, 1, 2, tzinfo=timezone.utc), 100, None,
+                                        head, now=now)
+    editions.add_member(workshop, make_user("committee"), "ketua", editions.DIVISIONS[0], head, now=now)
+    make_user("committee", name="Calon Panitia")
+    if stage:
+        skip_to(workshop.case, stage, now=now)
+    db.session.commit()
+    return {"workshop": workshop.id, "item": editions.workshop_checklist(workshop)[0].id}
 
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
@@ -566,6 +622,8 @@ COMMANDS = {
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},
+    ("workshops", "create"): {"title": "Workshop", "at": "2031-03-01T09:00+07:00", "capacity": "100",
+                              "register_until": "2031-02-27T17:00+07:00"},
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }

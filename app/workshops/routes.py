@@ -153,7 +153,7 @@ def show(workshop_id: int | None = None, case_id: int | None = None):
         found = db.session.scalar(db.select(Workshop.id).where(Workshop.case_id == case_id))
         if found is None:
             abort(404)
-        return redirect(url_for("workshops.show", workshop_id=found))
+        return redirect(url_for("workshops.show", workshop_id=load_workshop(found).id))
     return _page(load_workshop(workshop_id))
 
 
