@@ -317,10 +317,11 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # "data" a case value known before it (a request field or an earlier input), "option" an option
 # of the step's decision. `booking` agrees a time (`mode`: the requested tatap muka / online);
 # `booking_session` records on the appointment whether the session took place; `workshop` is the
-# edition page of the minat-bakat workshop (committee, surat tugas, meeting, checklist).
+# edition page of the minat-bakat workshop, `part` naming what the step is there: proposal (of
+# the surat tugas), decision (the rectorate's), meeting (its outcome), preparation (the checklist).
 SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
            "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
-           "workshop": {}}
+           "workshop": {"part": "text"}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),

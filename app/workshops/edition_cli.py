@@ -15,9 +15,7 @@ from app.forms import parse_datetime
 from app.sop.services import skip_to
 from app.urls import external_url
 from app.workshops.cli import workshops_cli
-from app.workshops.editions import create_workshop, open_registration
-
-REGISTRATION_STAGE = "pemberitahuan"  # students are told and register from here until the workshop
+from app.workshops.editions import create_workshop, open_registration, registration_stage
 
 
 def _moment(text: str):
@@ -42,7 +40,7 @@ def create_command(title, at, capacity, register_until):
         now = utcnow()
         workshop = create_workshop(title, _moment(at), capacity,
                                    _moment(register_until) if register_until else None, opener, now=now)
-        skip_to(workshop.case, REGISTRATION_STAGE, now=now)
+        skip_to(workshop.case, registration_stage(workshop), now=now)
         open_registration(workshop)
         db.session.commit()
     except DomainError as exc:

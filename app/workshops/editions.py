@@ -23,12 +23,11 @@ from app.notifications.services import attachment, notify
 from app.org.services import unit_ids_of
 from app.sop.access import join_team, leave_team
 from app.sop.models import CaseState, StepState
-from app.sop.registry import get_procedure
+from app.sop.registry import procedures
 from app.sop.services import complete_step, open_case
 from app.urls import external_url
 from app.workshops.models import ChecklistItem, CommitteeMember, CommitteeRole, Speaker, Workshop
 
-PROCEDURE = "pgri-minat-bakat"
 DIVISIONS = ("Koordinator alumni", "Divisi tracer study")
 DEFAULT_CHECKLIST = ("Tempat", "Tanggal dan waktu", "Narasumber terkonfirmasi", "Materi", "Pendaftaran dibuka")
 ROLE_WORDS = {CommitteeRole.CHAIR: "ketua", CommitteeRole.SECRETARY: "sekretaris", CommitteeRole.MEMBER: "anggota"}
@@ -75,9 +74,31 @@ def stage(workshop: Workshop):
     return next((row for row in workshop.case.current_steps() if row.state == StepState.ACTIVE), None)
 
 
-def step_state(workshop: Workshop, key: str) -> StepState | None:
-    row = workshop.case.step_row(key)
+def workshop_procedure():
+    """The procedure whose steps the edition page carries out (it declares `screen: workshop`)."""
+    return next((p for p in procedures().values() if p.screen_step("workshop")), None)
+
+
+def step_key(workshop: Workshop, part: str) -> str:
+    """The key of the step the procedure does on the edition page as `part` (proposal, decision,
+    meeting, preparation): the YAML names its steps, not this code."""
+    step = next((s for s in workshop.case.procedure.steps
+                 if s.screen and s.screen["name"] == "workshop" and s.screen.get("part") == part), None)
+    if step is None:
+        raise DomainError(_("Prosedur workshop tidak menyebut langkah '%(part)s'.", part=part))
+    return step.key
+
+
+def step_state(workshop: Workshop, part: str) -> StepState | None:
+    row = workshop.case.step_row(step_key(workshop, part))
     return row.state if row else None
+
+
+def registration_stage(workshop: Workshop) -> str:
+    """The step after preparation: from there students are told and register."""
+    steps = workshop.case.procedure.steps
+    after = next(s for s in steps if s.key == step_key(workshop, "preparation")).number
+    return steps[after].key
 
 
 # -- the edition ---------------------------------------------------------------------------------
@@ -96,7 +117,7 @@ def create_workshop(title: str, starts_at: datetime, capacity: int, register_unt
     if register_until is not None and not now < register_until <= starts_at:
         raise DomainError(_("Batas pendaftaran harus setelah sekarang dan sebelum workshop dimulai."),
                           field="register_until")
-    procedure = get_procedure(PROCEDURE)
+    procedure = workshop_procedure()
     if procedure is None:
         raise DomainError(_("Prosedur workshop minat bakat tidak tersedia."))
     local = starts_at.astimezone(_tz()).replace(tzinfo=None)
@@ -168,7 +189,7 @@ def propose_assignment(workshop: Workshop, actor: User, now: datetime | None = N
     if not any(m.role == CommitteeRole.CHAIR for m in workshop.committee):
         raise DomainError(_("Tetapkan dulu ketua panitia sebelum mengajukan surat tugas."))
     _sync_committee(workshop)
-    complete_step(workshop.case, "usulan_surat_tugas", actor, {}, now=now)
+    complete_step(workshop.case, step_key(workshop, "proposal"), actor, {}, now=now)
 
 
 def decide_assignment(workshop: Workshop, decision: str, note: str | None, actor: User,
@@ -176,7 +197,7 @@ def decide_assignment(workshop: Workshop, decision: str, note: str | None, actor
     """Box 2: the rectorate approves (the numbered surat tugas is issued by the engine and each
     member is told) or returns the proposal for revision (no letter; back to P2KLLK)."""
     now = now or utcnow()
-    complete_step(workshop.case, "surat_tugas", actor, {"decision": decision, "catatan": note or ""}, now=now)
+    complete_step(workshop.case, step_key(workshop, "decision"), actor, {"decision": decision, "catatan": note or ""}, now=now)
     if decision == "disetujui":
         tell_members_assigned(workshop, now)
 
@@ -185,7 +206,7 @@ def assignment_letter(workshop: Workshop):
     """The current surat tugas of the edition, if issued."""
     from app.documents.services import current_letter
 
-    return current_letter(workshop.case_id, "surat_tugas", "surat_tugas")
+    return current_letter(workshop.case_id, step_key(workshop, "decision"), "surat_tugas")
 
 
 def tell_members_assigned(workshop: Workshop, now: datetime) -> int:
@@ -255,7 +276,7 @@ def schedule_meeting(workshop: Workshop, when: datetime, place: str, actor: User
                      now: datetime | None = None) -> None:
     """Set (or move) the coordination meeting; every member gets the calendar invite."""
     now = now or utcnow()
-    if step_state(workshop, "koordinasi") != StepState.ACTIVE:
+    if step_state(workshop, "meeting") != StepState.ACTIVE:
         raise DomainError(_("Rapat koordinasi dijadwalkan setelah surat tugas disetujui dan sebelum hasilnya "
                             "dicatat."))
     if when <= now:
@@ -298,7 +319,7 @@ def record_outcome(workshop: Workshop, theme: str, actor: User, now: datetime | 
         raise DomainError(_("Catat minimal satu narasumber hasil rapat."))
     summary = "\n".join(f"{s.name}" + (f" ({s.institution})" if s.institution else "")
                         + (f": {s.topic}" if s.topic else "") for s in speakers)
-    complete_step(workshop.case, "koordinasi", actor, {"theme": theme, "speakers": summary[:4000]}, now=now)
+    complete_step(workshop.case, step_key(workshop, "meeting"), actor, {"theme": theme, "speakers": summary[:4000]}, now=now)
     workshop.theme = theme[:300]
     db.session.flush()
 
@@ -377,7 +398,7 @@ def finish_preparation(workshop: Workshop, venue: str, actor: User, now: datetim
     open_items = [i.title for i in workshop_checklist(workshop) if i.done_at is None]
     if open_items:
         raise DomainError(_("Persiapan belum selesai: %(items)s.", items=", ".join(open_items)))
-    complete_step(workshop.case, "persiapan", actor, {"venue": (venue or "").strip()}, now=now)
+    complete_step(workshop.case, step_key(workshop, "preparation"), actor, {"venue": (venue or "").strip()}, now=now)
     workshop.venue = venue.strip()[:300]
     db.session.flush()
 

@@ -78,7 +78,7 @@ def _page(workshop: Workshop, status: int = 200, **forms):
         feed = feed_url(profile_for(current_user))
     register_url = (url_for("workshops.register", workshop_id=workshop.id)
                     if "workshops.register" in current_app.view_functions else None)
-    decision_row = case.step_row("surat_tugas")
+    decision_row = case.step_row(svc.step_key(workshop, "decision"))
     return render("workshops/edition_show.html", block=forms.get("block"), status=status, workshop=workshop,
                   case=case, stage=row, steps=case.current_steps(), values=case.data or {},
                   letter=svc.assignment_letter(workshop), letters=letters_of(case),
@@ -192,7 +192,7 @@ def propose(workshop_id: int):
 def decide(workshop_id: int):
     """The rectorate approves the surat tugas or returns it for revision (box 2)."""
     workshop = load_workshop(workshop_id)
-    row = workshop.case.step_row("surat_tugas")
+    row = workshop.case.step_row(svc.step_key(workshop, "decision"))
     if not (row and can_act(current_user, workshop.case, row)):
         abort(403)
     return _act(workshop_id, DecisionForm, lambda w, f: svc.decide_assignment(w, f.decision.data, f.note.data,
@@ -236,7 +236,7 @@ def confirm_speaker(workshop_id: int, speaker_id: int):
 def add_item(workshop_id: int):
     """Add an item to the preparation checklist."""
     return _act(workshop_id, ItemForm, lambda w, f: svc.add_item(w, f.title.data), _("Butir persiapan ditambahkan."),
-                "item_form", "#persiapan", manage=True)
+                "item_form", "#preparation", manage=True)
 
 
 @bp.post("/workshops/<int:workshop_id>/checklist/<int:item_id>/assign")
@@ -251,7 +251,7 @@ def assign_item(workshop_id: int, item_id: int):
         except DomainError as exc:
             refuse(form, exc)
         else:
-            return _done(workshop, _("Penanggung jawab dicatat."), "#persiapan")
+            return _done(workshop, _("Penanggung jawab dicatat."), "#preparation")
     return _page(load_workshop(workshop_id, manage=True), 422, assign_form=form, assign_item=item_id)
 
 
@@ -259,12 +259,12 @@ def assign_item(workshop_id: int, item_id: int):
 def tick_item(workshop_id: int, item_id: int):
     """Tick an item done (who, when) or undo it."""
     return _act(workshop_id, DoneForm, lambda w, f: svc.set_item_done(w, item_id, f.done.data != "0", current_user),
-                _("Daftar persiapan diperbarui."), "action_form", "#persiapan", manage=True)
+                _("Daftar persiapan diperbarui."), "action_form", "#preparation", manage=True)
 
 
 @bp.post("/workshops/<int:workshop_id>/preparation")
 def finish_preparation(workshop_id: int):
     """Every item done: the preparation step is done."""
     return _act(workshop_id, PreparationForm, lambda w, f: svc.finish_preparation(w, f.venue.data, current_user),
-                _("Persiapan selesai."), "preparation_form", "#persiapan", manage=True)
+                _("Persiapan selesai."), "preparation_form", "#preparation", manage=True)
 
