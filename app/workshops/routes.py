@@ -96,8 +96,14 @@ def _page(workshop: Workshop, status: int = 200, **forms):
                   speaker_form=forms.get("speaker_form") or SpeakerForm(formdata=None),
                   item_form=forms.get("item_form") or ItemForm(formdata=None),
                   preparation_form=forms.get("preparation_form") or PreparationForm(formdata=None),
-                  errors=[str(e) for f in forms.values() if hasattr(f, "errors")
-                          for e in [*f.form_errors, *(x for xs in f.errors.values() for x in xs)]])
+                  errors=_button_errors(forms.get("action_form")))
+
+
+def _button_errors(form) -> list[str]:
+    """Why a button's form (remove, propose, confirm, tick) was refused: shown atop the page."""
+    if form is None:
+        return []
+    return [str(e) for e in [*form.form_errors, *(x for xs in form.errors.values() for x in xs)]]
 
 
 def _done(workshop: Workshop, message: str, anchor: str = ""):
