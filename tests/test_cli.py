@@ -25,7 +25,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     from app.sop.registry import procedures
 
     codes = set(db.session.scalars(db.select(Case.code)))
-    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES)
+    # (the workshop edition's case is the one beyond DEMO_CASES)
+    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES) + 1
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "tidak dimuat ulang" in skipped.output
 
