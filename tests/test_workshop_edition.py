@@ -174,3 +174,29 @@ def test_cli_create_prints_id_and_url(app, make_user):
     assert svc.stage(workshop).key == "pemberitahuan"
     assert app.test_cli_runner().invoke(args=["workshops", "create", "--title", "X", "--at", "2020-01-01T09:00",
                                               "--capacity", "5"]).exit_code == 1
+
+
+def test_the_list_reads_a_constant_number_of_queries(app, make_user):
+    from sqlalchemy import event
+
+    head = make_user("head")
+    client = app.test_client()
+    client.submit("/login", {"email": head.email, "password": "rahasia123"})
+
+    def count():
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/workshops").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    svc.create_workshop("Satu", DAY, 10, None, head, now=NOW)
+    db.session.commit()
+    one = count()
+    for i in range(4):
+        svc.create_workshop(f"Lagi {i}", DAY, 10, None, head, now=NOW)
+    db.session.commit()
+    assert count() == one

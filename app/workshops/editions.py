@@ -22,7 +22,7 @@ from app.extensions import db
 from app.notifications.services import attachment, notify
 from app.org.services import unit_ids_of
 from app.sop.access import join_team, leave_team
-from app.sop.models import CaseState, StepState
+from app.sop.models import Case, CaseState, StepState
 from app.sop.registry import procedures
 from app.sop.services import complete_step, open_case
 from app.urls import external_url
@@ -39,11 +39,13 @@ def _tz() -> ZoneInfo:
 
 
 # -- who may do what --------------------------------------------------------------------------
-def is_p2kllk(user: User, workshop: Workshop) -> bool:
-    """Head or staff of the unit the edition's case belongs to."""
+def is_p2kllk(user: User, workshop: Workshop, unit_ids: set[int] | None = None) -> bool:
+    """Head or staff of the unit the edition's case belongs to (`unit_ids`: the user's units,
+    when a list already read them)."""
     if not (user.is_authenticated and user.has_role("head", "staff")):
         return False
-    return workshop.case.unit_id is None or workshop.case.unit_id in unit_ids_of(user)
+    return workshop.case.unit_id is None or workshop.case.unit_id in (
+        unit_ids if unit_ids is not None else unit_ids_of(user))
 
 
 def is_member(user: User, workshop: Workshop) -> bool:
@@ -62,11 +64,15 @@ def can_view(user: User, workshop: Workshop) -> bool:
 
 
 def visible_workshops(user: User) -> list[Workshop]:
-    """The editions the user may open, newest first (one query with their committee)."""
-    query = db.select(Workshop).options(selectinload(Workshop.committee)).order_by(Workshop.starts_at.desc())
+    """The editions the user may open, newest first, with their committee and case steps (a
+    constant number of queries)."""
+    query = (db.select(Workshop).options(selectinload(Workshop.committee), selectinload(Workshop.case, Case.steps))
+             .order_by(Workshop.starts_at.desc()))
     if not user.has_role("head", "staff", "rectorate"):
         query = query.where(Workshop.committee.any(CommitteeMember.user_id == user.id))
-    return [w for w in db.session.scalars(query) if can_view(user, w)]
+    units = unit_ids_of(user)
+    return [w for w in db.session.scalars(query)
+            if user.has_role("rectorate") or is_p2kllk(user, w, units) or is_member(user, w)]
 
 
 def stage(workshop: Workshop):

@@ -15,7 +15,6 @@ from app.auth.guards import role_required
 from app.auth.models import User
 from app.auth.services import active_users_with_roles
 from app.database import utcnow
-from app.documents.services import letters_of
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import refuse
@@ -81,7 +80,7 @@ def _page(workshop: Workshop, status: int = 200, **forms):
     decision_row = case.step_row(svc.step_key(workshop, "decision"))
     return render("workshops/edition_show.html", block=forms.get("block"), status=status, workshop=workshop,
                   case=case, stage=row, steps=case.current_steps(), values=case.data or {},
-                  letter=svc.assignment_letter(workshop), letters=letters_of(case),
+                  letter=svc.assignment_letter(workshop),
                   speakers=svc.workshop_speakers(workshop), items=items, assign_forms=assign_forms,
                   manage=svc.can_manage(current_user, workshop), p2kllk=svc.is_p2kllk(current_user, workshop),
                   can_decide=bool(decision_row and can_act(current_user, case, decision_row)),
