@@ -274,3 +274,36 @@ def test_walk_in_of_a_registered_nim_is_told_to_check_in(edition, make_user):
     register(edition, student(1), now=NOW)
     with pytest.raises(DomainError, match="check-in"):
         walk_in(edition, student(1), staff, now=NOW)
+
+
+# -- load: the announcement's burst ----------------------------------------------------------
+def test_three_hundred_at_once_for_250_seats_end_250_confirmed_and_50_waiting(_app, app, make_user):
+    """300 students register within the same moment for 250 seats: exactly 250 seats given, 50
+    on the waiting list in a strict order, no NIM twice, every e-mail queued once."""
+    from tests.conftest import at_once
+
+    workshop = make_edition(make_user("head"), capacity=250)
+    db.session.add(StudyProgram(code="PMAT", name="Pendidikan Matematika"))
+    db.session.commit()
+    workshop_id = workshop.id
+
+    def attempt(n):
+        register(db.session.get(Workshop, workshop_id), student(n % 300), now=NOW)  # n=300 repeats NIM 0
+
+    outcomes = at_once(_app, attempt, list(range(301)))
+    assert outcomes.count("ok") == 300, set(outcomes)
+    assert [o for o in outcomes if o != "ok"] == [o for o in outcomes if "sudah terdaftar" in o] != []
+    db.session.expire_all()
+    figures = counts(workshop_id)
+    assert (figures.confirmed, figures.waiting) == (250, 50)
+    nims = db.session.scalars(sa.select(Registration.nim).where(Registration.workshop_id == workshop_id)).all()
+    assert len(nims) == len(set(nims)) == 300
+    keys = db.session.scalars(sa.select(OutboxMessage.key)).all()
+    assert len(keys) == len(set(keys)) == 300
+    assert sum(k.endswith(":confirmed") for k in keys) == 250 and sum(k.endswith(":waiting") for k in keys) == 50
+    # the waiting list's positions are 1..50, each once
+    from app.workshops.registrations import waiting_position
+
+    waiting = db.session.scalars(sa.select(Registration).where(Registration.workshop_id == workshop_id,
+                                                               Registration.status == RegistrationStatus.WAITING)).all()
+    assert sorted(waiting_position(r) for r in waiting) == list(range(1, 51))

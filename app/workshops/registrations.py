@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.workshops.models import (CommitteeMember, Registration, RegistrationStatus, RosterStudent, StudyProgram,
                                   Workshop, new_code)
-from app.workshops.tickets import send_cancelled, send_confirmed, send_waiting
+from app.workshops.tickets import send_cancelled, send_confirmed, send_waiting, ticket_files
 
 ELIGIBLE_SEMESTERS = (3, 5)
 CHECKIN_ROLES = ("head", "staff")
@@ -139,7 +139,7 @@ def _save(registration: Registration) -> None:
 
 
 def _fill(workshop_id: int, applicant: Applicant, program_id: int | None, semester: int | None,
-          status: RegistrationStatus, now: datetime, walk_in: bool = False) -> Registration:
+          status: RegistrationStatus, now: datetime, walk_in: bool = False, ticket: str | None = None) -> Registration:
     """A new registration, or the cancelled one of this NIM given again (a new ticket)."""
     registration = _existing(workshop_id, applicant.nim)
     if registration is None:
@@ -147,7 +147,7 @@ def _fill(workshop_id: int, applicant: Applicant, program_id: int | None, semest
         db.session.add(registration)
     registration.name, registration.email, registration.whatsapp = applicant.name, applicant.email, applicant.whatsapp
     registration.program_id, registration.semester, registration.status = program_id, semester, status
-    registration.ticket, registration.created_at, registration.walk_in = new_code(), now, walk_in
+    registration.ticket, registration.created_at, registration.walk_in = ticket or new_code(), now, walk_in
     registration.confirmed_at = now if status == RegistrationStatus.CONFIRMED else None
     registration.cancelled_at = registration.checked_in_at = registration.checked_in_by_id = None
     _save(registration)
@@ -158,16 +158,20 @@ def register(workshop: Workshop, applicant: Applicant, now: datetime | None = No
     """A student registers: a seat while there is one, else a place on the waiting list; the
     ticket (with its calendar invite and QR code) or the waiting-list position goes by e-mail."""
     now = now or utcnow()
+    program_id, semester = _eligible(applicant)
+    # the ticket and its attachments are made before the lock, which is held for counting and writing
+    draft = Registration(workshop_id=workshop.id, nim=applicant.nim, name=applicant.name, email=applicant.email,
+                         ticket=new_code(), status=RegistrationStatus.CONFIRMED, created_at=now, confirmed_at=now)
+    files = ticket_files(workshop, draft)
     is_open, until, capacity, starts_at = lock_workshop(workshop.id)
     _check_open(is_open, until, starts_at, now)
-    program_id, semester = _eligible(applicant)
     existing = _existing(workshop.id, applicant.nim)
     if existing is not None and existing.status != RegistrationStatus.CANCELLED:
         raise _already(existing)
     status = RegistrationStatus.CONFIRMED if _confirmed_count(workshop.id) < capacity else RegistrationStatus.WAITING
-    registration = _fill(workshop.id, applicant, program_id, semester, status, now)
+    registration = _fill(workshop.id, applicant, program_id, semester, status, now, ticket=draft.ticket)
     if status == RegistrationStatus.CONFIRMED:
-        send_confirmed(workshop, registration, now)
+        send_confirmed(workshop, registration, now, files=files)
     else:
         send_waiting(workshop, registration, waiting_position(registration), now)
     return registration

@@ -3,6 +3,7 @@
 through the outbox, each once per registration (its ticket is in the idempotency key)."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -54,7 +55,9 @@ def invite(workshop: Workshop, registration: Registration) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     event = Event()
-    event.add("uid", f"workshop-{workshop.id}-{registration.id}@ruang-konseling")
+    # stable per registration, without the ticket itself (calendars are shared more than e-mails)
+    event.add("uid", f"workshop-{workshop.id}-{hashlib.sha256(registration.ticket.encode()).hexdigest()[:20]}"
+                     "@ruang-konseling")
     event.add("dtstamp", registration.cancelled_at or registration.confirmed_at or registration.created_at)
     event.add("dtstart", workshop.starts_at.astimezone(tz))
     event.add("dtend", (workshop.ends_at or workshop.starts_at + DEFAULT_LENGTH).astimezone(tz))
@@ -102,7 +105,16 @@ def _key(registration: Registration, what: str) -> str:
     return f"workshop-registration:{registration.ticket}:{what}"
 
 
-def send_confirmed(workshop: Workshop, registration: Registration, now: datetime, promoted: bool = False) -> bool:
+def ticket_files(workshop: Workshop, registration: Registration) -> list[dict]:
+    """The attachments of a seat: the calendar invite and the QR ticket. Built from the ticket
+    code and the registrant's details, so a registration can prepare them before it takes the
+    edition's lock (the lock is held only for counting and writing)."""
+    return [{**attachment("undangan.ics", "text/calendar", invite(workshop, registration)), "method": "REQUEST"},
+            attachment(f"tiket-{registration.nim}.png", "image/png", qr_png(registration))]
+
+
+def send_confirmed(workshop: Workshop, registration: Registration, now: datetime, promoted: bool = False,
+                   files: list[dict] | None = None) -> bool:
     """The seat is theirs: the ticket with its QR code and the calendar invite."""
     url = ticket_url(registration)
     subject = (_("Anda mendapat kursi: %(title)s", title=workshop.title) if promoted
@@ -115,8 +127,7 @@ def send_confirmed(workshop: Workshop, registration: Registration, now: datetime
             + _("Tiket Anda: %(url)s", url=url) + "\n"
             + _("Tidak jadi hadir? Batalkan di sini agar kursinya diberikan ke daftar tunggu: %(url)s",
                 url=url + "#batal") + "\n")
-    files = [{**attachment("undangan.ics", "text/calendar", invite(workshop, registration)), "method": "REQUEST"},
-             attachment(f"tiket-{registration.nim}.png", "image/png", qr_png(registration))]
+    files = files if files is not None else ticket_files(workshop, registration)
     return enqueue(Channel.EMAIL, registration.email, body, _key(registration, "confirmed"), subject=subject,
                    attachments=files, now=now)
 
