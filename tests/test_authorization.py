@@ -128,6 +128,17 @@ MATRIX = {
     ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
     ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
                                          ADMIN),
+    # Workshop registration is public (no account), the ticket is its secret address; the door
+    # is for the edition's committee (none in the walk), the head and staff.
+    ("workshops.register", "GET"): (lambda w: f"/workshops/{w['workshop']}/register", EVERYONE),
+    ("workshops.register", "POST"): (lambda w: f"/workshops/{w['workshop']}/register", EVERYONE),
+    ("workshops.show_ticket", "GET"): (lambda w: f"/workshops/tickets/{w['ticket']}", EVERYONE),
+    ("workshops.cancel_ticket", "POST"): (lambda w: f"/workshops/tickets/{w['ticket']}/cancel", EVERYONE),
+    ("workshops.checkin_page", "GET"): (lambda w: f"/workshops/{w['workshop']}/checkin", CASE_STAFF),
+    ("workshops.scan_ticket", "POST"): (lambda w: f"/workshops/{w['workshop']}/checkin", CASE_STAFF),
+    ("workshops.mark_attendance", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/attendance/{w['registration']}", CASE_STAFF),
+    ("workshops.add_walk_in", "POST"): (lambda w: f"/workshops/{w['workshop']}/walk-ins", CASE_STAFF),
 }
 
 
@@ -174,7 +185,29 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head)
+    return world | booking_world(make_user, staff, head) | registration_world(head)
+
+
+def registration_world(head) -> dict:
+    """A workshop edition open for registration, with one registration (its ticket)."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import open_case
+    from app.workshops.models import Workshop
+    from app.workshops.registrations import Applicant, register
+
+    case = open_case(get_procedure("pgri-minat-bakat"), head,
+                     {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
+    workshop = Workshop(case=case, title="Workshop Minat Bakat", capacity=50, registration_open=True,
+                        starts_at=datetime.now(timezone.utc) + timedelta(days=30))
+    db.session.add(workshop)
+    db.session.flush()
+    registration = register(workshop, Applicant(nim="2301999", name="Peserta Dunia", program_code=None, semester=3,
+                                                email="peserta@test.id"))
+    db.session.commit()
+    return {"workshop": workshop.id, "ticket": registration.ticket, "registration": registration.id}
 
 
 def booking_world(make_user, staff, head) -> dict:

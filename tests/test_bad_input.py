@@ -240,6 +240,42 @@ def karier_at_agreement(me, make_user):
     return world
 
 
+def workshop_edition(me, make_user, registered: bool = False) -> dict:
+    """A workshop edition open for registration, with two study programmes (and one registration)."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import open_case
+    from app.workshops.models import StudyProgram, Workshop
+    from app.workshops.registrations import Applicant, register
+
+    db.session.add_all([StudyProgram(code="PMAT", name="Pendidikan Matematika"), StudyProgram(code="TI", name="TI")])
+    case = open_case(get_procedure("pgri-minat-bakat"), make_user("head"),
+                     {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
+    workshop = Workshop(case=case, title="Workshop", capacity=2, registration_open=True,
+                        starts_at=datetime.now(timezone.utc) + timedelta(days=30))
+    db.session.add(workshop)
+    db.session.flush()
+    world = {"workshop": workshop.id}
+    if registered:
+        registration = register(workshop, Applicant("23019999", "Peserta", "PMAT", 3, "peserta@test.id"))
+        world |= {"registration": registration.id, "ticket": registration.ticket}
+    db.session.commit()
+    return world
+
+
+WORKSHOP_REGISTRATION = {"nim": "23010001", "name": "Mahasiswa Baru", "prodi": "PMAT", "semester": "3",
+                         "email": "mhs@test.id", "whatsapp": "0812 3456 7890"}
+WORKSHOP_FIELDS = {
+    "nim": [empty(), oversized(20), script(), control()],
+    "name": [empty(), oversized(200), script(), control()],
+    "prodi": [unknown_choice(), script()],
+    "email": [empty(), oversized(254), not_email(), script()],
+    "whatsapp": [not_phone(), oversized(20), script()],
+}
+
+
 USER_FIELDS = {
     "name": [empty(), oversized(120), script(), control()],
     "email": [empty(), oversized(254), not_email(), script()],
@@ -346,6 +382,19 @@ FORMS = [
          {"name": "Klien Datang", "email": "klien.datang@test.id", "role": "client", "whatsapp": "081234567890"},
          PROFILE_FIELDS | {"email": [empty(), oversized(254), not_email(), script()],
                            "role": [empty(), unknown_choice(), staff_role()]}),
+    Form("workshops.register", lambda w: f"/workshops/{w['workshop']}/register", None, dict(WORKSHOP_REGISTRATION),
+         WORKSHOP_FIELDS | {"prodi": [empty(), unknown_choice(), script()], "whatsapp": [empty(), not_phone(), oversized(20)],
+                            "semester": [empty(), unknown_choice(), st.sampled_from(["1", "2", "4", "6", "7", "14"])]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user)),
+    Form("workshops.scan_ticket", lambda w: f"/workshops/{w['workshop']}/checkin", "staff", {"code": "23019999"},
+         {"code": [empty(), oversized(300), script(), control(), st.sampled_from(["tidak-ada", "23010001"])]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user, registered=True)),
+    Form("workshops.mark_attendance", lambda w: f"/workshops/{w['workshop']}/attendance/{w['registration']}", "staff",
+         {"present": "1"}, {"present": [empty(), unknown_choice(), script()]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user, registered=True)),
+    Form("workshops.add_walk_in", lambda w: f"/workshops/{w['workshop']}/walk-ins", "staff",
+         dict(WORKSHOP_REGISTRATION, semester=""), WORKSHOP_FIELDS | {"semester": [unknown_choice()]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user)),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),

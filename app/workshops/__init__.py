@@ -4,3 +4,6 @@ certificates, the report and its follow-up counseling."""
 from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
+
+from app.workshops import public  # noqa: E402,F401 - public registration and tickets
+from app.workshops import checkin  # noqa: E402,F401 - attendance at the door
