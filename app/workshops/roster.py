@@ -162,6 +162,8 @@ def read_table(data: bytes, filename: str = "") -> tuple[dict[str, int], list[tu
                                  "(juga E-mail dan WhatsApp bila ada); tidak ditemukan: %(missing)s.",
                                  line=header_line, missing=", ".join(missing)))
     data_rows = rows[1:]
+    if not data_rows:
+        raise RosterUnreadable(_("Berkas hanya berisi baris judul, tanpa mahasiswa."))
     if len(data_rows) > MAX_ROWS:
         raise RosterUnreadable(_("Terlalu banyak baris: paling banyak %(n)d mahasiswa per berkas.", n=MAX_ROWS))
     table = [(line, {col: (cells[i].strip() if i < len(cells) else "") for col, i in columns.items()})
