@@ -283,9 +283,9 @@ def kaprodi_items(user: User) -> tuple[list[StudyProgram], list[KaprodiItem]]:
     announcements = list(db.session.scalars(db.select(Announcement).where(Announcement.program_id.in_(ids))
                                             .order_by(Announcement.created_at.desc(), Announcement.id)))
     workshops = {w.id: w for w in db.session.scalars(db.select(Workshop).where(
-        Workshop.id.in_({a.workshop_id for a in announcements})))} if announcements else {}
+        Workshop.id.in_(list({a.workshop_id for a in announcements}))))} if announcements else {}
     letters = dict(db.session.execute(db.select(Letter.id, Letter.number).where(
-        Letter.id.in_([a.letter_id for a in announcements if a.letter_id])))) if announcements else {}
+        Letter.id.in_([a.letter_id for a in announcements if a.letter_id]))).all()) if announcements else {}
     registrations = defaultdict(list)
     if announcements:
         for registration in db.session.scalars(db.select(Registration).where(
