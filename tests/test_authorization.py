@@ -128,6 +128,24 @@ MATRIX = {
     ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
     ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
                                          ADMIN),
+    # Workshops: prodi for admins and heads, the roster for P2KLLK; an edition's announcement for
+    # P2KLLK and that edition's committee (the walk's committee user sits on none: 404); forwarding
+    # only for the programme's own kaprodi (the walk's kaprodi heads another programme: 404).
+    ("workshops.list_programs", "GET"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.list_programs", "POST"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "GET"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "POST"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.roster_upload", "GET"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.roster_upload", "POST"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.announcements", "GET"): (lambda w: f"/workshops/{w['workshop']}/announcements", CASE_STAFF),
+    ("workshops.announce_for_case", "GET"): (lambda w: f"/workshops/case/{w['workshop_case']}/announcements",
+                                             CASE_STAFF),
+    ("workshops.send", "POST"): (lambda w: f"/workshops/{w['workshop']}/announcements/send", CASE_STAFF),
+    ("workshops.nudge_kaprodi", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/nudge", CASE_STAFF),
+    ("workshops.kaprodi_home", "GET"): (lambda w: "/kaprodi", frozenset({"kaprodi"})),
+    ("workshops.forward_announcement", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/forward", NOBODY),
 }
 
 
@@ -174,7 +192,29 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head)
+    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head)
+
+
+def workshop_world(make_user, head) -> dict:
+    """A prodi with its kaprodi, an edition on its case, the announcement to that prodi."""
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import open_case
+    from app.workshops.models import Announcement, StudyProgram, Workshop
+
+    program = StudyProgram(code="PMAT", name="Pendidikan Matematika", kaprodi_id=make_user("kaprodi").id)
+    case = open_case(get_procedure("pgri-minat-bakat"), head, {"panitia_ditetapkan": "2031-01-02T09:00",
+                                                               "committee": "Tim"})
+    workshop = Workshop(case=case, title="Workshop", starts_at=datetime(2031, 2, 1, 2, tzinfo=timezone.utc),
+                        capacity=100)
+    db.session.add_all([program, workshop])
+    db.session.flush()
+    announcement = Announcement(workshop_id=workshop.id, program_id=program.id)
+    db.session.add(announcement)
+    db.session.commit()
+    return {"program": program.id, "workshop": workshop.id, "workshop_case": case.id, "announcement": announcement.id}
 
 
 def booking_world(make_user, staff, head) -> dict:
