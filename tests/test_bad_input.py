@@ -571,6 +571,7 @@ COMMANDS = {
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},
+    ("workshops", "import-roster"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},  # read, refused: exit 1
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }
