@@ -139,6 +139,24 @@ MATRIX = {
     ("workshops.mark_attendance", "POST"): (
         lambda w: f"/workshops/{w['workshop']}/attendance/{w['registration']}", CASE_STAFF),
     ("workshops.add_walk_in", "POST"): (lambda w: f"/workshops/{w['workshop']}/walk-ins", CASE_STAFF),
+    # Workshops: prodi for admins and heads, the roster for P2KLLK; an edition's announcement for
+    # P2KLLK and that edition's committee (the walk's committee user sits on none: 404); forwarding
+    # only for the programme's own kaprodi (the walk's kaprodi heads another programme: 404).
+    ("workshops.list_programs", "GET"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.list_programs", "POST"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "GET"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "POST"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.roster_upload", "GET"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.roster_upload", "POST"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.announcements", "GET"): (lambda w: f"/workshops/{w['workshop']}/announcements", CASE_STAFF),
+    ("workshops.announce_for_case", "GET"): (lambda w: f"/workshops/case/{w['workshop_case']}/announcements",
+                                             CASE_STAFF),
+    ("workshops.send", "POST"): (lambda w: f"/workshops/{w['workshop']}/announcements/send", CASE_STAFF),
+    ("workshops.nudge_kaprodi", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/nudge", CASE_STAFF),
+    ("workshops.kaprodi_home", "GET"): (lambda w: "/kaprodi", frozenset({"kaprodi"})),
+    ("workshops.forward_announcement", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/forward", NOBODY),
 }
 
 
@@ -185,29 +203,34 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head) | registration_world(head)
+    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head)
 
 
-def registration_world(head) -> dict:
-    """A workshop edition open for registration, with one registration (its ticket)."""
+def workshop_world(make_user, head) -> dict:
+    """A prodi with its kaprodi; an edition on its case, open for registration, with one
+    registration (its ticket) and the announcement to that prodi."""
     from datetime import datetime, timedelta, timezone
 
     from app.extensions import db
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
-    from app.workshops.models import Workshop
+    from app.workshops.models import Announcement, StudyProgram, Workshop
     from app.workshops.registrations import Applicant, register
 
+    program = StudyProgram(code="PMAT", name="Pendidikan Matematika", kaprodi_id=make_user("kaprodi").id)
     case = open_case(get_procedure("pgri-minat-bakat"), head,
                      {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
     workshop = Workshop(case=case, title="Workshop Minat Bakat", capacity=50, registration_open=True,
                         starts_at=datetime.now(timezone.utc) + timedelta(days=30))
-    db.session.add(workshop)
+    db.session.add_all([program, workshop])
     db.session.flush()
+    announcement = Announcement(workshop_id=workshop.id, program_id=program.id)
+    db.session.add(announcement)
     registration = register(workshop, Applicant(nim="2301999", name="Peserta Dunia", program_code=None, semester=3,
                                                 email="peserta@test.id"))
     db.session.commit()
-    return {"workshop": workshop.id, "ticket": registration.ticket, "registration": registration.id}
+    return {"program": program.id, "workshop": workshop.id, "workshop_case": case.id, "announcement": announcement.id,
+            "ticket": registration.ticket, "registration": registration.id}
 
 
 def booking_world(make_user, staff, head) -> dict:

@@ -395,6 +395,11 @@ FORMS = [
     Form("workshops.add_walk_in", lambda w: f"/workshops/{w['workshop']}/walk-ins", "staff",
          dict(WORKSHOP_REGISTRATION, semester=""), WORKSHOP_FIELDS | {"semester": [unknown_choice()]},
          prepare=lambda me, make_user: workshop_edition(me, make_user)),
+    Form("workshops.list_programs", lambda w: "/admin/prodi", "admin",
+         {"code": "PMAT", "name": "Pendidikan Matematika", "faculty": "FKIP", "kaprodi_id": ""},
+         {"code": [empty(), oversized(20), script(), control(), st.just("P MAT")],
+          "name": [empty(), oversized(200), script(), control()], "faculty": [oversized(200), script()],
+          "kaprodi_id": [huge_id(), unknown_choice()]}),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),
@@ -615,6 +620,7 @@ COMMANDS = {
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},
+    ("workshops", "import-roster"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},  # read, refused: exit 1
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }
@@ -700,3 +706,50 @@ def test_template_preview_refuses_hostile_templates_in_bounded_time(login_as):
             assert time.monotonic() - started < 10, (body, action)
         pdf = _request(client, "GET", "/admin/letters/surat_tugas/preview.pdf")
         assert isinstance(pdf, int) and pdf < 500, (body, pdf)
+
+
+# -- roster rows that must be rejected ---------------------------------------------------------
+ROSTER_ROW = {"NIM": "2101010001", "Nama": "Ani Lestari", "Prodi": "PMAT", "Semester": "3", "E-mail": "ani@test.id",
+              "WhatsApp": "0812 3456 7890"}
+ROSTER_BAD = {
+    "NIM": [empty(), st.sampled_from(["1234", "21A0101", "9" * 21, "-2101010001", "²¹⁰¹⁰¹"]), script()],
+    "Nama": [empty(), oversized(200), script(), control()],
+    "Prodi": [empty(), unknown_choice(), script()],
+    "Semester": [empty(), st.sampled_from(["0", "15", "-3", "3.5", "tiga", "99999999999999999999", "٣"])],
+    "E-mail": [not_email(), script(), oversized(254)],
+    "WhatsApp": [not_phone(), st.sampled_from(["12345", "0212345678", "+1 415 555 0100"]), script()],
+}
+
+
+def test_roster_rows_that_must_be_rejected_are_reported_and_change_nothing(app, login_as):
+    """A one-row roster whose row is wrong in any column: 422, the line and an Indonesian reason,
+    and no change (as CSV with `;`, the way Excel saves it in Indonesia)."""
+    import io
+
+    from app.extensions import db
+    from app.workshops.models import StudyProgram
+
+    client, _me = login_as("staff")
+    db.session.add(StudyProgram(code="PMAT", name="Pendidikan Matematika"))
+    db.session.commit()
+    cases = st.sampled_from(sorted(ROSTER_BAD)).flatmap(
+        lambda name: st.tuples(st.just(name), st.one_of(*ROSTER_BAD[name])))
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(case=cases)
+    def check(case):
+        name, value = case
+        row = {**ROSTER_ROW, name: value.replace(";", ",").replace("\n", " ").replace("\r", " ").replace('"', "'")}
+        text = ";".join(ROSTER_ROW) + "\n" + ";".join(row.values()) + "\n"
+        before = db_fingerprint()
+        response = client.submit("/workshops/roster", {"file": (io.BytesIO(text.encode()), "roster.csv")},
+                                 content_type="multipart/form-data")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422, (name, value, response.status_code)
+        # a NUL byte makes the whole file unreadable (no spreadsheet writes one); else the row is refused
+        assert 'class="error"' in body and ("Ditolak: 1" in body or "bukan CSV" in body), (name, value)
+        assert "<script>alert(1)</script>" not in body and "<svg/onload" not in body
+        assert db_fingerprint() == before, (name, value)
+
+    check()

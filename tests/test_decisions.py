@@ -153,25 +153,39 @@ steps:
     assert any(message in error and error.startswith("salah.yaml:") for error in caught.value.errors), caught.value.errors
 
 
-def test_a_letter_goes_to_the_recipients_its_step_names_with_links_only_they_can_open(app, make_user):
+LETTER_TO_ROLE = """
+code: tes-pemberitahuan
+title: Pemberitahuan
+source: uji
+open_roles: [head]
+steps:
+  - key: pemberitahuan
+    title: Panitia memberi tahu kaprodi
+    roles: [committee]
+    document: {type: surat_pemberitahuan, to: ["role:kaprodi"]}
+"""
+
+
+def test_a_letter_goes_to_the_recipients_its_step_names_with_links_only_they_can_open(app, make_user, tmp_path):
     """`document: {type: surat_pemberitahuan, to: ["role:kaprodi"]}`: every active kaprodi gets the
-    PDF; the case link (which would answer them 404) is left out of their e-mail."""
+    PDF; the case link (which would answer them 404) is left out of their e-mail. (The minat-bakat
+    procedure itself writes one letter per prodi from its workshop_announce screen instead.)"""
     from app.notifications.models import OutboxMessage
 
-    head, rector, committee = make_user("head"), make_user("rectorate"), make_user("committee")
-    kaprodi = [make_user("kaprodi", email=f"kaprodi{i}@test.id") for i in range(2)]
-    make_user("kaprodi", email="nonaktif@test.id", active=False)
-    case = open_case(get_procedure("pgri-minat-bakat"), head, {
-        "panitia_ditetapkan": "2026-11-23T09:00", "committee": "Tim"}, now=MONDAY)
-    complete_step(case, "surat_tugas", rector, {"decision": "disetujui"}, now=MONDAY)
-    complete_step(case, "koordinasi", committee, {"theme": "Karier", "speakers": "A",
-                                                  "hari_workshop": "2026-12-01T09:00"}, now=MONDAY)
-    complete_step(case, "persiapan", committee, {"venue": "Aula"}, now=MONDAY)
-    complete_step(case, "pemberitahuan", committee, {}, now=MONDAY)
-    db.session.commit()
+    (tmp_path / "tes-pemberitahuan.yaml").write_text(LETTER_TO_ROLE)
+    app.config["SOP_PROCEDURES_DIR"] = str(tmp_path)
+    try:
+        head, committee = make_user("head"), make_user("committee")
+        kaprodi = [make_user("kaprodi", email=f"kaprodi{i}@test.id") for i in range(2)]
+        make_user("kaprodi", email="nonaktif@test.id", active=False)
+        case = open_case(get_procedure("tes-pemberitahuan"), head, {}, now=MONDAY)
+        complete_step(case, "pemberitahuan", committee, {}, now=MONDAY)
+        db.session.commit()
+    finally:
+        app.config.pop("SOP_PROCEDURES_DIR")
     mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.key.like("letter:%"),
                                                               OutboxMessage.subject.ilike("%pemberitahuan%"))).all()
-    assert sorted(m.recipient for m in mails) == ["kaprodi0@test.id", "kaprodi1@test.id"]
+    assert sorted(m.recipient for m in mails) == sorted(k.email for k in kaprodi)
     assert all("/cases/" not in m.body and "/verify/" in m.body for m in mails)
 
 

@@ -318,7 +318,9 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # of the step's decision. `booking` agrees a time (`mode`: the requested tatap muka / online);
 # `booking_session` records on the appointment whether the session took place.
 SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
-           "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"}}
+           "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
+           # `workshop_announce`: the minat-bakat edition's letters to each prodi's kaprodi
+           "workshop_announce": {}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),

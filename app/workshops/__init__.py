@@ -7,3 +7,4 @@ bp = Blueprint("workshops", __name__)
 
 from app.workshops import public  # noqa: E402,F401 - public registration and tickets
 from app.workshops import checkin  # noqa: E402,F401 - attendance at the door
+from app.workshops import announce_routes  # noqa: E402,F401
