@@ -128,6 +128,35 @@ MATRIX = {
     ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
     ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
                                          ADMIN),
+    # Workshop registration is public (no account), the ticket is its secret address; the door
+    # is for the edition's committee (none in the walk), the head and staff.
+    ("workshops.register", "GET"): (lambda w: f"/workshops/{w['workshop']}/register", EVERYONE),
+    ("workshops.register", "POST"): (lambda w: f"/workshops/{w['workshop']}/register", EVERYONE),
+    ("workshops.show_ticket", "GET"): (lambda w: f"/workshops/tickets/{w['ticket']}", EVERYONE),
+    ("workshops.cancel_ticket", "POST"): (lambda w: f"/workshops/tickets/{w['ticket']}/cancel", EVERYONE),
+    ("workshops.checkin_page", "GET"): (lambda w: f"/workshops/{w['workshop']}/checkin", CASE_STAFF),
+    ("workshops.scan_ticket", "POST"): (lambda w: f"/workshops/{w['workshop']}/checkin", CASE_STAFF),
+    ("workshops.mark_attendance", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/attendance/{w['registration']}", CASE_STAFF),
+    ("workshops.add_walk_in", "POST"): (lambda w: f"/workshops/{w['workshop']}/walk-ins", CASE_STAFF),
+    # Workshops: prodi for admins and heads, the roster for P2KLLK; an edition's announcement for
+    # P2KLLK and that edition's committee (the walk's committee user sits on none: 404); forwarding
+    # only for the programme's own kaprodi (the walk's kaprodi heads another programme: 404).
+    ("workshops.list_programs", "GET"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.list_programs", "POST"): (lambda w: "/admin/prodi", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "GET"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.edit_program", "POST"): (lambda w: f"/admin/prodi/{w['program']}", frozenset({"admin", "head"})),
+    ("workshops.roster_upload", "GET"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.roster_upload", "POST"): (lambda w: "/workshops/roster", CASE_STAFF),
+    ("workshops.announcements", "GET"): (lambda w: f"/workshops/{w['workshop']}/announcements", CASE_STAFF),
+    ("workshops.announce_for_case", "GET"): (lambda w: f"/workshops/case/{w['workshop_case']}/announcements",
+                                             CASE_STAFF),
+    ("workshops.send", "POST"): (lambda w: f"/workshops/{w['workshop']}/announcements/send", CASE_STAFF),
+    ("workshops.nudge_kaprodi", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/nudge", CASE_STAFF),
+    ("workshops.kaprodi_home", "GET"): (lambda w: "/kaprodi", frozenset({"kaprodi"})),
+    ("workshops.forward_announcement", "POST"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/forward", NOBODY),
     # Workshop editions: P2KLLK (head, staff of its unit) and the edition's committee (the walk's
     # committee users are not on it: 404, like anyone who may not see it); the rectorate views and,
     # while its step is active, decides. tests/test_workshop_edition.py walks the members.
@@ -200,20 +229,34 @@ def make_world(make_user) -> dict:
 
 
 def workshop_world(make_user, head) -> dict:
-    """An edition whose surat tugas waits for the rectorate, with a member, a speaker, an item."""
+    """An edition (its case opened by create_workshop) whose surat tugas waits for the rectorate,
+    with a committee member, a speaker and the checklist; open for registration, with one
+    registration (its ticket); a prodi with its kaprodi and the announcement to it."""
     from datetime import timedelta
 
     from app.database import utcnow
     from app.extensions import db
     from app.workshops import editions
+    from app.workshops.models import Announcement, StudyProgram
+    from app.workshops.registrations import Applicant, register
 
-    workshop = editions.create_workshop("Workshop Dunia", utcnow() + timedelta(days=30), 100, None, head)
+    workshop = editions.create_workshop("Workshop Minat Bakat", utcnow() + timedelta(days=30), 50, None, head)
     member = editions.add_member(workshop, make_user("committee", name="Panitia Dunia"), "ketua",
                                  editions.DIVISIONS[0], head)
     speaker = editions.add_speaker(workshop, "Narasumber Dunia", None, None, None, False)
     editions.propose_assignment(workshop, head)
+    workshop.registration_open = True
+    program = StudyProgram(code="PMAT", name="Pendidikan Matematika", kaprodi_id=make_user("kaprodi").id)
+    db.session.add(program)
+    db.session.flush()
+    announcement = Announcement(workshop_id=workshop.id, program_id=program.id)
+    db.session.add(announcement)
+    registration = register(workshop, Applicant(nim="2301999", name="Peserta Dunia", program_code=None, semester=3,
+                                                email="peserta@test.id"))
     db.session.commit()
-    return {"workshop": workshop.id, "committee_member": member.id, "speaker": speaker.id,
+    return {"program": program.id, "workshop": workshop.id, "workshop_case": workshop.case_id,
+            "announcement": announcement.id, "ticket": registration.ticket, "registration": registration.id,
+            "committee_member": member.id, "speaker": speaker.id,
             "item": editions.workshop_checklist(workshop)[0].id}
 
 

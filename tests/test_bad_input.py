@@ -240,6 +240,42 @@ def karier_at_agreement(me, make_user):
     return world
 
 
+def workshop_edition(me, make_user, registered: bool = False) -> dict:
+    """A workshop edition open for registration, with two study programmes (and one registration)."""
+    from datetime import datetime, timedelta, timezone
+
+    from app.extensions import db
+    from app.sop.registry import get_procedure
+    from app.sop.services import open_case
+    from app.workshops.models import StudyProgram, Workshop
+    from app.workshops.registrations import Applicant, register
+
+    db.session.add_all([StudyProgram(code="PMAT", name="Pendidikan Matematika"), StudyProgram(code="TI", name="TI")])
+    case = open_case(get_procedure("pgri-minat-bakat"), make_user("head"),
+                     {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
+    workshop = Workshop(case=case, title="Workshop", capacity=2, registration_open=True,
+                        starts_at=datetime.now(timezone.utc) + timedelta(days=30))
+    db.session.add(workshop)
+    db.session.flush()
+    world = {"workshop": workshop.id}
+    if registered:
+        registration = register(workshop, Applicant("23019999", "Peserta", "PMAT", 3, "peserta@test.id"))
+        world |= {"registration": registration.id, "ticket": registration.ticket}
+    db.session.commit()
+    return world
+
+
+WORKSHOP_REGISTRATION = {"nim": "23010001", "name": "Mahasiswa Baru", "prodi": "PMAT", "semester": "3",
+                         "email": "mhs@test.id", "whatsapp": "0812 3456 7890"}
+WORKSHOP_FIELDS = {
+    "nim": [empty(), oversized(20), script(), control()],
+    "name": [empty(), oversized(200), script(), control()],
+    "prodi": [unknown_choice(), script()],
+    "email": [empty(), oversized(254), not_email(), script()],
+    "whatsapp": [not_phone(), oversized(20), script()],
+}
+
+
 USER_FIELDS = {
     "name": [empty(), oversized(120), script(), control()],
     "email": [empty(), oversized(254), not_email(), script()],
@@ -346,6 +382,24 @@ FORMS = [
          {"name": "Klien Datang", "email": "klien.datang@test.id", "role": "client", "whatsapp": "081234567890"},
          PROFILE_FIELDS | {"email": [empty(), oversized(254), not_email(), script()],
                            "role": [empty(), unknown_choice(), staff_role()]}),
+    Form("workshops.register", lambda w: f"/workshops/{w['workshop']}/register", None, dict(WORKSHOP_REGISTRATION),
+         WORKSHOP_FIELDS | {"prodi": [empty(), unknown_choice(), script()], "whatsapp": [empty(), not_phone(), oversized(20)],
+                            "semester": [empty(), unknown_choice(), st.sampled_from(["1", "2", "4", "6", "7", "14"])]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user)),
+    Form("workshops.scan_ticket", lambda w: f"/workshops/{w['workshop']}/checkin", "staff", {"code": "23019999"},
+         {"code": [empty(), oversized(300), script(), control(), st.sampled_from(["tidak-ada", "23010001"])]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user, registered=True)),
+    Form("workshops.mark_attendance", lambda w: f"/workshops/{w['workshop']}/attendance/{w['registration']}", "staff",
+         {"present": "1"}, {"present": [empty(), unknown_choice(), script()]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user, registered=True)),
+    Form("workshops.add_walk_in", lambda w: f"/workshops/{w['workshop']}/walk-ins", "staff",
+         dict(WORKSHOP_REGISTRATION, semester=""), WORKSHOP_FIELDS | {"semester": [unknown_choice()]},
+         prepare=lambda me, make_user: workshop_edition(me, make_user)),
+    Form("workshops.list_programs", lambda w: "/admin/prodi", "admin",
+         {"code": "PMAT", "name": "Pendidikan Matematika", "faculty": "FKIP", "kaprodi_id": ""},
+         {"code": [empty(), oversized(20), script(), control(), st.just("P MAT")],
+          "name": [empty(), oversized(200), script(), control()], "faculty": [oversized(200), script()],
+          "kaprodi_id": [huge_id(), unknown_choice()]}),
     Form("notifications.preferences", lambda w: "/account/notifications", "student",
          {"notify_email": "y", "notify_whatsapp": "y", "phone": "+62 812 1"},
          {"phone": [empty(), not_phone(), oversized(20), script()]}),
@@ -624,6 +678,7 @@ COMMANDS = {
     ("sop", "list"): {},
     ("workshops", "create"): {"title": "Workshop", "at": "2031-03-01T09:00+07:00", "capacity": "100",
                               "register_until": "2031-02-27T17:00+07:00"},
+    ("workshops", "import-roster"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},  # read, refused: exit 1
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }
@@ -709,3 +764,50 @@ def test_template_preview_refuses_hostile_templates_in_bounded_time(login_as):
             assert time.monotonic() - started < 10, (body, action)
         pdf = _request(client, "GET", "/admin/letters/surat_tugas/preview.pdf")
         assert isinstance(pdf, int) and pdf < 500, (body, pdf)
+
+
+# -- roster rows that must be rejected ---------------------------------------------------------
+ROSTER_ROW = {"NIM": "2101010001", "Nama": "Ani Lestari", "Prodi": "PMAT", "Semester": "3", "E-mail": "ani@test.id",
+              "WhatsApp": "0812 3456 7890"}
+ROSTER_BAD = {
+    "NIM": [empty(), st.sampled_from(["1234", "21A0101", "9" * 21, "-2101010001", "²¹⁰¹⁰¹"]), script()],
+    "Nama": [empty(), oversized(200), script(), control()],
+    "Prodi": [empty(), unknown_choice(), script()],
+    "Semester": [empty(), st.sampled_from(["0", "15", "-3", "3.5", "tiga", "99999999999999999999", "٣"])],
+    "E-mail": [not_email(), script(), oversized(254)],
+    "WhatsApp": [not_phone(), st.sampled_from(["12345", "0212345678", "+1 415 555 0100"]), script()],
+}
+
+
+def test_roster_rows_that_must_be_rejected_are_reported_and_change_nothing(app, login_as):
+    """A one-row roster whose row is wrong in any column: 422, the line and an Indonesian reason,
+    and no change (as CSV with `;`, the way Excel saves it in Indonesia)."""
+    import io
+
+    from app.extensions import db
+    from app.workshops.models import StudyProgram
+
+    client, _me = login_as("staff")
+    db.session.add(StudyProgram(code="PMAT", name="Pendidikan Matematika"))
+    db.session.commit()
+    cases = st.sampled_from(sorted(ROSTER_BAD)).flatmap(
+        lambda name: st.tuples(st.just(name), st.one_of(*ROSTER_BAD[name])))
+
+    @settings(max_examples=40, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(case=cases)
+    def check(case):
+        name, value = case
+        row = {**ROSTER_ROW, name: value.replace(";", ",").replace("\n", " ").replace("\r", " ").replace('"', "'")}
+        text = ";".join(ROSTER_ROW) + "\n" + ";".join(row.values()) + "\n"
+        before = db_fingerprint()
+        response = client.submit("/workshops/roster", {"file": (io.BytesIO(text.encode()), "roster.csv")},
+                                 content_type="multipart/form-data")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 422, (name, value, response.status_code)
+        # a NUL byte makes the whole file unreadable (no spreadsheet writes one); else the row is refused
+        assert 'class="error"' in body and ("Ditolak: 1" in body or "bukan CSV" in body), (name, value)
+        assert "<script>alert(1)</script>" not in body and "<svg/onload" not in body
+        assert db_fingerprint() == before, (name, value)
+
+    check()

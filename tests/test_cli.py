@@ -76,6 +76,23 @@ def test_users_create_errors(app, make_user):
     assert find_user_by_email("b@test.id") is None
 
 
+def test_users_create_puts_the_user_in_the_named_units(app):
+    from app.org.services import units_of
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "create", "--email", "k@test.id", "--name", "Konselor BK", "--role",
+                                 "counselor", "--unit", "p2kllk", "--unit", "PUSPAGA", "--password-stdin"],
+                           input="sandirahasia\n")
+    assert result.exit_code == 0, result.output
+    assert "Unit: P2KLLK, PUSPAGA" in result.output
+    assert sorted(unit.code for unit in units_of(find_user_by_email("k@test.id"))) == ["P2KLLK", "PUSPAGA"]
+
+    unknown = runner.invoke(args=["users", "create", "--email", "x@test.id", "--name", "X", "--role", "counselor",
+                                  "--unit", "P2KLLK", "--unit", "TIDAKADA"])
+    refused(unknown, "Unit tidak dikenal: TIDAKADA", "P2KLLK")
+    assert find_user_by_email("x@test.id") is None  # nothing written
+
+
 def refused(result, *words):
     """Refused as the command line should: exit 1, our own sentence on stderr, no traceback."""
     assert result.exit_code == 1, result.output

@@ -270,3 +270,25 @@ def test_a_case_letter_carries_its_units_letterhead_and_code(login_as, make_user
     text = pdf_text(letter.pdf)
     assert "PEMERINTAH KOTA TANGERANG" in text.upper() and "Tangerang, 23 November 2026" in text
     assert "PSPG" in letter.number
+
+
+def test_a_role_counts_only_in_the_units_one_belongs_to(login_as, make_user):
+    """The head and the staff of P2KLLK are not the head and staff of a PUSPAGA case: they neither
+    see it (its existence stays hidden), nor find it in lists and tasks, nor act on it; those of
+    PUSPAGA do."""
+    case = open_case(get_procedure("puspaga-konseling"), make_user("staff", units=["PUSPAGA"]),
+                     {"client_kind": "keluarga", "phone": "0812"}, subject=make_user("client", units=["PUSPAGA"]))
+    db.session.commit()
+    assert case.unit.code == "PUSPAGA"
+    for role in ("head", "staff"):
+        other, _u = login_as(role, units=["P2KLLK"])
+        assert other.get(f"/cases/{case.id}").status_code == 404
+        assert f"/cases/{case.id}" not in other.get("/cases").get_data(as_text=True)
+        assert f"/cases/{case.id}" not in other.get("/tasks").get_data(as_text=True)
+        refused = other.submit(f"/cases/{case.id}/steps/permohonan", {"appointment_at": "2026-12-01T09:00"})
+        assert refused.status_code == 404
+        mine, _u = login_as(role, units=["PUSPAGA"])
+        assert mine.get(f"/cases/{case.id}").status_code == 200
+        assert f"/cases/{case.id}" in mine.get("/cases").get_data(as_text=True)
+    staff, _u = login_as("staff", units=["PUSPAGA"])
+    assert f"/cases/{case.id}" in staff.get("/tasks").get_data(as_text=True)

@@ -15,6 +15,9 @@ from app.cli import CommandError
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import plain_text_error
+from app.org.models import Unit
+from app.org.services import all_units, set_user_units
+from app.sop.offerings import sync_offerings
 
 MAX_PASSWORD_LENGTH = 256  # as the admin's user form
 
@@ -25,22 +28,42 @@ users_cli = AppGroup("users", help="Kelola pengguna.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, required=True, help="Kode peran; boleh diulang.")
+@click.option("--unit", "unit_codes", multiple=True,
+              help="Kode unit tempat pengguna menjadi anggota; boleh diulang (bawaan: satu-satunya unit, bila hanya satu).")
 @click.option("--password-stdin", is_flag=True, help="Baca kata sandi dari standard input.")
-def create_command(email, name, roles, password_stdin):
-    """Create a user; the password comes from stdin or is generated and printed (a generated one
-    must be changed at the first login)."""
+def create_command(email, name, roles, unit_codes, password_stdin):
+    """Create a user in the given units; the password comes from stdin or is generated and printed
+    (a generated one must be changed at the first login)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
     _check(email, name, password)
+    units = _units(unit_codes)
     try:  # as the admin screen does: recorded, and a role that reads counseling content announced
         user = admin_create_user(None, email=email, name=name, roles=roles, password=password,
                                  must_change_password=not password_stdin)
+        set_user_units(user, [unit.id for unit in units])
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         raise CommandError(exc.message) from None
     click.echo(f"Pengguna dibuat: {user.email} ({', '.join(sorted(user.roles))})")
+    click.echo(_("Unit: %(units)s", units=", ".join(unit.code for unit in units) or "—"))
     if not password_stdin:
         click.echo(f"Kata sandi: {password}")
+
+
+def _units(codes) -> list[Unit]:
+    """The units named by code (every unknown one refused before anything is written); none named:
+    the only unit when the installation has exactly one."""
+    sync_offerings()  # a fresh installation has its units once the procedures are read
+    units = all_units()
+    if not codes:
+        return units if len(units) == 1 else []
+    by_code = {unit.code.casefold(): unit for unit in units}
+    unknown = [code for code in codes if code.casefold() not in by_code]
+    if unknown:
+        raise CommandError(_("Unit tidak dikenal: %(codes)s. Unit yang ada: %(known)s.", codes=", ".join(unknown),
+                             known=", ".join(unit.code for unit in units) or "—"))
+    return list({by_code[code.casefold()].id: by_code[code.casefold()] for code in codes}.values())
 
 
 def _check(email: str, name: str, password: str) -> None:

@@ -20,7 +20,7 @@ from app.forms import refuse
 from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
-from app.sop.access import load_case, log_access
+from app.sop.access import is_head_of, load_case, log_access
 from app.sop.workcal import current_institution
 
 
@@ -31,7 +31,7 @@ def issuable_steps(user, case: Case) -> list[tuple[str, str]]:
     if not case.can_view(user):
         return []
     procedure = case.procedure
-    signs = user.has_role(*procedure.escalate_to)
+    signs = is_head_of(user, case)
     rows = {row.key: row for row in case.current_steps()}
     found = []
     for step in procedure.steps:

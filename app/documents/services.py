@@ -225,11 +225,13 @@ def letter_context(case: Case | None, doc_type: DocType, signer: User, extra: di
     context = {"institution": _institution_dict(institution), "number": number, "year": local_date.year,
                "date": format_date(local_date.date(), "d MMMM y", locale="id"), "signer": _signer(signer),
                "title": doc_type.label, "recipient": extra.get("recipient", ""), "case_id": None, "service": "",
-               "person": extra.get("person", ""), "assignee": "", "data": {}}
+               "person": extra.get("person", ""), "assignee": "", "data": {}, "link": extra.get("link", "")}
     if case is not None:
         context.update(case_id=case.id, service=procedure_of(case.version).title,
                        person=case.subject.name if case.subject else context["person"],
                        assignee=case.assignee.name if case.assignee else "", data=dict(case.data or {}))
+    # values the issuer knows beyond the case's (a workshop's prodi, date and place)
+    context["data"] = {**context["data"], **(extra.get("data") or {})}
     return context
 
 
@@ -239,8 +241,9 @@ def sample_context(doc_type: str) -> dict:
             "date": "23 November 2026", "title": DOC_TYPES[doc_type].label, "recipient": "Ketua Program Studi",
             "signer": {"name": "Dr. Ratih Christiana, M.Pd.", "position": "Kepala P2KLLK", "nip": "0711078501"},
             "case_id": 1, "service": "Layanan Konseling Karier", "person": "Budi Santoso",
+            "link": "https://kampus.ac.id/workshops/1/register?prodi=PMAT",
             "assignee": "Dra. Endang Lestari, M.Psi.",
-            "data": {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "mode": "tatap muka",
+            "data": {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "prodi_code": "PMAT", "mode": "tatap muka",
                      "committee": "1. Agus Prasetyo (koordinator alumni)\n2. Rina (divisi tracer study)",
                      "theme": "Mengenal Diri, Merancang Karier", "hari_workshop": "2026-12-05T09:00",
                      "venue": "Aula Utama", "agreed_at": "2026-11-25T10:00", "place": "Ruang Konseling 1",
@@ -260,8 +263,10 @@ def verify_url(code: str) -> str:
 
 def letter_html(context: dict, body: Markup, verify_code: str, institution: Institution) -> str:
     qr = segno.make(verify_url(verify_code), error="m").svg_data_uri(scale=3, border=1)
+    # a letter that invites to a page (the workshop's registration) prints its link and QR code
+    link_qr = segno.make(context["link"], error="m").svg_data_uri(scale=3, border=1) if context.get("link") else None
     return render_template("documents/letter.html", c=context, body=body, qr=qr, verify_url=verify_url(verify_code),
-                           logo=_logo_data_uri(institution))
+                           logo=_logo_data_uri(institution), link_qr=link_qr)
 
 
 # -- issuing --------------------------------------------------------------------------------

@@ -32,11 +32,13 @@ DOC_TYPES = {t.code: t for t in [
             "dan melaporkan kegiatan tersebut. Demikian surat tugas ini dibuat untuk dilaksanakan dengan penuh "
             "tanggung jawab.</p>"),
     DocType("surat_pemberitahuan", "Surat Pemberitahuan", "{seq:03d}/{unit}/PEM/{month_roman}/{year}",
-            "<p>Kepada Yth.<br>{{ recipient or 'Ketua Program Studi' }}<br>di tempat</p>\n"
+            "<p>Kepada Yth.<br>{{ recipient or 'Ketua Program Studi' }}<br>"
+            "{% if data.prodi %}Ketua Program Studi {{ data.prodi }}<br>{% endif %}di tempat</p>\n"
             "<p>Dengan hormat, kami memberitahukan bahwa {{ institution.unit }} menyelenggarakan "
             "Workshop Minat Bakat dengan tema <strong>{{ data.theme or '—' }}</strong> pada "
             "{{ data.hari_workshop or '—' }} bertempat di {{ data.venue or '—' }}. Kami mohon Bapak/Ibu "
             "berkenan meneruskan informasi ini kepada mahasiswa semester 3 dan 5.</p>\n"
+            "{% if link %}<p>Pendaftaran peserta melalui tautan atau kode QR berikut.</p>\n{% endif %}"
             "<p>Atas perhatian dan kerja samanya kami ucapkan terima kasih.</p>"),
     DocType("berita_acara_pelaksanaan", "Berita Acara Pelaksanaan Layanan Konseling",
             "{seq:03d}/BA/{unit}/{month_roman}/{year}",

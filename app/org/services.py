@@ -92,6 +92,15 @@ def unit_ids_of(user: User) -> set[int]:
     return set(db.session.scalars(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
 
 
+def cached_unit_ids(user: User) -> set[int]:
+    """unit_ids_of, read once per loaded user (access checks ask for every case on a page); the
+    changes below forget it."""
+    cached = user.__dict__.get("_unit_ids")
+    if cached is None:
+        cached = user.__dict__["_unit_ids"] = unit_ids_of(user)
+    return cached
+
+
 def units_of(user: User) -> list[Unit]:
     return list(db.session.scalars(db.select(Unit).join(UserUnit).where(UserUnit.user_id == user.id)
                                    .order_by(Unit.name)))
@@ -174,6 +183,7 @@ def set_user_units(user: User, unit_ids, actor: User | None = None) -> bool:
     db.session.execute(db.delete(UserUnit).where(UserUnit.user_id == user.id, UserUnit.unit_id.in_(current - wanted)))
     db.session.add_all(UserUnit(user_id=user.id, unit_id=unit_id) for unit_id in sorted(wanted - current))
     db.session.flush()
+    user.__dict__.pop("_unit_ids", None)  # cached_unit_ids reads them again
     names = ", ".join(db.session.scalars(db.select(Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name))) or "—"
     record_audit("user.units", user, actor=actor, details={"units": sorted(wanted)},
                  summary=_("Unit %(name)s: %(units)s.", name=user.name, units=names))
@@ -193,3 +203,4 @@ def add_user_to_units(user: User, codes) -> None:
     have = unit_ids_of(user)
     db.session.add_all(UserUnit(user_id=user.id, unit_id=unit_id) for unit_id in sorted(ids - have))
     db.session.flush()
+    user.__dict__.pop("_unit_ids", None)

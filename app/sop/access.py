@@ -3,6 +3,8 @@ rules, and the one loader every route uses to fetch a case with the access it ne
 
 - A case is *seen* (administrative facts: who, which step, when) by its subject, its opener, its
   team, whoever acted or may act now, and the roles it escalates to (the head).
+- What a *role* grants (acting on a step, overseeing as head, a `share_with` grant) holds only in
+  the units the person belongs to: the head of P2KLLK is not the head of a PUSPAGA case.
 - Confidential values are *read* only by the case team, the author of the value, the subject
   (the request form, which is their own words, and what the procedure shares back with them),
   roles the procedure grants that value (`share_with`), and a head during a break-glass review.
@@ -26,6 +28,8 @@ from app.crypto import UndecryptableError, unseal
 from app.database import add_durable, utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.org.models import UserUnit
+from app.org.services import cached_unit_ids
 from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, StepState
 
 SPECIAL_ACTORS = {"subject", "assignee"}
@@ -50,7 +54,29 @@ def claimable_role(user: User, case: Case, row: CaseStep) -> str | None:
     if on_team(user, case):
         return None
     team_roles = set(case.procedure.team_roles)
-    return next((r for r in row.roles if r in team_roles and user.has_role(r) and _open_to_claim(case, r)), None)
+    return next((r for r in row.roles if r in team_roles and holds_role(user, case, r) and _open_to_claim(case, r)),
+                None)
+
+
+# -- units ----------------------------------------------------------------------------------
+def in_unit(user: User, case: Case) -> bool:
+    """The case is one of the user's units' (a case of no unit belongs to every unit)."""
+    return case.unit_id is None or case.unit_id in cached_unit_ids(user)
+
+
+def holds_role(user: User, case: Case, *roles: str) -> bool:
+    """The user holds one of these roles for this case: the role, in the case's unit."""
+    return user.is_authenticated and user.has_role(*roles) and in_unit(user, case)
+
+
+def is_head_of(user: User, case: Case) -> bool:
+    """One of the roles the procedure escalates to (the head), in the case's unit."""
+    return holds_role(user, case, *case.procedure.escalate_to)
+
+
+def _in_units_of(user: User, case=Case):
+    """SQL condition mirroring in_unit."""
+    return or_(case.unit_id.is_(None), case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
 
 
 # -- seeing and acting ----------------------------------------------------------------------
@@ -74,7 +100,7 @@ def can_act(user: User, case: Case, row: CaseStep) -> bool:
         return True
     team_roles = set(case.procedure.team_roles)
     return any(user.has_role(role) and (role not in team_roles or member or _open_to_claim(case, role))
-               for role in roles - SPECIAL_ACTORS)
+               for role in roles - SPECIAL_ACTORS) and (member or in_unit(user, case))
 
 
 def can_view(user: User, case: Case) -> bool:
@@ -83,7 +109,7 @@ def can_view(user: User, case: Case) -> bool:
         return False
     if user.id in (case.subject_id, case.opened_by_id) or on_team(user, case):
         return True
-    if user.has_role(*case.procedure.escalate_to):
+    if is_head_of(user, case):
         return True
     return any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
 
@@ -95,12 +121,12 @@ def is_participant(user: User, case: Case) -> bool:
 
 def can_review(user: User, case: Case) -> bool:
     """The head (the roles the procedure escalates to) may open a case for review."""
-    return user.is_authenticated and user.has_role(*case.procedure.escalate_to) and not on_team(user, case)
+    return is_head_of(user, case) and not on_team(user, case)
 
 
 def can_see_log(user: User, case: Case) -> bool:
     """The access log is for the case team and the heads."""
-    return on_team(user, case) or user.has_role(*case.procedure.escalate_to)
+    return on_team(user, case) or is_head_of(user, case)
 
 
 def load_case(case_id: int, allowed: Callable[[User, Case], bool] | None = None) -> Case:
@@ -146,11 +172,11 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
     if step is None and case.opened_by_id == user.id:
         return "author"
     if (step is not None and any(r.key == step.key and r.done_by_id == user.id for r in case.steps)
-            and (user.id == case.subject_id or user.has_role(*(set(step.roles) - SPECIAL_ACTORS)))):
+            and (user.id == case.subject_id or holds_role(user, case, *(set(step.roles) - SPECIAL_ACTORS)))):
         return "author"  # what they wrote in a step, while they still hold a role that writes it
     if case.subject_id == user.id and ("subject" in field.share_with or (step is None and case.procedure.self_service)):
         return "subject"  # what the procedure shares back, or the request form a subject could fill in themselves
-    granted = next((r for r in field.share_with if r != "subject" and user.has_role(r)), None)
+    granted = next((r for r in field.share_with if r != "subject" and holds_role(user, case, r)), None)
     if granted and can_view(user, case):
         return f"grant:{granted}"
     if active_review(user, case, now):
@@ -238,7 +264,7 @@ def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
     """The head adds someone to the team (a supervisor, a psychiatrist for this case)."""
     now = now or utcnow()
     procedure = case.procedure
-    if not actor.has_role(*procedure.escalate_to):
+    if not is_head_of(actor, case):
         raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
     if role not in procedure.team_roles:
         raise DomainError(_("Peran ini bukan peran tim untuk layanan ini."))
@@ -254,7 +280,7 @@ def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
 def remove_member(case: Case, actor: User, member_id: int, note: str, now: datetime | None = None) -> CaseMember:
     """The head takes someone off the team; the row stays as history."""
     now = now or utcnow()
-    if not actor.has_role(*case.procedure.escalate_to):
+    if not is_head_of(actor, case):
         raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
     member = next((m for m in case.team() if m.id == member_id), None)
     if member is None:
@@ -327,13 +353,14 @@ def actionable_filter(user: User, case=Case):
     from app.sop.registry import procedures
 
     team_roles = {r for p in procedures().values() for r in p.team_roles}
-    conditions = []
+    by_role = []
     for role in user.roles:
         named = CaseStep.actor_roles.like(f"%,{role},%")
         if role in team_roles:
             named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
                                     case.assignee_id == user.id))
-        conditions.append(named)
+        by_role.append(named)
+    conditions = [and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case)))] if by_role else []
     conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), case.subject_id == user.id))
     conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), case.assignee_id == user.id))
     return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN, or_(*conditions))
@@ -356,5 +383,6 @@ def visible_cases_filter(user: User, narrow: Callable | None = None):
     if narrow is not None:
         participated = narrow(participated, acted)
     return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
-               _member_of_case(user.id), Case.code.in_(escalated_codes), Case.id.in_(participated),
+               _member_of_case(user.id), and_(Case.code.in_(escalated_codes), _in_units_of(user)),
+               Case.id.in_(participated),
                Case.id.in_(actionable))

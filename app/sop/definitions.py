@@ -321,7 +321,9 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # the surat tugas), decision (the rectorate's), meeting (its outcome), preparation (the checklist).
 SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
            "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
-           "workshop": {"part": "text"}}
+           "workshop": {"part": "text"},
+           # `workshop_announce`: the minat-bakat edition's letters to each prodi's kaprodi
+           "workshop_announce": {}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),

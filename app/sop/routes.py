@@ -20,7 +20,7 @@ from app.htmx import render
 from app.keyset import keyset_page
 from app.sop import bp, words  # noqa: F401 - words: the templates' SOP filters
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
-                            claimable_role, load_case, log_access, on_team, open_review, readable_values,
+                            claimable_role, is_head_of, load_case, log_access, on_team, open_review, readable_values,
                             remove_member, visible_cases_filter)
 from app.sop.calendar import national_holidays
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
@@ -197,7 +197,7 @@ def _case_page(case: Case, status: int = 200, **forms):
     procedure = case.procedure
     values, grounds = _read_values(case)
     log_access(case, current_user, "read" if grounds else "view", grounds)
-    is_head = current_user.has_role(*procedure.escalate_to)
+    is_head = is_head_of(current_user, case)
     team_form = forms.get("team_form")
     if is_head and team_form is None:
         team_form = TeamForm(formdata=None)
@@ -293,7 +293,7 @@ def open_case_review(case_id: int):
 @bp.post("/cases/<int:case_id>/team")
 def add_team_member(case_id: int):
     """The head adds someone to the case team (recorded and shown on the case)."""
-    case = load_case(case_id, lambda u, c: u.has_role(*c.procedure.escalate_to))
+    case = load_case(case_id, is_head_of)
     form = TeamForm()
     team_candidates(form, case.procedure.team_roles, {m.user_id for m in case.team()})
     if form.validate_on_submit():
@@ -311,7 +311,7 @@ def add_team_member(case_id: int):
 @bp.post("/cases/<int:case_id>/team/<int:member_id>/remove")
 def remove_team_member(case_id: int, member_id: int):
     """The head takes someone off the case team, with a reason."""
-    case = load_case(case_id, lambda u, c: u.has_role(*c.procedure.escalate_to))
+    case = load_case(case_id, is_head_of)
     form = RemoveMemberForm()
     if form.validate_on_submit():
         try:

@@ -5,6 +5,9 @@ from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
 
+from app.workshops import public  # noqa: E402,F401 - public registration and tickets
+from app.workshops import checkin  # noqa: E402,F401 - attendance at the door
+from app.workshops import announce_routes  # noqa: E402,F401
 from app.workshops import routes  # noqa: E402,F401
 from app.sop.services import STEP_SCREENS  # noqa: E402
 from app.booking.ical import FEED_EVENTS  # noqa: E402

@@ -6,4 +6,5 @@ from flask.cli import AppGroup
 
 workshops_cli = AppGroup("workshops", help="Workshop minat bakat: edisi, roster mahasiswa, laporan.")
 
+from app.workshops import roster_cli  # noqa: E402,F401
 from app.workshops import edition_cli  # noqa: E402,F401
