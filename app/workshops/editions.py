@@ -298,7 +298,7 @@ def schedule_meeting(workshop: Workshop, when: datetime, place: str, actor: User
     ics = meeting_invite(workshop)
     when_text = format_datetime(when.astimezone(_tz()), "EEEE, d MMMM y HH.mm")
     for member in workshop.committee:
-        notify(member.user, _("Undangan rapat koordinasi: %(title)s", title=workshop.title),
+        notify(member.user, _("Rapat koordinasi panitia: %(title)s", title=workshop.title),
                _("Rapat koordinasi panitia %(title)s: %(when)s, %(place)s (60 menit). Undangan kalender terlampir.",
                  title=workshop.title, when=when_text, place=workshop.meeting_place),
                key=f"workshop:{workshop.id}:meeting:{workshop.meeting_sequence}",
