@@ -61,7 +61,7 @@ def kaprodi_announcement(workshop_id: int, announcement_id: int, user: User) -> 
 # -- words and links ----------------------------------------------------------------------------
 def registration_url(workshop: Workshop, program: StudyProgram) -> str:
     """The public registration page with the prodi preselected (INTERFACE.md:
-    GET /workshops/<id>/register?prodi=CODE), under APP_BASE_URL."""
+    GET /workshops/<id>/register?prodi=CODE), absolute."""
     return external_url("workshops.register", workshop_id=workshop.id, prodi=program.code)
 
 
