@@ -4,3 +4,5 @@ certificates, the report and its follow-up counseling."""
 from flask import Blueprint
 
 bp = Blueprint("workshops", __name__)
+
+from app.workshops import report_routes  # noqa: E402,F401

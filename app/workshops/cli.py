@@ -5,3 +5,5 @@ from __future__ import annotations
 from flask.cli import AppGroup
 
 workshops_cli = AppGroup("workshops", help="Workshop minat bakat: edisi, roster mahasiswa, laporan.")
+
+from app.workshops import report_cli  # noqa: E402,F401
