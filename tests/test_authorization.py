@@ -128,6 +128,19 @@ MATRIX = {
     ("admin.edit_unit", "POST"): (lambda w: f"/admin/units/{first_unit()}", ADMIN),
     ("admin.toggle_procedure", "POST"): (lambda w: f"/admin/units/{first_unit()}/procedures/pgri-konseling-karier",
                                          ADMIN),
+    # The workshop's report: its committee (the walk's committee user has no seat on it) and
+    # P2KLLK; the follow-up is P2KLLK's. The evaluation and certificate go by the attendee's ticket.
+    ("workshops.show_report", "GET"): (lambda w: f"/workshops/{w['workshop']}/report", CASE_STAFF),
+    ("workshops.save_report_text", "POST"): (lambda w: f"/workshops/{w['workshop']}/report", CASE_STAFF),
+    ("workshops.submit_report_letter", "POST"): (lambda w: f"/workshops/{w['workshop']}/report/submit", CASE_STAFF),
+    ("workshops.report_xlsx", "GET"): (lambda w: f"/workshops/{w['workshop']}/report.xlsx", CASE_STAFF),
+    ("workshops.remind_evaluations", "POST"): (lambda w: f"/workshops/{w['workshop']}/evaluations/remind",
+                                               CASE_STAFF),
+    ("workshops.create_follow_ups", "POST"): (lambda w: f"/workshops/{w['workshop']}/follow-up", CASE_STAFF),
+    ("workshops.evaluate", "GET"): (lambda w: f"/workshops/evaluate/{w['ticket']}", EVERYONE),
+    ("workshops.evaluate", "POST"): (lambda w: f"/workshops/evaluate/{w['ticket']}", EVERYONE),
+    ("workshops.certificate", "GET"): (lambda w: f"/workshops/evaluate/{w['evaluated_ticket']}/certificate.pdf",
+                                       EVERYONE),
 }
 
 
@@ -174,7 +187,22 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head)
+    return world | booking_world(make_user, staff, head) | workshop_world(head)
+
+
+def workshop_world(head) -> dict:
+    """An edition that took place, with an attendee who has not answered and one who has."""
+    from tests.test_workshop_report import evaluate, make_workshop, program, register
+
+    workshop, _head = make_workshop(None, head=head)
+    prodi = program("PMAT", "Pendidikan Matematika")
+    waiting = register(workshop, "2301", prodi, 3, attended=True)
+    answered = register(workshop, "2302", prodi, 3, attended=True)
+    evaluate(answered)
+    from app.extensions import db
+
+    db.session.commit()
+    return {"workshop": workshop.id, "ticket": waiting.ticket, "evaluated_ticket": answered.ticket}
 
 
 def booking_world(make_user, staff, head) -> dict:
