@@ -104,9 +104,11 @@ class Procedure:
     open_roles: tuple[str, ...] = ()
     subject_role: str | None = None
     # Opened for someone else as a referral (e.g. a workshop's follow-up): who may open it so
-    # (`roles`) and what else its subject may be besides `subject_role` (`subject_roles`).
+    # (`roles`), what else its subject may be besides `subject_role` (`subject_roles`), and the
+    # procedures whose cases refer people to it (`from`, their codes).
     referral_roles: tuple[str, ...] = ()
     referral_subject_roles: tuple[str, ...] = ()
+    referral_from: tuple[str, ...] = ()
     escalate_to: tuple[str, ...] = ("head",)
     # Roles whose holders serve a case as its team: the first to take a step of such a role
     # claims the case; later steps of that role belong to the team only.
@@ -425,13 +427,14 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     if subject_role is not None and subject_role not in roles:
         check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
     referral = doc.get("referral") or {}
-    if not isinstance(referral, dict) or set(referral) - {"__line__", "roles", "subject_roles"}:
-        check.error(doc, "referral", "harus berisi roles dan subject_roles saja")
+    if not isinstance(referral, dict) or set(referral) - {"__line__", "roles", "subject_roles", "from"}:
+        check.error(doc, "referral", "harus berisi roles, subject_roles dan from saja")
         referral = {}
     referral_roles = check.str_list(referral, "roles", "referral") if referral else ()
     known(referral_roles, "referral.roles", doc)
     referral_subject_roles = check.str_list(referral, "subject_roles", "referral") if referral else ()
     known(referral_subject_roles, "referral.subject_roles", doc)
+    referral_from = check.str_list(referral, "from", "referral") if referral else ()
 
     fields = []
     for i, node in enumerate(doc.get("fields") or []):
@@ -512,7 +515,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
                      open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to,
-                     referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles), team_roles=team_roles,
+                     referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
+                     referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 

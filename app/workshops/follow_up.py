@@ -19,12 +19,12 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import notify
-from app.sop.registry import get_procedure
+from app.sop.definitions import Procedure
+from app.sop.registry import procedures
 from app.sop.services import open_case
 from app.urls import external_url
 from app.workshops.models import Evaluation, Registration, Workshop
 
-CAREER = "pgri-konseling-karier"
 STUDENT = "student"
 
 
@@ -42,6 +42,32 @@ def pending_follow_ups(workshop: Workshop) -> list[Evaluation]:
         Evaluation.follow_up_case_id.is_(None)).order_by(Registration.name, Registration.id)))
 
 
+def referral_procedure(workshop: Workshop) -> Procedure:
+    """The procedure that takes referrals from the edition's procedure (its YAML's `referral.from`)."""
+    code = workshop.case.code
+    found = next((p for p in procedures().values() if code in p.referral_from), None)
+    if found is None:
+        raise DomainError(_("Belum ada layanan yang menerima rujukan dari workshop ini."))
+    return found
+
+
+def request_values(procedure: Procedure, workshop: Workshop, evaluation: Evaluation) -> dict:
+    """The request's fields from the registration: those the procedure has, a required choice
+    not known here at its first option."""
+    registration, program = evaluation.registration, evaluation.registration.program
+    known = {"nim": registration.nim, "prodi": program.name if program else "-",
+             "phone": registration.whatsapp or "-",
+             "question": _("Rujukan dari evaluasi %(title)s. Minat: %(interests)s", title=workshop.title,
+                           interests=evaluation.interests or "—")}
+    values = {}
+    for f in procedure.fields:
+        if f.key in known:
+            values[f.key] = known[f.key][:f.max] if f.max else known[f.key]
+        elif f.type == "choice" and f.required and f.options:
+            values[f.key] = f.options[0]
+    return values
+
+
 def _student_for(actor: User, registration: Registration, now: datetime) -> tuple[User, bool]:
     user = find_user_by_email(registration.email)
     if user is not None:
@@ -57,20 +83,15 @@ def create_follow_up_requests(workshop: Workshop, actor: User, now: datetime | N
     now = now or utcnow()
     db.session.execute(update(Workshop).where(Workshop.id == workshop.id)
                        .values(lock_version=Workshop.lock_version + 1).execution_options(synchronize_session=False))
-    procedure = get_procedure(CAREER)
+    procedure = referral_procedure(workshop)
     result = FollowUpResult()
     for evaluation in pending_follow_ups(workshop):
         registration = evaluation.registration
         nested = db.session.begin_nested()  # a student refused leaves nothing half made
         try:
             student, invited = _student_for(actor, registration, now)
-            program = registration.program
-            question = _("Rujukan dari evaluasi %(title)s. Minat: %(interests)s", title=workshop.title,
-                         interests=evaluation.interests or "—")
-            case = open_case(procedure, actor, {
-                "nim": registration.nim, "prodi": (program.name if program else "-")[:120],
-                "phone": (registration.whatsapp or "-")[:20], "question": question[:4000],
-                "mode": "tatap muka"}, subject=student, now=now, referral=True)
+            case = open_case(procedure, actor, request_values(procedure, workshop, evaluation), subject=student,
+                             now=now, referral=True)
             nested.commit()
         except DomainError as exc:
             nested.rollback()

@@ -116,7 +116,12 @@ def create_follow_ups(workshop_id: int):
     """P2KLLK turns the follow-up list into career-counseling requests, in one action."""
     workshop = load_workshop(workshop_id, follow_up=True)
     if ActionForm().validate_on_submit():
-        result = create_follow_up_requests(workshop, current_user._get_current_object())
+        try:
+            result = create_follow_up_requests(workshop, current_user._get_current_object())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("workshops.show_report", workshop_id=workshop.id), 303)
         flash(_("%(n)d permohonan konseling karier dibuat; %(i)d mahasiswa diundang membuat akun.",
                 n=len(result.created), i=len(result.invited)), "success")
         for line in result.skipped:

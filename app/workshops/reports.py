@@ -28,8 +28,7 @@ from app.workshops.evaluations import QUESTIONS, RATINGS, local_date
 from app.workshops.models import (ChecklistItem, Evaluation, Registration, RegistrationStatus, Speaker,
                                   StudyProgram, Workshop)
 
-REPORT_STEP = "laporan"  # the step of pgri-minat-bakat whose luaran the report is
-REPORT_DOC = "laporan_kegiatan"
+REPORT_DOC = "laporan_kegiatan"  # the report is the luaran of the edition's step producing this letter
 MAX_REPORT = 8000  # the step's `report` input allows as much
 KEYS = ("confirmed", "waiting", "attended", "evaluated")
 
@@ -154,8 +153,13 @@ def save_report(workshop: Workshop, text: str) -> None:
     db.session.flush()
 
 
+def report_step_key(workshop: Workshop) -> str | None:
+    """The key of the edition's step whose document is the activity report."""
+    return next((s.key for s in workshop.case.procedure.steps if s.document == REPORT_DOC), None)
+
+
 def report_letter(workshop: Workshop) -> Letter | None:
-    return current_letter(workshop.case_id, REPORT_STEP, REPORT_DOC)
+    return current_letter(workshop.case_id, report_step_key(workshop), REPORT_DOC)
 
 
 def submit_report(workshop: Workshop, user: User, text: str, now: datetime | None = None) -> Letter:
@@ -166,15 +170,17 @@ def submit_report(workshop: Workshop, user: User, text: str, now: datetime | Non
     save_report(workshop, text)
     data = figures(workshop)
     follow_up = ", ".join(e.registration.name for e in data.follow_up) or _("tidak ada")
-    case = workshop.case
-    row = case.step_row(REPORT_STEP)
+    case, step_key = workshop.case, report_step_key(workshop)
+    if step_key is None:
+        raise DomainError(_("Prosedur workshop ini tidak memiliki langkah laporan kegiatan."))
+    row = case.step_row(step_key)
     if row is not None and row.state == StepState.ACTIVE and can_act(user, case, row):
-        complete_step(case, REPORT_STEP, user, {"report": workshop.report, "follow_up": follow_up[:4000]}, now=now)
+        complete_step(case, step_key, user, {"report": workshop.report, "follow_up": follow_up[:4000]}, now=now)
         letter = report_letter(workshop)
         if letter is not None:
             return letter
     current = report_letter(workshop)
-    return issue_letter(REPORT_DOC, user, signer_for(user), case=case, step_key=REPORT_STEP, now=now,
+    return issue_letter(REPORT_DOC, user, signer_for(user), case=case, step_key=step_key, now=now,
                         correcting=current, reason=_("Laporan diperbarui.") if current else None,
                         extra={"data": {"report": workshop.report, "follow_up": follow_up,
                                         "attendees": data.total.attended, "theme": workshop.theme or "",
