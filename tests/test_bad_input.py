@@ -600,6 +600,7 @@ COMMANDS = {
     ("seed-demo",): {"password": "demo12345", "if_empty": False},
     ("sop", "check"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},
     ("sop", "list"): {},
+    ("workshops", "report"): {"workshop_id": "1", "xlsx": "laporan.xlsx"},
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }
