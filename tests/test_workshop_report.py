@@ -266,3 +266,18 @@ def test_report_is_saved_and_submitted_as_a_numbered_letter(app, edition, login_
     assert [v.version for v in versions] == [1, 2] and versions[0].number == versions[1].number
     outsider, _o = login_as("committee")  # a committee role without a seat on this committee
     assert outsider.get(f"/workshops/{workshop.id}/report").status_code == 404
+
+
+def test_career_counseling_takes_a_student_only_as_a_referral(app, make_user):
+    from app.errors import DomainError
+    from app.sop.registry import get_procedure
+    from app.sop.services import open_case
+
+    procedure = get_procedure("pgri-konseling-karier")
+    student, staff, counselor = make_user("student"), make_user("staff"), make_user("counselor")
+    values = {"nim": "1", "prodi": "P", "phone": "0812", "question": "Q", "mode": "online"}
+    with pytest.raises(DomainError):
+        open_case(procedure, staff, values, subject=student)  # not as an ordinary request
+    with pytest.raises(DomainError):
+        open_case(procedure, counselor, values, subject=student, referral=True)  # counselors do not refer
+    assert open_case(procedure, staff, values, subject=student, referral=True).subject_id == student.id
