@@ -23,6 +23,7 @@ from app.notifications.services import deliver_due
 from jobs import lease
 from app.sop.notices import sweep
 from jobs.digest import send_digest
+from app.workshops.evaluations import send_due_evaluation_links
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -31,6 +32,7 @@ JOBS = {
     "deadline_sweep": sweep,
     "outbox": deliver_due,
     "digest": send_digest,
+    "workshop_evaluations": send_due_evaluation_links,  # evaluation links after a workshop
 }
 TICK_JOBS = ("deadline_sweep", "outbox")
 # For /metrics (app/metrics.py registers them; under `make run` they reach gunicorn's /metrics
@@ -106,6 +108,8 @@ def build(app) -> BackgroundScheduler:
                       next_run_time=started)
     scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "outbox"], id="outbox", next_run_time=started)
     scheduler.add_job(run_job, CronTrigger(hour=7, minute=0), args=[app, "digest"], id="digest")
+    scheduler.add_job(run_job, IntervalTrigger(minutes=15), args=[app, "workshop_evaluations"],
+                      id="workshop_evaluations")
     return scheduler
 
 

@@ -179,6 +179,19 @@ MATRIX = {
                                         CASE_STAFF),
     ("workshops.tick_item", "POST"): (lambda w: f"/workshops/{w['workshop']}/checklist/{w['item']}/done", CASE_STAFF),
     ("workshops.finish_preparation", "POST"): (lambda w: f"/workshops/{w['workshop']}/preparation", CASE_STAFF),
+    # The workshop's report: its committee (the walk's committee user has no seat on it) and
+    # P2KLLK; the follow-up is P2KLLK's. The evaluation and certificate go by the attendee's ticket.
+    ("workshops.show_report", "GET"): (lambda w: f"/workshops/{w['report_workshop']}/report", CASE_STAFF),
+    ("workshops.save_report_text", "POST"): (lambda w: f"/workshops/{w['report_workshop']}/report", CASE_STAFF),
+    ("workshops.submit_report_letter", "POST"): (lambda w: f"/workshops/{w['report_workshop']}/report/submit", CASE_STAFF),
+    ("workshops.report_xlsx", "GET"): (lambda w: f"/workshops/{w['report_workshop']}/report.xlsx", CASE_STAFF),
+    ("workshops.remind_evaluations", "POST"): (lambda w: f"/workshops/{w['report_workshop']}/evaluations/remind",
+                                               CASE_STAFF),
+    ("workshops.create_follow_ups", "POST"): (lambda w: f"/workshops/{w['report_workshop']}/follow-up", CASE_STAFF),
+    ("workshops.evaluate", "GET"): (lambda w: f"/workshops/evaluate/{w['attendee_ticket']}", EVERYONE),
+    ("workshops.evaluate", "POST"): (lambda w: f"/workshops/evaluate/{w['attendee_ticket']}", EVERYONE),
+    ("workshops.certificate", "GET"): (lambda w: f"/workshops/evaluate/{w['evaluated_ticket']}/certificate.pdf",
+                                       EVERYONE),
 }
 
 
@@ -225,7 +238,7 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head)
+    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head) | report_world(head)
 
 
 def workshop_world(make_user, head) -> dict:
@@ -258,6 +271,20 @@ def workshop_world(make_user, head) -> dict:
             "announcement": announcement.id, "ticket": registration.ticket, "registration": registration.id,
             "committee_member": member.id, "speaker": speaker.id,
             "item": editions.workshop_checklist(workshop)[0].id}
+
+
+def report_world(head) -> dict:
+    """An edition that took place, with an attendee who has not answered and one who has."""
+    from app.extensions import db
+    from tests.test_workshop_report import evaluate, make_workshop, program, register
+
+    workshop, _head = make_workshop(None, head=head)
+    prodi = program("PBIO", "Pendidikan Biologi")
+    waiting = register(workshop, "2401", prodi, 3, attended=True)
+    answered = register(workshop, "2402", prodi, 3, attended=True)
+    evaluate(answered)
+    db.session.commit()
+    return {"report_workshop": workshop.id, "attendee_ticket": waiting.ticket, "evaluated_ticket": answered.ticket}
 
 
 def booking_world(make_user, staff, head) -> dict:

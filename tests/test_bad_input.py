@@ -460,6 +460,39 @@ def workshop_for(me, make_user, stage=None) -> dict:
         skip_to(workshop.case, stage, now=now)
     db.session.commit()
     return {"workshop": workshop.id, "item": editions.workshop_checklist(workshop)[0].id}
+def not_rating():
+    return st.sampled_from(["0", "6", "-1", "x", "5.5", "", "99999999999999999999"])
+
+
+def attended_ticket(me, make_user) -> dict:
+    from app.extensions import db
+    from tests.test_workshop_report import make_workshop, program, register
+
+    workshop, _head = make_workshop(make_user)
+    ticket = register(workshop, "2301", program("PMAT", "Pendidikan Matematika"), 3, attended=True).ticket
+    db.session.commit()
+    return {"ticket": ticket}
+
+
+def workshop_of_committee(me, make_user) -> dict:
+    from tests.test_workshop_report import make_workshop
+
+    workshop, _head = make_workshop(make_user)
+    return {"workshop": workshop.id}
+
+
+RATING_FIELDS = {"materi": [empty(), not_rating()], "narasumber": [empty(), not_rating()],
+                 "penyelenggaraan": [empty(), not_rating()], "interests": [oversized(2000)],
+                 "comments": [oversized(2000)]}
+FORMS += [
+    Form("workshops.evaluate", lambda w: f"/workshops/evaluate/{w['ticket']}", None,
+         {"materi": "5", "narasumber": "4", "penyelenggaraan": "3", "interests": "Menulis", "comments": "Baik",
+          "wants_counseling": "y"}, RATING_FIELDS, prepare=attended_ticket),
+    Form("workshops.save_report_text", lambda w: f"/workshops/{w['workshop']}/report", "staff",
+         {"report": "Laporan kegiatan."}, {"report": [empty(), oversized(8000)]}, prepare=workshop_of_committee),
+    Form("workshops.submit_report_letter", lambda w: f"/workshops/{w['workshop']}/report/submit", "head",
+         {"report": "Laporan kegiatan."}, {"report": [empty(), oversized(8000)]}, prepare=workshop_of_committee),
+]
 
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
@@ -679,6 +712,7 @@ COMMANDS = {
     ("workshops", "create"): {"title": "Workshop", "at": "2031-03-01T09:00+07:00", "capacity": "100",
                               "register_until": "2031-02-27T17:00+07:00"},
     ("workshops", "import-roster"): {"file": "app/sop/procedures/puspaga-konseling.yaml"},  # read, refused: exit 1
+    ("workshops", "report"): {"workshop_id": "1", "xlsx": "laporan.xlsx"},
     ("users", "create"): {"email": "baru@test.id", "name": "Baru", "roles": "student", "password_stdin": True,
                           "stdin": "rahasia123"},
 }

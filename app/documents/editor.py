@@ -67,6 +67,9 @@ BY_TYPE = {
                          _p("tindak_lanjut", _l("Tindak lanjut konseling karier"), "data.follow_up")],
     "surat_rujukan": [_p("pihak_tujuan", _l("Pihak yang dituju"), "data.external_party")],
     "lembar_disposisi": [_p("isi_disposisi", _l("Isi disposisi"), "data.instruction")],
+    "sertifikat": [_p("nim", _l("NIM"), "data.nim"), _p("prodi", _l("Program studi"), "data.prodi"),
+                   _p("judul_workshop", _l("Judul workshop"), "data.workshop_title"),
+                   _p("tanggal_workshop", _l("Tanggal workshop"), "data.workshop_date")],
 }
 
 

@@ -230,7 +230,9 @@ def letter_context(case: Case | None, doc_type: DocType, signer: User, extra: di
         context.update(case_id=case.id, service=procedure_of(case.version).title,
                        person=case.subject.name if case.subject else context["person"],
                        assignee=case.assignee.name if case.assignee else "", data=dict(case.data or {}))
-    # values the issuer knows beyond the case's (a workshop's prodi, date and place)
+    # values the issuer knows beyond the case's (a workshop's prodi, date and place); a letter
+    # about someone who is not the case's subject (a workshop attendee's certificate) names them
+    context["person"] = extra.get("person") or context["person"]
     context["data"] = {**context["data"], **(extra.get("data") or {})}
     return context
 
@@ -248,7 +250,8 @@ def sample_context(doc_type: str) -> dict:
                      "theme": "Mengenal Diri, Merancang Karier", "hari_workshop": "2026-12-05T09:00",
                      "venue": "Aula Utama", "agreed_at": "2026-11-25T10:00", "place": "Ruang Konseling 1",
                      "attendees": 120, "report": "Ringkasan kegiatan.", "follow_up": "12 mahasiswa",
-                     "external_party": "RSJ Menur", "instruction": "Tindak lanjuti sesuai prosedur."}}
+                     "external_party": "RSJ Menur", "instruction": "Tindak lanjuti sesuai prosedur.",
+                     "workshop_title": "Workshop Minat Bakat 2026", "workshop_date": "5 Desember 2026"}}
 
 
 def _logo_data_uri(institution: Institution) -> str:

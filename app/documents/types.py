@@ -87,7 +87,9 @@ DOC_TYPES = {t.code: t for t in [
             "termasuk kerahasiaannya, dan menyatakan bersedia mengikuti layanan tersebut.</p>"),
     DocType("sertifikat", "Sertifikat", "{seq:04d}/SERT/{unit}/{year}",
             "<p class=\"center\">diberikan kepada</p><p class=\"center big\">{{ person }}</p>"
-            "<p class=\"center\">sebagai peserta {{ service }} {{ year }}.</p>"),
+            "<p class=\"center\">NIM {{ data.nim or '—' }} · {{ data.prodi or '—' }}</p>"
+            "<p class=\"center\">sebagai peserta {{ data.workshop_title or service }} pada "
+            "{{ data.workshop_date or year }}.</p>"),
 ]}
 
 NUMBER_KEYS = {"seq", "year", "month", "month_roman", "unit"}

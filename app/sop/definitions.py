@@ -103,6 +103,12 @@ class Procedure:
     fields: tuple[Field, ...] = ()
     open_roles: tuple[str, ...] = ()
     subject_role: str | None = None
+    # Opened for someone else as a referral (e.g. a workshop's follow-up): who may open it so
+    # (`roles`), what else its subject may be besides `subject_role` (`subject_roles`), and the
+    # procedures whose cases refer people to it (`from`, their codes).
+    referral_roles: tuple[str, ...] = ()
+    referral_subject_roles: tuple[str, ...] = ()
+    referral_from: tuple[str, ...] = ()
     escalate_to: tuple[str, ...] = ("head",)
     # Roles whose holders serve a case as its team: the first to take a step of such a role
     # claims the case; later steps of that role belong to the team only.
@@ -235,7 +241,7 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps", "description", "unit"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral"}
 
 
 def _unit(check: _Checker, doc: dict) -> dict | None:
@@ -425,6 +431,15 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     subject_role = doc.get("subject_role")
     if subject_role is not None and subject_role not in roles:
         check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
+    referral = doc.get("referral") or {}
+    if not isinstance(referral, dict) or set(referral) - {"__line__", "roles", "subject_roles", "from"}:
+        check.error(doc, "referral", "harus berisi roles, subject_roles dan from saja")
+        referral = {}
+    referral_roles = check.str_list(referral, "roles", "referral") if referral else ()
+    known(referral_roles, "referral.roles", doc)
+    referral_subject_roles = check.str_list(referral, "subject_roles", "referral") if referral else ()
+    known(referral_subject_roles, "referral.subject_roles", doc)
+    referral_from = check.str_list(referral, "from", "referral") if referral else ()
 
     fields = []
     for i, node in enumerate(doc.get("fields") or []):
@@ -504,7 +519,9 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
-                     open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to, team_roles=team_roles,
+                     open_roles=open_roles, subject_role=subject_role, escalate_to=escalate_to,
+                     referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
+                     referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
                      extra_roles=extra_roles, raw=_strip_lines(doc))
 

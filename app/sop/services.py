@@ -211,15 +211,22 @@ def _follow_outcome(case: Case, procedure: Procedure, step: Step, values: dict, 
 
 
 def open_case(procedure: Procedure, opener: User, values: dict, subject: User | None = None,
-              title: str | None = None, now: datetime | None = None, unit: Unit | None = None) -> Case:
+              title: str | None = None, now: datetime | None = None, unit: Unit | None = None,
+              referral: bool = False) -> Case:
     """Open a case of `procedure` with its case fields, in `unit` (else the unit offering the
-    procedure); its first step becomes active, due in the unit's working hours."""
+    procedure); its first step becomes active, due in the unit's working hours. A `referral` is
+    opened for `subject` by one of the procedure's `referral.roles`, and its subject may also
+    hold one of `referral.subject_roles` (e.g. a student after a workshop)."""
     now = now or utcnow()
-    if not can_open(opener, procedure):
+    if referral:
+        if subject is None or not opener.has_role(*procedure.referral_roles):
+            raise DomainError(_("Peran Anda tidak dapat merujuk ke layanan %(title)s.", title=procedure.title))
+    elif not can_open(opener, procedure):
         raise DomainError(_("Peran Anda tidak dapat membuka layanan %(title)s.", title=procedure.title))
     if subject is None and procedure.subject_role and opener.has_role(procedure.subject_role):
         subject = opener
-    if procedure.subject_role and subject is not None and not subject.has_role(procedure.subject_role):
+    subject_roles = (procedure.subject_role, *(procedure.referral_subject_roles if referral else ()))
+    if procedure.subject_role and subject is not None and not subject.has_role(*subject_roles):
         raise DomainError(_("Penerima layanan harus berperan %(role)s.", role=role_label(procedure.subject_role)))
     plain, secret = _check_values(procedure.fields, values)
     unit = unit or default_unit(procedure)

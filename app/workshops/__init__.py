@@ -17,3 +17,4 @@ from app.workshops.editions import feed_events  # noqa: E402
 STEP_SCREENS["workshop"] = "workshops.show"
 # Committee members see their coordination meetings in their calendar feed.
 FEED_EVENTS.append(feed_events)
+from app.workshops import report_routes  # noqa: E402,F401

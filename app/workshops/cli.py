@@ -8,3 +8,4 @@ workshops_cli = AppGroup("workshops", help="Workshop minat bakat: edisi, roster 
 
 from app.workshops import roster_cli  # noqa: E402,F401
 from app.workshops import edition_cli  # noqa: E402,F401
+from app.workshops import report_cli  # noqa: E402,F401
