@@ -265,8 +265,10 @@ def test_committee_members_of_the_edition_may_check_in_others_may_not(app, editi
     db.session.add(CommitteeMember(workshop_id=edition.id, user_id=member.id, role=CommitteeRole.MEMBER))
     db.session.commit()
     assert member_client.get(f"/workshops/{edition.id}/checkin").status_code == 200
-    outsider_client, _outsider = login_as("committee")
-    assert outsider_client.get(f"/workshops/{edition.id}/checkin").status_code == 403
+    outsider_client, _outsider = login_as("committee")  # another edition's: this one stays hidden
+    assert outsider_client.get(f"/workshops/{edition.id}/checkin").status_code == 404
+    other_unit, _head = login_as("head", units=["PUSPAGA"])
+    assert other_unit.get(f"/workshops/{edition.id}/checkin").status_code == 404
 
 
 def test_walk_in_of_a_registered_nim_is_told_to_check_in(edition, make_user):

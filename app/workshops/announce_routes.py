@@ -14,8 +14,9 @@ from app.forms import refuse
 from app.htmx import render
 from app.sop.services import STEP_SCREENS
 from app.workshops import bp
+from app.workshops.access import load_workshop
 from app.workshops.announce_forms import ActionForm, ProgramForm, RosterForm
-from app.workshops.announcements import (forward, kaprodi_announcement, kaprodi_items, managed_workshop, nudge,
+from app.workshops.announcements import (forward, kaprodi_announcement, kaprodi_items, nudge,
                                          progress, send_announcements)
 from app.workshops.models import Announcement, StudyProgram, Workshop
 from app.workshops.roster import RosterUnreadable, import_roster, roster_counts, save_program
@@ -87,17 +88,10 @@ def roster_upload():
 
 
 # -- the announcement of an edition --------------------------------------------------------------
-def _managed_or_404(workshop_id: int) -> Workshop:
-    workshop = managed_workshop(workshop_id, _me())
-    if workshop is None:
-        abort(404)
-    return workshop
-
-
 @bp.get("/workshops/<int:workshop_id>/announcements")
 def announcements(workshop_id: int):
     """Sending progress per prodi: letter, e-mail state, forwarded, registrations over time."""
-    workshop = _managed_or_404(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     rows, days = progress(workshop)
     return render("workshops/announce_progress.html", block="progress", workshop=workshop, rows=rows, days=days,
                   form=ActionForm())
@@ -109,14 +103,14 @@ def announce_for_case(case_id: int):
     workshop_id = db.session.scalar(db.select(Workshop.id).where(Workshop.case_id == case_id))
     if workshop_id is None:
         abort(404)
-    _managed_or_404(workshop_id)
+    load_workshop(workshop_id, manage=True)
     return redirect(url_for("workshops.announcements", workshop_id=workshop_id))
 
 
 @bp.post("/workshops/<int:workshop_id>/announcements/send")
 def send(workshop_id: int):
     """Issue and e-mail the letters not sent yet; re-queue the failed ones."""
-    workshop = _managed_or_404(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     if ActionForm().validate_on_submit():
         try:
             result = send_announcements(workshop, _me())
@@ -137,7 +131,7 @@ def send(workshop_id: int):
 @bp.post("/workshops/<int:workshop_id>/announcements/<int:announcement_id>/nudge")
 def nudge_kaprodi(workshop_id: int, announcement_id: int):
     """Remind the kaprodi of a programme without registrations (once a day)."""
-    workshop = _managed_or_404(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     announcement = db.session.get(Announcement, announcement_id)
     if announcement is None or announcement.workshop_id != workshop.id:
         abort(404)

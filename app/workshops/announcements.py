@@ -26,30 +26,15 @@ from app.notifications.services import attachment, enqueue, retry
 from app.sop.registry import procedure_of
 from app.sop.workcal import current_institution
 from app.urls import external_url
-from app.workshops.models import (Announcement, CommitteeMember, Registration, RegistrationStatus, RosterStudent,
+from app.workshops.models import (Announcement, Registration, RegistrationStatus, RosterStudent,
                                   StudyProgram, Workshop)
 
 SCREEN = "workshop_announce"  # the step of the procedure this page carries out (its YAML says so)
-MANAGERS = ("head", "staff")  # P2KLLK; committee members manage their own edition
 FORWARD_SEMESTERS = (3, 5)
 RETRYABLE = (OutboxStatus.FAILED, OutboxStatus.UNSENDABLE)
 
 
 # -- access -------------------------------------------------------------------------------------
-def can_manage(workshop: Workshop, user: User) -> bool:
-    """P2KLLK (head, staff) manage every edition; a committee member the edition they sit on."""
-    if user.has_role(*MANAGERS):
-        return True
-    return user.has_role("committee") and db.session.scalar(db.select(CommitteeMember.id).where(
-        CommitteeMember.workshop_id == workshop.id, CommitteeMember.user_id == user.id)) is not None
-
-
-def managed_workshop(workshop_id: int, user: User) -> Workshop | None:
-    """The edition, when this user may manage its announcement; else None (the route says 404)."""
-    workshop = db.session.get(Workshop, workshop_id)
-    return workshop if workshop is not None and can_manage(workshop, user) else None
-
-
 def kaprodi_announcement(workshop_id: int, announcement_id: int, user: User) -> Announcement | None:
     """The announcement, when `user` is its programme's kaprodi; else None (404)."""
     announcement = db.session.get(Announcement, announcement_id)

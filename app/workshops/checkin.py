@@ -7,26 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
 
-from app.auth.guards import get_or_404
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import refuse
 from app.htmx import render
 from app.workshops import bp
+from app.workshops.access import load_workshop
 from app.workshops.models import Registration, Workshop
 from app.workshops.public import applicant_from
 from app.workshops.registration_forms import AttendanceForm, CheckInForm, WalkInForm
-from app.workshops.registrations import attendee_list, can_check_in, check_in, counts, set_attendance, walk_in
+from app.workshops.registrations import attendee_list, check_in, counts, set_attendance, walk_in
 
 TEMPLATE = "workshops/checkin.html"
-
-
-def load_workshop_for_door(workshop_id: int) -> Workshop:
-    """The edition, for those who may record its attendance; 404 when unknown, 403 otherwise."""
-    workshop = get_or_404(Workshop, workshop_id)
-    if not can_check_in(workshop, current_user):
-        abort(403)
-    return workshop
 
 
 def _page(workshop: Workshop, status: int = 200, block: str | None = None, **context):
@@ -47,13 +39,13 @@ def _page(workshop: Workshop, status: int = 200, block: str | None = None, **con
 @bp.get("/workshops/<int:workshop_id>/checkin")
 def checkin_page(workshop_id: int):
     """The door's page: the scan field, the live count and the list to tick."""
-    return _page(load_workshop_for_door(workshop_id))
+    return _page(load_workshop(workshop_id, manage=True))
 
 
 @bp.post("/workshops/<int:workshop_id>/checkin")
 def scan_ticket(workshop_id: int):
     """A ticket scanned or typed: "hadir, 08.12", or "sudah hadir, 08.12" the second time."""
-    workshop = load_workshop_for_door(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     form = CheckInForm()
     result = None
     if form.validate_on_submit():
@@ -72,7 +64,7 @@ def scan_ticket(workshop_id: int):
 @bp.post("/workshops/<int:workshop_id>/attendance/<int:registration_id>")
 def mark_attendance(workshop_id: int, registration_id: int):
     """Tick (present=1) or untick (present=0) one attendee on the list."""
-    workshop = load_workshop_for_door(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     registration = db.session.get(Registration, registration_id)
     if registration is None or registration.workshop_id != workshop.id:
         abort(404)
@@ -94,7 +86,7 @@ def mark_attendance(workshop_id: int, registration_id: int):
 @bp.post("/workshops/<int:workshop_id>/walk-ins")
 def add_walk_in(workshop_id: int):
     """Someone at the door who did not register (or waited): a confirmed seat, marked present."""
-    workshop = load_workshop_for_door(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     form = WalkInForm(require_program=False)
     if form.validate_on_submit():
         try:

@@ -20,12 +20,12 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, notify
-from app.org.services import unit_ids_of
 from app.sop.access import join_team, leave_team
 from app.sop.models import Case, CaseState, StepState
 from app.sop.registry import procedures
 from app.sop.services import complete_step, open_case
 from app.urls import external_url
+from app.workshops.access import can_view
 from app.workshops.models import ChecklistItem, CommitteeMember, CommitteeRole, Speaker, Workshop
 
 DIVISIONS = ("Koordinator alumni", "Divisi tracer study")
@@ -38,31 +38,6 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["APP_TIMEZONE"])
 
 
-# -- who may do what --------------------------------------------------------------------------
-def is_p2kllk(user: User, workshop: Workshop, unit_ids: set[int] | None = None) -> bool:
-    """Head or staff of the unit the edition's case belongs to (`unit_ids`: the user's units,
-    when a list already read them)."""
-    if not (user.is_authenticated and user.has_role("head", "staff")):
-        return False
-    return workshop.case.unit_id is None or workshop.case.unit_id in (
-        unit_ids if unit_ids is not None else unit_ids_of(user))
-
-
-def is_member(user: User, workshop: Workshop) -> bool:
-    return user.is_authenticated and user.has_role("committee") and any(
-        m.user_id == user.id for m in workshop.committee)
-
-
-def can_manage(user: User, workshop: Workshop) -> bool:
-    """P2KLLK and the edition's committee run the meeting, speakers and checklist."""
-    return is_p2kllk(user, workshop) or is_member(user, workshop)
-
-
-def can_view(user: User, workshop: Workshop) -> bool:
-    """Those who run it, and the rectorate who approves its surat tugas."""
-    return can_manage(user, workshop) or (user.is_authenticated and user.has_role("rectorate"))
-
-
 def visible_workshops(user: User) -> list[Workshop]:
     """The editions the user may open, newest first, with their committee and case steps (a
     constant number of queries)."""
@@ -70,9 +45,7 @@ def visible_workshops(user: User) -> list[Workshop]:
              .order_by(Workshop.starts_at.desc()))
     if not user.has_role("head", "staff", "rectorate"):
         query = query.where(Workshop.committee.any(CommitteeMember.user_id == user.id))
-    units = unit_ids_of(user)
-    return [w for w in db.session.scalars(query)
-            if user.has_role("rectorate") or is_p2kllk(user, w, units) or is_member(user, w)]
+    return [w for w in db.session.scalars(query) if can_view(user, w)]
 
 
 def stage(workshop: Workshop):

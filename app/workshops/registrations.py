@@ -16,12 +16,11 @@ from app.auth.models import User
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.workshops.models import (CommitteeMember, Registration, RegistrationStatus, RosterStudent, StudyProgram,
+from app.workshops.models import (Registration, RegistrationStatus, RosterStudent, StudyProgram,
                                   Workshop, new_code)
 from app.workshops.tickets import send_cancelled, send_confirmed, send_waiting, ticket_files
 
 ELIGIBLE_SEMESTERS = (3, 5)
-CHECKIN_ROLES = ("head", "staff")
 
 
 @dataclass(frozen=True)
@@ -222,14 +221,6 @@ def promote(workshop: Workshop, capacity: int, now: datetime) -> list[Registrati
 
 
 # -- at the door --------------------------------------------------------------------------------
-def can_check_in(workshop: Workshop, user: User) -> bool:
-    """The edition's committee, the head and staff record attendance."""
-    if user.has_role(*CHECKIN_ROLES):
-        return True
-    return db.session.scalar(db.select(CommitteeMember.id).where(
-        CommitteeMember.workshop_id == workshop.id, CommitteeMember.user_id == user.id)) is not None
-
-
 _TICKET_IN_URL = re.compile(r"/tickets/([A-Za-z0-9_-]+)")
 
 

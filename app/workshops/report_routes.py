@@ -15,29 +15,14 @@ from app.extensions import db
 from app.forms import refuse
 from app.htmx import render
 from app.workshops import bp
+from app.workshops.access import is_p2kllk, load_workshop
 from app.workshops.evaluations import (QUESTIONS, certificate_for, evaluation_of, is_attendee, non_responders,
                                        registration_by_ticket, remind_non_responders, submit_evaluation)
-from app.workshops.follow_up import create_follow_up_requests, pending_follow_ups
-from app.workshops.models import CommitteeMember, Workshop
+from app.workshops.follow_up import create_follow_up_requests
+from app.workshops.models import Workshop
 from app.workshops.report_forms import ActionForm, EvaluationForm, ReportForm
 from app.workshops.reports import XLSX_MIME, draft_text, figures, report_letter, save_report, submit_report, to_xlsx
 
-P2KLLK = ("head", "staff")
-
-
-def load_workshop(workshop_id: int, follow_up: bool = False) -> Workshop:
-    """The edition for its committee and P2KLLK (head, staff); the follow-up is P2KLLK's only.
-    Anyone else gets 404."""
-    workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or not current_user.is_authenticated:
-        abort(404)
-    if current_user.has_role(*P2KLLK):
-        return workshop
-    member = db.session.scalar(db.select(CommitteeMember.id).where(
-        CommitteeMember.workshop_id == workshop.id, CommitteeMember.user_id == current_user.id))
-    if follow_up or member is None or not current_user.has_role("committee"):
-        abort(404)
-    return workshop
 
 
 def _page(workshop: Workshop, form: ReportForm | None = None, status: int = 200):
@@ -46,19 +31,19 @@ def _page(workshop: Workshop, form: ReportForm | None = None, status: int = 200)
     return render("workshops/report.html", w=workshop, data=data, form=form, action=ActionForm(),
                   letter=report_letter(workshop), non_responders=non_responders(workshop),
                   pending=[e for e in data.follow_up if e.follow_up_case_id is None],
-                  may_follow_up=current_user.has_role(*P2KLLK), status=status)
+                  may_follow_up=is_p2kllk(current_user, workshop), status=status)
 
 
 @bp.get("/workshops/<int:workshop_id>/report")
 def show_report(workshop_id: int):
     """The report compiled from the edition's data, with the committee's text to edit."""
-    return _page(load_workshop(workshop_id))
+    return _page(load_workshop(workshop_id, manage=True))
 
 
 @bp.post("/workshops/<int:workshop_id>/report")
 def save_report_text(workshop_id: int):
     """Keep the edited report text."""
-    workshop = load_workshop(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -74,7 +59,7 @@ def save_report_text(workshop_id: int):
 @bp.post("/workshops/<int:workshop_id>/report/submit")
 def submit_report_letter(workshop_id: int):
     """Submit the report: the numbered laporan kegiatan (PDF), completing the SOP's report step."""
-    workshop = load_workshop(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     form = ReportForm()
     if form.validate_on_submit():
         try:
@@ -90,7 +75,7 @@ def submit_report_letter(workshop_id: int):
 @bp.get("/workshops/<int:workshop_id>/report.xlsx")
 def report_xlsx(workshop_id: int):
     """The report's data as a spreadsheet."""
-    workshop = load_workshop(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     return send_file(BytesIO(to_xlsx(figures(workshop))), mimetype=XLSX_MIME, as_attachment=True,
                      download_name=f"laporan-workshop-{workshop.id}.xlsx")
 
@@ -98,7 +83,7 @@ def report_xlsx(workshop_id: int):
 @bp.post("/workshops/<int:workshop_id>/evaluations/remind")
 def remind_evaluations(workshop_id: int):
     """Send the evaluation link, once more, to attendees who have not answered."""
-    workshop = load_workshop(workshop_id)
+    workshop = load_workshop(workshop_id, manage=True)
     if ActionForm().validate_on_submit():
         try:
             count = remind_non_responders(workshop)
@@ -114,7 +99,7 @@ def remind_evaluations(workshop_id: int):
 @bp.post("/workshops/<int:workshop_id>/follow-up")
 def create_follow_ups(workshop_id: int):
     """P2KLLK turns the follow-up list into career-counseling requests, in one action."""
-    workshop = load_workshop(workshop_id, follow_up=True)
+    workshop = load_workshop(workshop_id, p2kllk=True)
     if ActionForm().validate_on_submit():
         try:
             result = create_follow_up_requests(workshop, current_user._get_current_object())

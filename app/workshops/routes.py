@@ -23,6 +23,7 @@ from app.sop.access import can_act
 from app.sop.models import StepState
 from app.workshops import bp
 from app.workshops import editions as svc
+from app.workshops.access import can_manage, is_member, is_p2kllk, load_workshop
 from app.workshops.edition_forms import (ActionForm, AssignForm, DecisionForm, DoneForm, EditionForm, ItemForm,
                                          MeetingForm, MemberForm, OutcomeForm, PreparationForm, SpeakerConfirmForm,
                                          SpeakerForm)
@@ -38,17 +39,6 @@ def _tz() -> ZoneInfo:
 def _local(value: datetime | None) -> datetime | None:
     """A naive local form value as an aware moment."""
     return value.replace(tzinfo=_tz()) if value else None
-
-
-def load_workshop(workshop_id: int, manage: bool = False, p2kllk: bool = False) -> Workshop:
-    """The edition for the current user: 404 when they may not see it, 403 when they see it but
-    may not change it (`manage`: P2KLLK or its committee; `p2kllk`: P2KLLK only)."""
-    workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or not svc.can_view(current_user, workshop):
-        abort(404)
-    if (manage and not svc.can_manage(current_user, workshop)) or (p2kllk and not svc.is_p2kllk(current_user, workshop)):
-        abort(403)
-    return workshop
 
 
 def _member_choices(workshop: Workshop) -> list[tuple[str, str]]:
@@ -71,7 +61,7 @@ def _page(workshop: Workshop, status: int = 200, **forms):
         form.assignee_id.choices = people
         assign_forms[item.id] = form
     feed = None
-    if svc.is_member(current_user, workshop):
+    if is_member(current_user, workshop):
         from app.booking.services import feed_url, profile_for
 
         feed = feed_url(profile_for(current_user))
@@ -82,7 +72,7 @@ def _page(workshop: Workshop, status: int = 200, **forms):
                   case=case, stage=row, steps=case.current_steps(), values=case.data or {},
                   letter=svc.assignment_letter(workshop),
                   speakers=svc.workshop_speakers(workshop), items=items, assign_forms=assign_forms,
-                  manage=svc.can_manage(current_user, workshop), p2kllk=svc.is_p2kllk(current_user, workshop),
+                  manage=can_manage(current_user, workshop), p2kllk=is_p2kllk(current_user, workshop),
                   can_decide=bool(decision_row and can_act(current_user, case, decision_row)),
                   state=lambda key: svc.step_state(workshop, key), StepState=StepState, feed=feed,
                   register_url=register_url, roles=svc.ROLE_WORDS, now=utcnow(),
