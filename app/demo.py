@@ -242,7 +242,45 @@ def demo_workshop(now: datetime):
         editions.assign_item(workshop, item.id, committee.id)
         editions.set_item_done(workshop, item.id, True, committee, now=meeting + timedelta(days=2))
     editions.open_registration(workshop)
+    demo_students(workshop, now)
     return workshop
+
+
+# Study programmes of the demo campus, and a few students of each (NIM: year, programme, number).
+DEMO_PROGRAMS = [("PMAT", "Pendidikan Matematika", "FKIP"), ("PBI", "Pendidikan Bahasa Inggris", "FKIP"),
+                 ("AKT", "Akuntansi", "Fakultas Ekonomi dan Bisnis")]
+DEMO_STUDENTS = [
+    ("2401011001", "Ayu Lestari", "PMAT", 5), ("2401011002", "Bima Prasetyo", "PMAT", 5),
+    ("2501011003", "Citra Maharani", "PMAT", 3), ("2501011004", "Dimas Saputra", "PMAT", 3),
+    ("2601011005", "Eka Putri Wulandari", "PMAT", 1), ("2401021001", "Fajar Nugroho", "PBI", 5),
+    ("2501021002", "Gita Permatasari", "PBI", 3), ("2501021003", "Hendra Kurniawan", "PBI", 3),
+    ("2301021004", "Intan Kusumawati", "PBI", 7), ("2401031001", "Joko Susilo", "AKT", 5),
+    ("2501031002", "Kartika Sari", "AKT", 3), ("2501031003", "Lukman Hakim", "AKT", 3),
+]
+
+
+def demo_students(workshop, now: datetime) -> None:
+    """The programmes (the demo kaprodi heads Pendidikan Matematika), their roster, and the
+    registrations of semester 3 and 5 students that came in after the announcement."""
+    from app.workshops.models import RosterStudent, StudyProgram
+    from app.workshops.registrations import Applicant, register
+
+    kaprodi = find_user_by_email("kaprodi@demo.test")
+    programs = {code: StudyProgram(code=code, name=name, faculty=faculty,
+                                   kaprodi_id=kaprodi.id if kaprodi and code == "PMAT" else None)
+                for code, name, faculty in DEMO_PROGRAMS}
+    db.session.add_all(programs.values())
+    db.session.flush()
+    for number, (nim, name, code, semester) in enumerate(DEMO_STUDENTS):
+        email = f"{name.split()[0].lower()}.{nim[-4:]}@student.demo.test"
+        db.session.add(RosterStudent(nim=nim, name=name, program_id=programs[code].id, semester=semester, email=email,
+                                     whatsapp=f"+6285712340{number:03d}", imported_at=now - timedelta(days=5)))
+    db.session.flush()
+    for number, (nim, name, code, semester) in enumerate(s for s in DEMO_STUDENTS if s[3] in (3, 5)):
+        if number % 4 != 3:  # not everyone has registered yet
+            register(workshop, Applicant(nim=nim, name=name, program_code=code, semester=semester,
+                                         email=f"{name.split()[0].lower()}.{nim[-4:]}@student.demo.test"),
+                     now=now - timedelta(days=3, hours=number))
 
 
 def seed_demo(password: str) -> list[tuple[str, str, bool]]:

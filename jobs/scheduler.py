@@ -34,7 +34,7 @@ JOBS = {
     "digest": send_digest,
     "workshop_evaluations": send_due_evaluation_links,  # evaluation links after a workshop
 }
-TICK_JOBS = ("deadline_sweep", "outbox")
+TICK_JOBS = ("deadline_sweep", "workshop_evaluations", "outbox")  # what a tick enqueues, then delivery
 # For /metrics (app/metrics.py registers them; under `make run` they reach gunicorn's /metrics
 # through the shared PROMETHEUS_MULTIPROC_DIR).
 LAST_RUN = Gauge("ruang_job_last_run_timestamp_seconds", "When each periodic job last ran here", ("job",),

@@ -191,6 +191,11 @@ def test_evaluation_is_answered_once_and_earns_one_verifiable_certificate(app, m
     assert verify.status_code == 200 and letter.number in verify.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Evaluation, stored[0].id).certificate_letter_id == letter.id
+    # given to the attendee, not listed among the edition's letters on its case page
+    head = app.test_client()
+    assert head.submit("/login", {"email": _head.email, "password": "rahasia123"}).status_code == 302
+    case_page = head.get(f"/cases/{workshop.case_id}")
+    assert case_page.status_code == 200 and letter.number not in case_page.get_data(as_text=True)
 
 
 def test_reminder_reaches_only_non_responders_once(app, edition, login_as):

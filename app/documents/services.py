@@ -351,7 +351,9 @@ def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None
 
 
 def letters_of(case: Case) -> list[Letter]:
-    return list(db.session.scalars(db.select(Letter).where(Letter.case_id == case.id)
+    """The case's letters, without those given one per person (an edition's certificates)."""
+    per_person = [code for code, kind in DOC_TYPES.items() if kind.per_person]
+    return list(db.session.scalars(db.select(Letter).where(Letter.case_id == case.id, Letter.doc_type.not_in(per_person))
                                    .order_by(Letter.issued_at, Letter.id)))
 
 

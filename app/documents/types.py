@@ -11,6 +11,8 @@ class DocType:
     label: str
     number_format: str
     body: str
+    # One per person (a certificate per attendee): listed where they are given, not on the case
+    per_person: bool = False
 
 
 _OPEN = "<p>Yang bertanda tangan di bawah ini, {{ signer.position or 'Kepala' }} {{ institution.unit }} {{ institution.name }}, "
@@ -89,7 +91,7 @@ DOC_TYPES = {t.code: t for t in [
             "<p class=\"center\">diberikan kepada</p><p class=\"center big\">{{ person }}</p>"
             "<p class=\"center\">NIM {{ data.nim or '—' }} · {{ data.prodi or '—' }}</p>"
             "<p class=\"center\">sebagai peserta {{ data.workshop_title or service }} pada "
-            "{{ data.workshop_date or year }}.</p>"),
+            "{{ data.workshop_date or year }}.</p>", per_person=True),
 ]}
 
 NUMBER_KEYS = {"seq", "year", "month", "month_roman", "unit"}

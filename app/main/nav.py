@@ -12,6 +12,7 @@ NAV = [
     ("booking.my_appointments", _l("Jadwal"), None),
     ("booking.settings", _l("Ketersediaan"), {"counselor"}),
     ("workshops.list_workshops", _l("Workshop"), {"head", "staff", "committee", "rectorate"}),
+    ("workshops.kaprodi_home", _l("Workshop prodi"), {"kaprodi"}),
     ("notifications.preferences", _l("Pemberitahuan"), None),
     ("auth.change_password", _l("Kata sandi"), None),
     ("admin.list_users", _l("Pengguna"), {"admin"}),
@@ -24,6 +25,7 @@ NAV = [
     ("account.my_data_page", _l("Data saya"), None),
     ("auth.register_client", _l("Daftarkan klien"), {"staff"}),
     ("admin.list_units", _l("Unit layanan"), {"admin"}),
+    ("workshops.list_programs", _l("Program studi"), {"admin", "head"}),
 ]
 
 
