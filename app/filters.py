@@ -93,6 +93,11 @@ def percent(value) -> str:
     return "—" if value is None else f"{format_decimal(value, format='#,##0.#')}%"
 
 
+def decimal(value) -> str:
+    """'4,33' in Indonesian, '4.33' in English (two decimals at most); '—' when there is no figure."""
+    return "—" if value is None else format_decimal(value, format="#,##0.##")
+
+
 def yesno(value) -> str:
     """'ya' / 'tidak' for a yes/no value ('—' when not answered)."""
     if value is None or value == "":
@@ -107,4 +112,5 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update({
         "datetime": datetime_filter, "date": date_filter, "time": time_filter,
         "time_left": time_left, "yesno": yesno, "span": span_filter, "percent": percent,
+        "decimal": decimal,
     })

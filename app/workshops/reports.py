@@ -21,6 +21,7 @@ from app.documents.models import Letter
 from app.documents.services import current_letter, issue_letter, signer_for
 from app.errors import DomainError
 from app.extensions import db
+from app.xlsx import append_row
 from app.sop.access import can_act
 from app.sop.models import StepState
 from app.sop.services import complete_step
@@ -213,7 +214,7 @@ def to_xlsx(data: Figures) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            ws.append(list(r))
+            append_row(ws, r)  # names and answers people typed stay text
 
     counts = ["Terkonfirmasi", "Daftar tunggu", "Hadir", "Mengisi evaluasi"]
     book = Workbook()

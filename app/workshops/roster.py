@@ -24,6 +24,8 @@ from app.workshops.models import RosterStudent, StudyProgram
 
 MAX_BYTES = 2 * 1024 * 1024  # a faculty's roster is a few hundred kilobytes
 MAX_ROWS = 10_000
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # XML of 10,000 rows of six columns is a few megabytes
+MAX_COLUMNS = 30  # the roster has six; a few more are ignored
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")
 NIM = re.compile(r"^[0-9]{5,20}$")
 KAPRODI_ROLE = "kaprodi"
@@ -119,17 +121,32 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _check_unzipped_size(data: bytes) -> None:
+    """A small XLSX may unzip to gigabytes of XML: refuse it before parsing (zip bomb)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise RosterUnreadable(_("Berkas XLSX tidak dapat dibuka: %(error)s", error=str(exc)[:200])) from None
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise RosterUnreadable(_("Isi berkas XLSX terlalu besar: paling besar %(n)d MB setelah dibuka.",
+                                 n=MAX_UNZIPPED_BYTES // (1024 * 1024)))
+
+
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
+    _check_unzipped_size(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise RosterUnreadable(_("Berkas XLSX tidak dapat dibuka: %(error)s", error=str(exc)[:200])) from None
     try:
+        if not book.worksheets:
+            raise RosterUnreadable(_("Berkas XLSX tidak berisi lembar kerja."))
         sheet = book.worksheets[0]
         rows = []
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
             rows.append((number, [_cell(value) for value in row]))
             if len(rows) > MAX_ROWS + 1:
                 break
