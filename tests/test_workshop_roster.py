@@ -208,3 +208,22 @@ def test_prodi_admin_adds_and_edits_with_a_kaprodi_picker(app, login_as, make_us
     assert response.status_code == 302
     db.session.expire_all()
     assert (program.name, program.kaprodi_id) == ("P. Matematika", None)
+
+
+def test_only_p2kllk_keeps_the_programmes_the_roster_and_the_editions(app, programs, login_as):
+    """The head and staff of another unit (PUSPAGA) hold the same roles but not P2KLLK's work:
+    they neither reassign a kaprodi, nor overwrite the roster, nor create editions."""
+    program = db.session.scalars(db.select(StudyProgram)).first()
+    head, _u = login_as("head", units=["PUSPAGA"])
+    staff, _u = login_as("staff", units=["PUSPAGA"])
+    before = db_fingerprint()
+    assert head.get("/admin/prodi").status_code == 403
+    assert head.submit(f"/admin/prodi/{program.id}", {"code": "X", "name": "X", "faculty": "", "kaprodi_id": ""}
+                       ).status_code == 403
+    assert staff.get("/workshops/roster").status_code == 403
+    assert staff.get("/workshops/new").status_code == 403
+    assert head.submit("/workshops/new", {"title": "Workshop", "starts_at": "2031-03-01T09:00",
+                                          "capacity": "100"}).status_code == 403
+    assert db_fingerprint() == before
+    ours, _u = login_as("head", units=["P2KLLK"])
+    assert ours.get("/admin/prodi").status_code == 200 and ours.get("/workshops/new").status_code == 200

@@ -9,15 +9,54 @@ every workshop route uses (as app/sop/access.py is for cases).
 The public pages (registration, ticket, evaluation) go by the attendee's ticket instead."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import abort
 from flask_login import current_user
 
+from app.auth.guards import role_required
 from app.auth.models import User
 from app.extensions import db
+from app.org.services import cached_unit_ids, units_offering
 from app.sop.access import holds_role
+from app.sop.registry import procedures
 from app.workshops.models import Workshop
 
 P2KLLK_ROLES = ("head", "staff")
+
+
+def workshop_procedure():
+    """The procedure whose steps the edition page carries out (it declares `screen: workshop`)."""
+    return next((p for p in procedures().values() if p.screen_step("workshop")), None)
+
+
+def runs_workshops(user: User, roles=P2KLLK_ROLES) -> bool:
+    """One of `roles` in a unit that offers the workshop (P2KLLK): creates editions, keeps the
+    roster and the study programmes. The head of PUSPAGA is not P2KLLK's head."""
+    procedure = workshop_procedure()
+    if procedure is None or not (user.is_authenticated and user.has_role(*roles)):
+        return False
+    return bool({unit.id for unit in units_offering([procedure.code])} & cached_unit_ids(user))
+
+
+def p2kllk_required(*roles: str, admin: bool = False):
+    """The view is for `roles` of the unit that offers the workshop (and admins when `admin`);
+    403 for anyone else."""
+
+    def decorator(view):
+        guarded = role_required(*roles, *(("admin",) if admin else ()))(view)
+
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.is_authenticated and not (
+                    (admin and current_user.has_role("admin")) or runs_workshops(current_user, roles)):
+                abort(403)
+            return guarded(*args, **kwargs)
+
+        wrapped.roles = guarded.roles
+        return wrapped
+
+    return decorator
 
 
 def is_p2kllk(user: User, workshop: Workshop) -> bool:

@@ -14,15 +14,13 @@ from app.forms import refuse
 from app.htmx import render
 from app.sop.services import STEP_SCREENS
 from app.workshops import bp
-from app.workshops.access import load_workshop
+from app.workshops.access import load_workshop, p2kllk_required
 from app.workshops.announce_forms import ActionForm, ProgramForm, RosterForm
 from app.workshops.announcements import (forward, kaprodi_announcement, kaprodi_items, nudge,
                                          progress, send_announcements)
 from app.workshops.models import Announcement, StudyProgram, Workshop
 from app.workshops.roster import RosterUnreadable, import_roster, roster_counts, save_program
 
-PRODI_EDITORS = ("admin", "head")
-ROSTER_EDITORS = ("head", "staff")
 
 
 def _me():
@@ -45,14 +43,14 @@ def _program_page(form: ProgramForm, program: StudyProgram | None):
 
 
 @bp.route("/admin/prodi", methods=["GET", "POST"])
-@role_required(*PRODI_EDITORS)
+@p2kllk_required("head", admin=True)
 def list_programs():
     """The study programmes with their kaprodi and roster size; the form adds one."""
     return _program_page(ProgramForm(), None)
 
 
 @bp.route("/admin/prodi/<int:program_id>", methods=["GET", "POST"])
-@role_required(*PRODI_EDITORS)
+@p2kllk_required("head", admin=True)
 def edit_program(program_id: int):
     """Change a programme's code, name, faculty or kaprodi."""
     program = get_or_404(StudyProgram, program_id)
@@ -64,7 +62,7 @@ def edit_program(program_id: int):
 
 # -- roster --------------------------------------------------------------------------------------
 @bp.route("/workshops/roster", methods=["GET", "POST"])
-@role_required(*ROSTER_EDITORS)
+@p2kllk_required("head", "staff")
 def roster_upload():
     """Upload the roster; the page reports the accepted rows and every rejected one with its line."""
     form, report = RosterForm(), None

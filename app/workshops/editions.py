@@ -22,10 +22,9 @@ from app.extensions import db
 from app.notifications.services import attachment, notify
 from app.sop.access import join_team, leave_team
 from app.sop.models import Case, CaseState, StepState
-from app.sop.registry import procedures
 from app.sop.services import complete_step, open_case
 from app.urls import external_url
-from app.workshops.access import can_view
+from app.workshops.access import can_view, workshop_procedure
 from app.workshops.models import ChecklistItem, CommitteeMember, CommitteeRole, Speaker, Workshop
 
 DIVISIONS = ("Koordinator alumni", "Divisi tracer study")
@@ -52,10 +51,6 @@ def stage(workshop: Workshop):
     """The case step the edition is at (the active one), or None when the case is closed."""
     return next((row for row in workshop.case.current_steps() if row.state == StepState.ACTIVE), None)
 
-
-def workshop_procedure():
-    """The procedure whose steps the edition page carries out (it declares `screen: workshop`)."""
-    return next((p for p in procedures().values() if p.screen_step("workshop")), None)
 
 
 def step_key(workshop: Workshop, part: str) -> str:

@@ -23,7 +23,7 @@ from app.sop.access import can_act
 from app.sop.models import StepState
 from app.workshops import bp
 from app.workshops import editions as svc
-from app.workshops.access import can_manage, is_member, is_p2kllk, load_workshop
+from app.workshops.access import can_manage, is_member, is_p2kllk, load_workshop, p2kllk_required, runs_workshops
 from app.workshops.edition_forms import (ActionForm, AssignForm, DecisionForm, DoneForm, EditionForm, ItemForm,
                                          MeetingForm, MemberForm, OutcomeForm, PreparationForm, SpeakerConfirmForm,
                                          SpeakerForm)
@@ -120,11 +120,11 @@ def _act(workshop_id: int, form_class, action, message: str, name: str, anchor: 
 def list_workshops():
     """The editions the user runs or may view, newest first."""
     return render("workshops/edition_list.html", workshops=svc.visible_workshops(current_user),
-                  can_create=current_user.has_role("head", "staff"), stage=svc.stage)
+                  can_create=runs_workshops(current_user), stage=svc.stage)
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
-@role_required("head", "staff")
+@p2kllk_required("head", "staff")
 def new_workshop():
     """P2KLLK creates an edition: title, planned date, capacity (its case opens)."""
     form = EditionForm()
