@@ -71,16 +71,38 @@ def test_semester_three_and_five_get_a_seat(edition):
 def test_with_a_roster_the_roster_decides(edition):
     programs = {p.code: p for p in db.session.scalars(sa.select(StudyProgram))}
     db.session.add_all([
-        RosterStudent(nim="23010001", name="Ada Di Roster", program_id=programs["TI"].id, semester=5),
-        RosterStudent(nim="23010002", name="Semester Tujuh", program_id=programs["PMAT"].id, semester=7)])
+        RosterStudent(nim="23010001", name="Ada Di Roster", program_id=programs["TI"].id, semester=5,
+                      email="MHS1@kampus.test"),
+        RosterStudent(nim="23010002", name="Semester Tujuh", program_id=programs["PMAT"].id, semester=7,
+                      email="mhs2@kampus.test"),
+        RosterStudent(nim="23010004", name="Tanpa E-mail", program_id=programs["PMAT"].id, semester=3)])
     db.session.commit()
     # typed semester 1 and prodi PMAT, but the roster says TI semester 5: the roster wins
     registration = register(edition, student(1, semester=1, prodi="PMAT"), now=NOW)
     assert (registration.semester, registration.program.code) == (5, "TI")
-    with pytest.raises(DomainError, match="semester 7"):
-        register(edition, student(2, semester=3), now=NOW)
-    with pytest.raises(DomainError, match="tidak ada dalam daftar mahasiswa"):
-        register(edition, student(3), now=NOW)
+    assert register(edition, student(4), now=NOW).semester == 3  # no address on the roster: the NIM decides
+    # semester 7, not on the roster, someone else's address: one answer, which names nobody's semester
+    refusals = []
+    for applicant in (student(2, semester=3), student(3), student(1, nim="23010001", email="penyusup@lain.test")):
+        with pytest.raises(DomainError) as caught:
+            register(edition, applicant, now=NOW)
+        refusals.append(caught.value.message)
+    assert len(set(refusals)) == 1 and "tidak cocok" in refusals[0] and "7" not in refusals[0]
+
+
+def test_someone_who_knows_a_classmates_nim_cannot_take_their_seat(app, edition):
+    programs = {p.code: p for p in db.session.scalars(sa.select(StudyProgram))}
+    db.session.add(RosterStudent(nim="23010009", name="Dimas Saputra", program_id=programs["PMAT"].id, semester=3,
+                                 email="dimas@kampus.test"))
+    db.session.commit()
+    client = app.test_client()
+    taken = client.submit(f"/workshops/{edition.id}/register",
+                          form_data(9, name="Penyusup", email="penyusup@lain.test"))
+    assert taken.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    own = client.submit(f"/workshops/{edition.id}/register", form_data(9, name="Dimas Saputra",
+                                                                         email="dimas@kampus.test"))
+    assert own.status_code == 303
 
 
 def test_the_same_nim_twice_is_told_not_stored_twice(edition):

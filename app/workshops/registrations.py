@@ -94,16 +94,19 @@ def _check_open(is_open: bool, until: datetime | None, starts_at: datetime, now:
 
 
 def _eligible(applicant: Applicant) -> tuple[int | None, int]:
-    """(prodi id, semester) that count: the roster's when there is a roster, else what was typed."""
+    """(prodi id, semester) that count: the roster's when there is a roster, else what was typed.
+
+    With a roster the NIM must be in it, in semester 3 or 5, and the e-mail typed must be the one the
+    roster holds for it (when it holds one): someone who knows a classmate's NIM cannot take their
+    seat, and the ticket goes to the student's own address. One answer for every mismatch, so the
+    form tells a stranger nothing about who is on the roster or in which semester."""
     if db.session.scalar(db.select(RosterStudent.id).limit(1)) is not None:
         student = db.session.scalar(db.select(RosterStudent).where(RosterStudent.nim == applicant.nim))
-        if student is None:
-            raise DomainError(_("NIM %(nim)s tidak ada dalam daftar mahasiswa peserta. Periksa kembali NIM Anda "
-                                "atau hubungi program studi Anda.", nim=applicant.nim), "nim")
-        if student.semester not in ELIGIBLE_SEMESTERS:
-            raise DomainError(_("Menurut daftar mahasiswa, NIM %(nim)s berada di semester %(semester)d. Workshop ini "
-                                "hanya untuk mahasiswa semester 3 dan 5.", nim=applicant.nim,
-                                semester=student.semester), "semester")
+        if (student is None or student.semester not in ELIGIBLE_SEMESTERS
+                or (student.email and student.email.casefold() != applicant.email.strip().casefold())):
+            raise DomainError(_("NIM dan e-mail ini tidak cocok dengan daftar mahasiswa semester 3 dan 5 yang dapat "
+                                "mendaftar. Gunakan e-mail yang tercatat di kampus, atau hubungi program studi Anda."),
+                              "nim")
         return student.program_id, student.semester
     if applicant.semester not in ELIGIBLE_SEMESTERS:
         raise DomainError(_("Workshop ini hanya untuk mahasiswa semester 3 dan 5."), "semester")

@@ -26,7 +26,7 @@ def door_server(tmp_path_factory):
     from app.demo import seed_demo
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
-    from app.workshops.models import StudyProgram, Workshop
+    from app.workshops.models import RosterStudent, StudyProgram, Workshop
 
     config = TestConfig(f"sqlite:///{tmp_path_factory.mktemp('e2e-door') / 'door.db'}")
     config.TESTING = False
@@ -38,6 +38,10 @@ def door_server(tmp_path_factory):
         for code, name in (("PMAT-E2E", "Pendidikan Matematika E2E"), ("TI-E2E", "Teknik Informatika E2E")):
             if db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == code)) is None:
                 db.session.add(StudyProgram(code=code, name=name))
+        db.session.flush()
+        ti = db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == "TI-E2E"))
+        db.session.add(RosterStudent(nim="23019001", name="Sari Wulandari", program_id=ti.id, semester=5,
+                                     email="sari@kampus.test"))  # the demo has a roster: it decides
         case = open_case(get_procedure("pgri-minat-bakat"), head,
                          {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
         workshop = Workshop(case=case, title="Workshop Minat Bakat E2E", capacity=100, venue="Aula",
@@ -62,13 +66,13 @@ def test_register_on_a_phone_see_the_ticket_and_check_in_twice(page, door_server
     page.get_by_label("NIM").fill("23019001")
     page.get_by_label("Nama lengkap").fill("Sari Wulandari")
     assert page.get_by_label("Program studi").input_value() == "TI-E2E"
-    page.get_by_label("Semester").select_option("7")
-    page.get_by_label("E-mail").fill("sari@kampus.test")
+    page.get_by_label("Semester").select_option("5")
+    page.get_by_label("E-mail").fill("sari@lain.test")  # not the address the campus holds for this NIM
     page.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
     page.get_by_role("button", name="Daftar").click()
-    assert page.get_by_text("hanya untuk mahasiswa semester 3 dan 5").is_visible()
+    assert page.get_by_text("tidak cocok dengan daftar mahasiswa semester 3 dan 5").is_visible()
     assert page.get_by_label("Nama lengkap").input_value() == "Sari Wulandari"  # kept
-    page.get_by_label("Semester").select_option("5")
+    page.get_by_label("E-mail").fill("sari@kampus.test")
     page.get_by_role("button", name="Daftar").click()
     page.wait_for_url(re.compile(r"/workshops/tickets/"))
     assert page.get_by_text("Pendaftaran terkonfirmasi").is_visible()
