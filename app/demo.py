@@ -211,6 +211,16 @@ def seed_booking(now: datetime) -> None:
             book(case, case.subject, slots[0].start, now=now)
 
 
+def _at_nine(now: datetime) -> datetime:
+    """09.00 of that day in the institution's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    local = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"]))
+    return local.replace(hour=9, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
 def demo_workshop(now: datetime):
     """A workshop edition in progress: committee, surat tugas approved, meeting held with its
     speakers, checklist under way, registration open. Returns the Workshop (registrations are
@@ -224,12 +234,13 @@ def demo_workshop(now: datetime):
     rector, committee = find_user_by_email("rectorate@demo.test"), find_user_by_email("committee@demo.test")
     if not all((head, staff, rector, committee)):
         return None
-    start = now - timedelta(days=10)
-    workshop = editions.create_workshop("Mengenali Minat dan Bakat untuk Karier", now + timedelta(days=14), 250,
-                                        now + timedelta(days=12), staff, now=start)
+    morning = _at_nine(now)  # office times, not the minute the demo was loaded
+    start = morning - timedelta(days=10)
+    workshop = editions.create_workshop("Mengenali Minat dan Bakat untuk Karier", morning + timedelta(days=14), 250,
+                                        morning + timedelta(days=12, hours=7), staff, now=start)
     editions.add_member(workshop, committee, "ketua", editions.DIVISIONS[0], staff, now=start)
     editions.propose_assignment(workshop, staff, now=start + timedelta(hours=3))
-    editions.decide_assignment(workshop, "disetujui", "", rector, now=start + timedelta(hours=20))
+    editions.decide_assignment(workshop, "disetujui", "", rector, now=start + timedelta(hours=6))
     meeting = start + timedelta(days=2)
     editions.schedule_meeting(workshop, meeting, "Ruang Rapat P2KLLK, Gedung Rektorat lantai 2", committee,
                               now=start + timedelta(days=1))

@@ -17,7 +17,7 @@ from app.auth.services import active_users_with_roles
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import refuse
+from app.forms import error_text, refuse
 from app.htmx import render
 from app.sop.access import can_act
 from app.sop.models import StepState
@@ -111,6 +111,8 @@ def _act(workshop_id: int, form_class, action, message: str, name: str, anchor: 
             refuse(form, exc)
         else:
             return _done(workshop, message, anchor)
+    # the page is long: the reason is also said at its top, where a phone user lands
+    flash(_("Belum tersimpan: %(reason)s", reason=error_text(form)), "error")
     return _page(load_workshop(workshop_id, **load), 422, **{name: form})
 
 

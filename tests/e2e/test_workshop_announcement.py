@@ -29,7 +29,7 @@ def served(tmp_path):
     from app.demo import seed_demo
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
-    from app.workshops.models import Workshop
+    from app.workshops.models import Registration, RosterStudent, StudyProgram, Workshop
 
     mailbox, port = Mailbox(), free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
@@ -42,6 +42,10 @@ def served(tmp_path):
     with app.app_context():
         upgrade()
         seed_demo(DEMO_PASSWORD)
+        # this journey enters the programmes and the roster itself: start from a campus without them
+        db.session.execute(db.delete(Registration))
+        db.session.execute(db.delete(RosterStudent))
+        db.session.execute(db.delete(StudyProgram))
         head = find_user_by_email("head@demo.test")
         case = open_case(get_procedure("pgri-minat-bakat"), head, {"panitia_ditetapkan": "2026-11-20T09:00",
                                                                    "committee": "Tim"})
@@ -96,7 +100,8 @@ def test_announcement_from_prodi_to_forward(browser, served, tmp_path):
     assert_accessible(head)
 
     head.goto(f"{live}/workshops/{workshop_id}/announcements")
-    head.get_by_role("button", name="Kirim pengumuman ke semua kaprodi").click()
+    head.get_by_text("Kirim pengumuman ke semua kaprodi…").click()  # a confirmation first
+    head.get_by_role("button", name="Ya, kirim pengumuman").click()
     expect(head.get_by_text("Surat baru: 1")).to_be_visible()
     number = re.search(r"\d{3}/P2KLLK/PEM/[IVX]+/\d{4}", head.locator("#announce-progress").inner_text()).group(0)
     assert_accessible(head)
@@ -116,9 +121,11 @@ def test_announcement_from_prodi_to_forward(browser, served, tmp_path):
     expect(kaprodi.get_by_text(f"Surat pemberitahuan nomor {number}")).to_be_visible()
     assert_accessible(kaprodi)
     assert_fits(kaprodi)
-    kaprodi.get_by_role("button", name=re.compile("Teruskan ke mahasiswa semester 3 dan 5")).click()
+    kaprodi.get_by_text(re.compile("Teruskan ke mahasiswa semester 3 dan 5")).click()  # a confirmation first
+    kaprodi.get_by_role("button", name="Ya, teruskan").click()
     expect(kaprodi.get_by_text("Pengumuman diteruskan kepada 2 mahasiswa.")).to_be_visible()
-    kaprodi.get_by_role("button", name=re.compile("Teruskan ke mahasiswa semester 3 dan 5")).click()
+    kaprodi.get_by_text("Teruskan kepada mahasiswa yang baru masuk roster…").click()  # once forwarded, says so
+    kaprodi.get_by_role("button", name="Ya, teruskan").click()
     expect(kaprodi.get_by_text("sudah menerima pengumuman ini")).to_be_visible()
     deliver(app)
     invited = sorted(str(m["To"]) for m in mailbox.messages if "Undangan" in str(m["Subject"]))

@@ -39,7 +39,8 @@ def test_edition_from_committee_to_checklist(browser, live_server):
     rector.goto(edition_url)
     rector.get_by_label("Keputusan").select_option("dikembalikan untuk perbaikan")
     rector.get_by_role("button", name="Simpan keputusan").click()
-    expect(rector.get_by_text("Tuliskan apa yang perlu diperbaiki.")).to_be_visible()
+    expect(rector.get_by_text("Tuliskan apa yang perlu diperbaiki.", exact=True)).to_be_visible()  # by its field
+    expect(rector.get_by_text("Belum tersimpan: Tuliskan apa yang perlu diperbaiki.")).to_be_visible()  # and on top
     rector.get_by_label("Keputusan").select_option("dikembalikan untuk perbaikan")
     rector.get_by_label("Catatan untuk P2KLLK").fill("Tambahkan unsur divisi tracer study.")
     rector.get_by_role("button", name="Simpan keputusan").click()
@@ -62,7 +63,7 @@ def test_edition_from_committee_to_checklist(browser, live_server):
     committee.get_by_role("button", name="Jadwalkan rapat (1 jam)").click()
     expect(committee.locator("#rapat").get_by_text("Ruang Rapat P2KLLK")).to_be_visible()
     committee.get_by_role("button", name="Catat hasil rapat").click()  # no theme yet
-    expect(committee.get_by_text("Tema wajib diisi.")).to_be_visible()
+    expect(committee.get_by_text("Tema wajib diisi.", exact=True)).to_be_visible()
     committee.get_by_label("Nama narasumber").fill("Dra. Endang Lestari, M.Psi.")
     committee.get_by_label("Instansi").fill("Universitas PGRI Madiun")
     committee.get_by_label("Topik").fill("Mengenali diri")
@@ -80,7 +81,7 @@ def test_edition_from_committee_to_checklist(browser, live_server):
     item.get_by_role("button", name=re.compile("Tugaskan")).click()
     committee.get_by_label("Tempat pelaksanaan").fill("Aula Utama")
     committee.get_by_role("button", name="Persiapan selesai").click()  # items still open: refused
-    expect(committee.get_by_text(re.compile("Persiapan belum selesai"))).to_be_visible()
+    expect(committee.get_by_text(re.compile("^Belum tersimpan: Persiapan belum selesai"))).to_be_visible()
     while committee.get_by_role("button", name=re.compile("^Tandai selesai")).count():
         committee.get_by_role("button", name=re.compile("^Tandai selesai")).first.click()
     expect(committee.locator(".task", has_text="Konsumsi peserta").get_by_text(re.compile("selesai oleh Agus"))).to_be_visible()

@@ -89,9 +89,9 @@ def test_evaluation_certificate_report_and_follow_up(browser, edition_server):
     expect(totals.locator('[data-figure="waiting"]')).to_have_text("1")
     expect(totals.locator('[data-figure="attended"]')).to_have_text("2")
     expect(totals.locator('[data-figure="evaluated"]')).to_have_text("1")
-    expect(committee.locator('[data-average="materi"]')).to_have_text("5.0")
+    expect(committee.locator('[data-average="materi"]')).to_have_text("5")
     expect(committee.locator("#non-responders")).to_contain_text("Bima Saputra")
-    assert committee.locator("svg[role=img]").count() >= 3
+    assert committee.locator("ul.chart").count() >= 3  # the charts, bars drawn to scale
     assert_accessible(committee)
     committee.get_by_role("button", name="Ajukan laporan (PDF)").click()
     expect(committee.get_by_text("Laporan diajukan dengan nomor")).to_be_visible()
