@@ -155,6 +155,8 @@ MATRIX = {
     ("workshops.nudge_kaprodi", "POST"): (
         lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/nudge", CASE_STAFF),
     ("workshops.kaprodi_home", "GET"): (lambda w: "/kaprodi", frozenset({"kaprodi"})),
+    ("workshops.announcement_letter", "GET"): (
+        lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/letter.pdf", NOBODY),
     ("workshops.forward_announcement", "POST"): (
         lambda w: f"/workshops/{w['workshop']}/announcements/{w['announcement']}/forward", NOBODY),
     # Workshop editions: P2KLLK (head, staff of its unit) and the edition's committee (the walk's

@@ -158,6 +158,10 @@ def test_pages_progress_send_kaprodi_and_forward(world, app, login_as, make_user
     assert "Pendidikan Matematika" in home and "Mhs Terdaftar" in home and "Pendidikan Bahasa Inggris" not in home
     mine = db.session.scalar(db.select(Announcement).where(Announcement.program_id == world["pmat"].id))
     other = db.session.scalar(db.select(Announcement).where(Announcement.program_id == world["pbi"].id))
+    letter = sri.get(f"/workshops/{workshop.id}/announcements/{mine.id}/letter.pdf")  # linked from the page
+    assert f"/announcements/{mine.id}/letter.pdf" in home
+    assert letter.status_code == 200 and letter.data.startswith(b"%PDF")
+    assert sri.get(f"/workshops/{workshop.id}/announcements/{other.id}/letter.pdf").status_code == 404
     assert sri.submit(f"/workshops/{workshop.id}/announcements/{other.id}/forward", {}).status_code == 404
     assert sri.submit(f"/workshops/{workshop.id + 1}/announcements/{mine.id}/forward", {}).status_code == 404
     response = sri.submit(f"/workshops/{workshop.id}/announcements/{mine.id}/forward", {}, follow_redirects=True)

@@ -3,7 +3,7 @@ roster upload (head, staff), an edition's announcement progress with send, resen
 (P2KLLK and the edition's committee), and the kaprodi's own page with the forward button."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -152,6 +152,22 @@ def kaprodi_home():
     """The kaprodi's programmes: each announcement, its registrations, the forward button."""
     programs, items = kaprodi_items(_me())
     return render("workshops/prodi_kaprodi.html", programs=programs, items=items, form=ActionForm())
+
+
+@bp.get("/workshops/<int:workshop_id>/announcements/<int:announcement_id>/letter.pdf")
+@role_required("kaprodi")
+def announcement_letter(workshop_id: int, announcement_id: int):
+    """The surat pemberitahuan addressed to this kaprodi: the PDF their e-mail carried."""
+    from io import BytesIO
+
+    from app.documents.models import Letter
+
+    announcement = kaprodi_announcement(workshop_id, announcement_id, _me())
+    letter = db.session.get(Letter, announcement.letter_id) if announcement and announcement.letter_id else None
+    if letter is None:
+        abort(404)
+    return send_file(BytesIO(letter.pdf), mimetype="application/pdf", etag=letter.verify_code, max_age=0,
+                     download_name=f"{letter.doc_type}-{letter.number.replace('/', '-')}-v{letter.version}.pdf")
 
 
 @bp.post("/workshops/<int:workshop_id>/announcements/<int:announcement_id>/forward")
