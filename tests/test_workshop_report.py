@@ -12,6 +12,7 @@ from io import BytesIO
 import pytest
 
 from app.extensions import db
+from tests.conftest import db_fingerprint
 
 STARTS = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
 AFTER = STARTS + timedelta(days=1)
@@ -328,3 +329,16 @@ def test_what_people_typed_stays_text_in_the_spreadsheet(app, make_user):
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     texts = {cell.value for cell in cells}
     assert "=1+1 Workshop" in texts and '=HYPERLINK("http://evil.test/?"&A1,"x")' in texts
+
+
+def test_a_report_waits_for_the_workshop_to_take_place(app, make_user, login_as):
+    workshop, head = make_workshop(make_user)
+    workshop.starts_at = datetime(2031, 3, 1, 2, tzinfo=timezone.utc)
+    db.session.commit()
+    client, _me = login_as("head")
+    page = client.get(f"/workshops/{workshop.id}/report").get_data(as_text=True)
+    assert "Ajukan laporan (PDF)" not in page and "setelah workshop berlangsung" in page
+    before = db_fingerprint()
+    refused = client.submit(f"/workshops/{workshop.id}/report/submit", {"report": "Laporan terlalu awal."})
+    assert refused.status_code == 422 and "setelah workshop berlangsung" in refused.get_data(as_text=True)
+    assert db_fingerprint() == before

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.auth.guards import public
 from app.errors import DomainError
+from app.database import utcnow
 from app.extensions import db
 from app.forms import refuse
 from app.htmx import render
@@ -31,7 +32,8 @@ def _page(workshop: Workshop, form: ReportForm | None = None, status: int = 200)
     return render("workshops/report.html", w=workshop, data=data, form=form, action=ActionForm(),
                   letter=report_letter(workshop), non_responders=non_responders(workshop),
                   pending=[e for e in data.follow_up if e.follow_up_case_id is None],
-                  may_follow_up=is_p2kllk(current_user, workshop), status=status)
+                  may_follow_up=is_p2kllk(current_user, workshop), held=workshop.starts_at <= utcnow(),
+                  status=status)
 
 
 @bp.get("/workshops/<int:workshop_id>/report")

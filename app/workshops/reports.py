@@ -21,11 +21,12 @@ from app.documents.models import Letter
 from app.documents.services import current_letter, issue_letter, signer_for
 from app.errors import DomainError
 from app.extensions import db
-from app.xlsx import append_row
+from app.filters import datetime_filter
 from app.sop.access import can_act
 from app.sop.models import StepState
 from app.sop.services import complete_step
 from app.workshops.evaluations import QUESTIONS, RATINGS, local_date
+from app.xlsx import append_row
 from app.workshops.models import (ChecklistItem, Evaluation, Registration, RegistrationStatus, Speaker,
                                   StudyProgram, Workshop)
 
@@ -168,6 +169,9 @@ def submit_report(workshop: Workshop, user: User, text: str, now: datetime | Non
     at its report step and the user may take it, the step is completed (the engine issues the
     letter); otherwise the letter is issued on that step, as a new version if one exists."""
     now = now or utcnow()
+    if workshop.starts_at > now:
+        raise DomainError(_("Laporan dapat diajukan setelah workshop berlangsung (%(when)s).",
+                            when=datetime_filter(workshop.starts_at)), "report")
     save_report(workshop, text)
     data = figures(workshop)
     follow_up = ", ".join(e.registration.name for e in data.follow_up) or _("tidak ada")
