@@ -151,8 +151,10 @@ def test_one_edition_from_surat_tugas_to_report(browser, served):
     committee.get_by_label("Tema yang disepakati").fill("Mengenal Diri, Merancang Karier")
     committee.get_by_role("button", name="Catat hasil rapat").click()
     expect(committee.get_by_text("Hasil rapat koordinasi dicatat.")).to_be_visible()
-    while committee.get_by_role("button", name=re.compile("^Tandai selesai")).count():
-        committee.get_by_role("button", name=re.compile("^Tandai selesai")).first.click()
+    open_items = committee.get_by_role("button", name=re.compile("^Tandai selesai"))
+    for left in range(open_items.count() - 1, -1, -1):  # one at a time: each tick's answer swaps the list
+        open_items.first.click()
+        expect(open_items).to_have_count(left)
     committee.get_by_label("Tempat pelaksanaan").fill("Aula Utama")
     committee.get_by_role("button", name="Persiapan selesai").click()
     expect(committee.get_by_text("Persiapan selesai.")).to_be_visible()
