@@ -176,3 +176,26 @@ def test_pages_progress_send_kaprodi_and_forward(world, app, login_as, make_user
     db.session.add(CommitteeMember(workshop_id=workshop.id, user_id=committee.id, role=CommitteeRole.MEMBER))
     db.session.commit()
     assert committee_client.get(f"/workshops/{workshop.id}/announcements").status_code == 200
+
+
+def test_sending_opens_registration_and_the_case_moves_with_the_screens(world):
+    """Sending completes the announcement step and opens registration (the letters carry its
+    link); the first kaprodi to forward completes the kaprodi's step: the SOP's deadlines and
+    compliance follow the real edition."""
+    from app.sop.models import StepState
+    from app.sop.services import skip_to
+
+    workshop = world["workshop"]
+    skip_to(workshop.case, "pemberitahuan", now=NOW)
+    workshop.registration_open = False
+    db.session.commit()
+    send_announcements(workshop, world["head"], now=NOW)
+    db.session.commit()
+    states = {row.key: row.state for row in workshop.case.current_steps()}
+    assert workshop.registration_open
+    assert states["pemberitahuan"] == StepState.DONE and states["penerusan_kaprodi"] == StepState.ACTIVE
+    announcement = db.session.scalar(db.select(Announcement).where(Announcement.program_id == world["pmat"].id))
+    forward(announcement, world["sri"], now=NOW)
+    db.session.commit()
+    states = {row.key: row.state for row in workshop.case.current_steps()}
+    assert states["penerusan_kaprodi"] == StepState.DONE and states["pelaksanaan"] == StepState.ACTIVE

@@ -26,6 +26,7 @@ from app.notifications.services import attachment, enqueue, retry
 from app.sop.registry import procedure_of
 from app.sop.workcal import current_institution
 from app.urls import external_url
+from app.workshops.editions import advance, screen_is
 from app.workshops.models import (Announcement, Registration, RegistrationStatus, RosterStudent,
                                   StudyProgram, Workshop)
 
@@ -133,6 +134,9 @@ def send_announcements(workshop: Workshop, user: User, now: datetime | None = No
             result.requeued += 1
         else:
             result.unchanged += 1
+    if existing or result.issued:  # the letters carry the registration link: it must answer
+        workshop.registration_open = True
+        advance(workshop, user, screen_is("workshop_announce"), now=now)
     db.session.flush()
     return result
 
@@ -240,6 +244,7 @@ def forward(announcement: Announcement, user: User, now: datetime | None = None)
     if queued or not announcement.forwarded_at:
         announcement.forwarded_at, announcement.forwarded_by_id = now, user.id
     announcement.forwarded_count += queued
+    advance(workshop, user, lambda step: "kaprodi" in step.roles, now=now)  # the kaprodi's step (box 5)
     db.session.flush()
     return queued
 

@@ -20,7 +20,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, notify
-from app.sop.access import join_team, leave_team
+from app.sop.access import can_act, join_team, leave_team
 from app.sop.models import Case, CaseState, StepState
 from app.sop.services import complete_step, open_case
 from app.urls import external_url
@@ -51,6 +51,26 @@ def stage(workshop: Workshop):
     """The case step the edition is at (the active one), or None when the case is closed."""
     return next((row for row in workshop.case.current_steps() if row.state == StepState.ACTIVE), None)
 
+
+
+def advance(workshop: Workshop, actor: User, found, values: dict | None = None, now: datetime | None = None) -> bool:
+    """Complete the edition's step that `found(step)` picks, when it is active and `actor` may act on
+    it: the module's screens move the case as the SOP does, so deadlines, reminders and compliance
+    follow the real edition. False when there is nothing to complete (done already, not yet, or
+    someone else's step)."""
+    case = workshop.case
+    step = next((s for s in case.procedure.steps if found(s)), None)
+    row = case.step_row(step.key) if step else None
+    if row is None or row.state != StepState.ACTIVE or not can_act(actor, case, row):
+        return False
+    complete_step(case, step.key, actor, values or {}, now=now)
+    return True
+
+
+def screen_is(name: str, part: str | None = None):
+    """For `advance`: the step done on this screen (and part of the edition page)."""
+    return lambda step: bool(step.screen and step.screen["name"] == name
+                             and (part is None or step.screen.get("part") == part))
 
 
 def step_key(workshop: Workshop, part: str) -> str:

@@ -23,6 +23,7 @@ from app.sop.definitions import Procedure
 from app.sop.registry import procedures
 from app.sop.services import open_case
 from app.urls import external_url
+from app.workshops.editions import advance, screen_is
 from app.workshops.models import Evaluation, Registration, Workshop
 
 STUDENT = "student"
@@ -106,5 +107,7 @@ def create_follow_up_requests(workshop: Workshop, actor: User, now: datetime | N
             "untuk Anda. TU P2KLLK akan menghubungi Anda. Setelah masuk ke Ruang Konseling, Anda dapat melihat "
             "permohonan ini:\n\n%(link)s", name=student.name, title=workshop.title,
             link=external_url("sop.show_case", case_id=case.id)), key=f"workshop-follow-up:{evaluation.id}", now=now)
+    if result.created:
+        advance(workshop, actor, screen_is("workshop", "follow_up"), now=now)
     db.session.flush()
     return result

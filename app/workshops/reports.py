@@ -25,6 +25,7 @@ from app.filters import datetime_filter
 from app.sop.access import can_act
 from app.sop.models import StepState
 from app.sop.services import complete_step
+from app.workshops.editions import advance, screen_is
 from app.workshops.evaluations import QUESTIONS, RATINGS, local_date
 from app.xlsx import append_row
 from app.workshops.models import (ChecklistItem, Evaluation, Registration, RegistrationStatus, Speaker,
@@ -173,6 +174,7 @@ def submit_report(workshop: Workshop, user: User, text: str, now: datetime | Non
         raise DomainError(_("Laporan dapat diajukan setelah workshop berlangsung (%(when)s).",
                             when=datetime_filter(workshop.starts_at)), "report")
     save_report(workshop, text)
+    advance(workshop, user, screen_is("workshop", "attendance"), now=now)  # it took place (box 6)
     data = figures(workshop)
     follow_up = ", ".join(e.registration.name for e in data.follow_up) or _("tidak ada")
     case, step_key = workshop.case, report_step_key(workshop)

@@ -174,10 +174,13 @@ def test_one_edition_from_surat_tugas_to_report(browser, served):
     register_link = re.search(r"(http\S+/workshops/\d+/register\S*)", mail.get_body(("plain",)).get_content()).group(1)
     assert f"/workshops/{workshop_id}/register" in register_link
 
-    # Nothing in the browser opens registration of an edition made in the browser (only the CLI
-    # `flask workshops create` and the demo call editions.open_registration): the journey does
-    # what that command would, see the report of this branch.
-    _change_workshop(app, workshop_id, registration_open=True)
+    # sending opened registration; the kaprodi forwards to semester 3 and 5 (the SOP's box 5)
+    kaprodi = _as(browser, live, "kaprodi")
+    kaprodi.goto(f"{live}/kaprodi")
+    item = kaprodi.locator("section", has_text=title)
+    item.get_by_text(re.compile("Teruskan ke mahasiswa semester 3 dan 5")).click()
+    item.get_by_role("button", name="Ya, teruskan").click()
+    expect(kaprodi.get_by_text(re.compile(r"Pengumuman diteruskan kepada \d+ mahasiswa"))).to_be_visible()
 
     # 4. a student registers on a phone, gets the ticket; the committee checks it in at the door
     phone_context = browser.new_context(bypass_csp=True, locale="id-ID", timezone_id="Asia/Jakarta",
@@ -244,3 +247,12 @@ def test_one_edition_from_surat_tugas_to_report(browser, served):
     head.locator("#follow-up").get_by_role("link").first.click()
     expect(head.get_by_role("heading", level=1)).to_contain_text("Layanan Konseling Karier")
     expect(head.get_by_text(f"Penerima layanan: {STUDENT['name']}")).to_be_visible()
+
+    # the edition's case went through every step of the SOP as the screens were used
+    with app.app_context():
+        from app.sop.models import Case, CaseState, StepState
+        from app.workshops.models import Workshop
+
+        case = db.session.get(Case, db.session.get(Workshop, workshop_id).case_id)
+        assert {row.key: row.state for row in case.current_steps() if row.state != StepState.DONE} == {}
+        assert case.state == CaseState.CLOSED
