@@ -82,8 +82,10 @@ def test_edition_from_committee_to_checklist(browser, live_server):
     committee.get_by_label("Tempat pelaksanaan").fill("Aula Utama")
     committee.get_by_role("button", name="Persiapan selesai").click()  # items still open: refused
     expect(committee.get_by_text(re.compile("^Belum tersimpan: Persiapan belum selesai"))).to_be_visible()
-    while committee.get_by_role("button", name=re.compile("^Tandai selesai")).count():
-        committee.get_by_role("button", name=re.compile("^Tandai selesai")).first.click()
+    open_items = committee.get_by_role("button", name=re.compile("^Tandai selesai"))
+    for left in range(open_items.count() - 1, -1, -1):  # one at a time: each tick's answer swaps the list
+        open_items.first.click()
+        expect(open_items).to_have_count(left)
     expect(committee.locator(".task", has_text="Konsumsi peserta").get_by_text(re.compile("selesai oleh Agus"))).to_be_visible()
     assert_accessible(committee)
     committee.get_by_label("Tempat pelaksanaan").fill("Aula Utama")
