@@ -49,6 +49,7 @@ def setup(database_url: str, seats: int) -> int:
     from app.auth.services import create_user
     from app.config import TestConfig
     from app.extensions import db
+    from app.org.services import add_user_to_units
     from app.sop.offerings import sync_offerings
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
@@ -58,7 +59,9 @@ def setup(database_url: str, seats: int) -> int:
     with app.app_context():
         sync_offerings()
         head = create_user(email="head@bench.test", name="Kepala", roles=["head"], password=PASSWORD)
-        create_user(email="staff@bench.test", name="Petugas Pintu", roles=["staff"], password=PASSWORD)
+        staff = create_user(email="staff@bench.test", name="Petugas Pintu", roles=["staff"], password=PASSWORD)
+        add_user_to_units(head, ["P2KLLK"])  # a role counts in one's own units: the door is P2KLLK's
+        add_user_to_units(staff, ["P2KLLK"])
         db.session.add_all([StudyProgram(code="PMAT", name="Pendidikan Matematika"),
                             StudyProgram(code="TI", name="Teknik Informatika")])
         case = open_case(get_procedure("pgri-minat-bakat"), head,
