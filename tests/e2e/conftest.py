@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,28 +40,58 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "bypass_csp": True, "locale": "id-ID", "timezone_id": "Asia/Jakarta"}
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app with demo data on a fresh migrated SQLite file, served on 127.0.0.1."""
+@contextmanager
+def serve_demo(db_file: Path, mail: bool = False):
+    """The app with demo data on a fresh migrated SQLite file, served on 127.0.0.1: yields
+    (app, base URL, mailbox). With `mail` its e-mail goes to an SMTP sink on loopback (`mailbox`,
+    else None). A journey adds what it needs in the app's context before its browser starts."""
     from flask_migrate import upgrade
 
     from app.demo import seed_demo
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    config = TestConfig(url)
+    config = TestConfig(f"sqlite:///{db_file}")
     config.TESTING = False
     app = create_app(config)
+    controller = mailbox = None
+    if mail:
+        from aiosmtpd.controller import Controller
+
+        from tests.conftest import Mailbox, free_port
+
+        mailbox, port = Mailbox(), free_port()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                          MAIL_USERNAME="")
     with app.app_context():
         upgrade()
         seed_demo(DEMO_PASSWORD)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}", mailbox
+    finally:
+        server.shutdown()
+        if controller is not None:
+            controller.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def deliver(app) -> None:
+    """What the scheduler's outbox job does (`flask jobs tick`)."""
+    from app.notifications.services import deliver_due
+
     with app.app_context():
-        db.engine.dispose()
+        deliver_due()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with demo data, served on 127.0.0.1 (shared by the journeys that add nothing)."""
+    with serve_demo(tmp_path_factory.mktemp("e2e") / "e2e.db") as (_app, url, _mailbox):
+        yield url
 
 
 def sign_in(page, live_server: str, role: str) -> None:

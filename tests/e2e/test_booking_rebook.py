@@ -4,19 +4,14 @@ time: the counselor proposes one, the alumnus accepts it from their task)."""
 from __future__ import annotations
 
 import re
-
-import threading
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestConfig
 from app.extensions import db
-from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, serve_demo, sign_in
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -48,26 +43,15 @@ def _past_session(counselor, alumnus, staff, head, taken: set) -> int:
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
     """The app with demo data and two career sessions that have begun, served on 127.0.0.1."""
-    from flask_migrate import upgrade
-
     from app.auth.services import find_user_by_email
-    from app.demo import seed_demo
 
-    app = create_app(TestConfig(f"sqlite:///{tmp_path_factory.mktemp('e2e-rebook') / 'e2e.db'}"))
-    app.config["TESTING"] = False
-    with app.app_context():
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        people = [find_user_by_email(f"{r}@demo.test") for r in ("counselor", "alumni", "staff", "head")]
-        taken: set = set()
-        held, missed = _past_session(*people, taken), _past_session(*people, taken)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", held, missed
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with serve_demo(tmp_path_factory.mktemp("e2e-rebook") / "e2e.db") as (app, live, _mailbox):
+        with app.app_context():
+            people = [find_user_by_email(f"{r}@demo.test") for r in ("counselor", "alumni", "staff", "head")]
+            taken: set = set()
+            held, missed = _past_session(*people, taken), _past_session(*people, taken)
+            db.session.commit()
+        yield live, held, missed
 
 
 def test_counselor_records_the_session_or_a_no_show_and_the_alumnus_rebooks(browser, sessions):

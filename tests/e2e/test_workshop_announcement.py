@@ -5,70 +5,38 @@ sees the announcement and forwards it to the semester 3 and 5 students in one ac
 from __future__ import annotations
 
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestConfig
 from app.extensions import db
-from tests.conftest import Mailbox, free_port
-from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, assert_fits, sign_in
+from tests.e2e.conftest import assert_accessible, assert_fits, deliver, serve_demo, sign_in
 
 
 @pytest.fixture
 def served(tmp_path):
     """The demo app with one workshop edition, served on loopback, its mail to an SMTP sink."""
-    from aiosmtpd.controller import Controller
-    from flask_migrate import upgrade
-
     from app.auth.models import find_user_by_email
-    from app.demo import seed_demo
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
     from app.workshops.models import Registration, RosterStudent, StudyProgram, Workshop
 
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    config = TestConfig(f"sqlite:///{tmp_path / 'e2e.db'}")
-    config.TESTING = False
-    app = create_app(config)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                      MAIL_USERNAME="")
-    with app.app_context():
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        # this journey enters the programmes and the roster itself: start from a campus without them
-        db.session.execute(db.delete(Registration))
-        db.session.execute(db.delete(RosterStudent))
-        db.session.execute(db.delete(StudyProgram))
-        head = find_user_by_email("head@demo.test")
-        case = open_case(get_procedure("pgri-minat-bakat"), head, {"panitia_ditetapkan": "2026-11-20T09:00",
-                                                                   "committee": "Tim"})
-        workshop = Workshop(case=case, title="Workshop Minat Bakat Uji", capacity=200, venue="Aula Utama",
-                            starts_at=datetime.now(timezone.utc) + timedelta(days=14))
-        db.session.add(workshop)
-        db.session.commit()
-        workshop_id = workshop.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}", mailbox, workshop_id
-    server.shutdown()
-    controller.stop()
-    with app.app_context():
-        db.engine.dispose()
-
-
-def deliver(app) -> None:
-    """What the scheduler's outbox job does (`flask jobs tick`)."""
-    from app.notifications.services import deliver_due
-
-    with app.app_context():
-        deliver_due()
+    with serve_demo(tmp_path / "e2e.db", mail=True) as (app, live, mailbox):
+        with app.app_context():
+            # this journey enters the programmes and the roster itself: start from a campus without them
+            db.session.execute(db.delete(Registration))
+            db.session.execute(db.delete(RosterStudent))
+            db.session.execute(db.delete(StudyProgram))
+            head = find_user_by_email("head@demo.test")
+            case = open_case(get_procedure("pgri-minat-bakat"), head, {"panitia_ditetapkan": "2026-11-20T09:00",
+                                                                       "committee": "Tim"})
+            workshop = Workshop(case=case, title="Workshop Minat Bakat Uji", capacity=200, venue="Aula Utama",
+                                starts_at=datetime.now(timezone.utc) + timedelta(days=14))
+            db.session.add(workshop)
+            db.session.commit()
+            workshop_id = workshop.id
+        yield app, live, mailbox, workshop_id
 
 
 def test_announcement_from_prodi_to_forward(browser, served, tmp_path):

@@ -9,20 +9,15 @@ the head turns the follow-up list into a career-counseling request."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestConfig
 from app.extensions import db
-from tests.conftest import Mailbox, free_port
-from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, assert_fits, sign_in
+from tests.e2e.conftest import assert_accessible, assert_fits, deliver, serve_demo, sign_in
 
 PHONE = {"width": 360, "height": 740}
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -34,38 +29,8 @@ STUDENT = {"nim": "2501011003", "name": "Citra Maharani", "prodi": "PMAT", "seme
 @pytest.fixture
 def served(tmp_path):
     """The demo app on a fresh SQLite file, served on loopback, its mail to an SMTP sink."""
-    from aiosmtpd.controller import Controller
-    from flask_migrate import upgrade
-
-    from app.demo import seed_demo
-
-    mailbox, port = Mailbox(), free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    config = TestConfig(f"sqlite:///{tmp_path / 'e2e.db'}")
-    config.TESTING = False
-    app = create_app(config)
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                      MAIL_USERNAME="")
-    with app.app_context():
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield app, f"http://127.0.0.1:{server.server_port}", mailbox
-    server.shutdown()
-    controller.stop()
-    with app.app_context():
-        db.engine.dispose()
-
-
-def deliver(app) -> None:
-    """What the scheduler's outbox job does (`flask jobs tick`)."""
-    from app.notifications.services import deliver_due
-
-    with app.app_context():
-        deliver_due()
+    with serve_demo(tmp_path / "e2e.db", mail=True) as served_app:
+        yield served_app
 
 
 def _change_workshop(app, workshop_id: int, **values) -> None:

@@ -3,16 +3,12 @@ at the door staff check the ticket in by typing its code, and a second scan says
 from __future__ import annotations
 
 import re
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestConfig
 from app.extensions import db
-from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, assert_fits
+from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, assert_fits, serve_demo
 
 PHONE = {"width": 360, "height": 740}
 
@@ -20,41 +16,27 @@ PHONE = {"width": 360, "height": 740}
 @pytest.fixture(scope="module")
 def door_server(tmp_path_factory):
     """The app with demo data and a workshop edition open for registration."""
-    from flask_migrate import upgrade
-
-    from app.auth.models import User
-    from app.demo import seed_demo
+    from app.auth.models import find_user_by_email
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
     from app.workshops.models import RosterStudent, StudyProgram, Workshop
 
-    config = TestConfig(f"sqlite:///{tmp_path_factory.mktemp('e2e-door') / 'door.db'}")
-    config.TESTING = False
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        head = db.session.scalar(db.select(User).where(User.email == "head@demo.test"))
-        for code, name in (("PMAT-E2E", "Pendidikan Matematika E2E"), ("TI-E2E", "Teknik Informatika E2E")):
-            if db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == code)) is None:
-                db.session.add(StudyProgram(code=code, name=name))
-        db.session.flush()
-        ti = db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == "TI-E2E"))
-        db.session.add(RosterStudent(nim="23019001", name="Sari Wulandari", program_id=ti.id, semester=5,
-                                     email="sari@kampus.test"))  # the demo has a roster: it decides
-        case = open_case(get_procedure("pgri-minat-bakat"), head,
-                         {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
-        workshop = Workshop(case=case, title="Workshop Minat Bakat E2E", capacity=100, venue="Aula",
-                            registration_open=True, starts_at=datetime.now(timezone.utc) + timedelta(days=10))
-        db.session.add(workshop)
-        db.session.commit()
-        workshop_id = workshop.id
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", workshop_id
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with serve_demo(tmp_path_factory.mktemp("e2e-door") / "door.db") as (app, live, _mailbox):
+        with app.app_context():
+            pmat = StudyProgram(code="PMAT-E2E", name="Pendidikan Matematika E2E")
+            ti = StudyProgram(code="TI-E2E", name="Teknik Informatika E2E")
+            db.session.add_all([pmat, ti])
+            db.session.flush()
+            db.session.add(RosterStudent(nim="23019001", name="Sari Wulandari", program_id=ti.id, semester=5,
+                                         email="sari@kampus.test"))  # the demo has a roster: it decides
+            case = open_case(get_procedure("pgri-minat-bakat"), find_user_by_email("head@demo.test"),
+                             {"panitia_ditetapkan": "2030-12-01T09:00", "committee": "Panitia"})
+            workshop = Workshop(case=case, title="Workshop Minat Bakat E2E", capacity=100, venue="Aula",
+                                registration_open=True, starts_at=datetime.now(timezone.utc) + timedelta(days=10))
+            db.session.add(workshop)
+            db.session.commit()
+            workshop_id = workshop.id
+        yield live, workshop_id
 
 
 def test_register_on_a_phone_see_the_ticket_and_check_in_twice(page, door_server):

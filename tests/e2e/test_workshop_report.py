@@ -3,18 +3,14 @@ numbered certificate; the committee sees the report's figures and submits it; th
 the follow-up list into career-counseling requests, which appear among the cases."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestConfig
 from app.extensions import db
-from tests.e2e.conftest import DEMO_PASSWORD, assert_accessible, assert_fits, sign_in
+from tests.e2e.conftest import assert_accessible, assert_fits, serve_demo, sign_in
 
 PHONE = {"width": 360, "height": 740}
 
@@ -23,40 +19,28 @@ PHONE = {"width": 360, "height": 740}
 def edition_server(tmp_path_factory):
     """The demo app with an edition that took place: two attendees from two prodi, one on the
     waiting list; the demo committee member sits on its committee."""
-    from flask_migrate import upgrade
-
     from app.auth.models import find_user_by_email
     from app.database import utcnow
-    from app.demo import seed_demo
     from app.workshops.models import CommitteeMember, CommitteeRole
     from tests.test_workshop_report import make_workshop, program, register
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e-report') / 'e2e.db'}"
-    config = TestConfig(url)
-    config.TESTING = False
-    app = create_app(config)
-    with app.app_context():
-        upgrade()
-        seed_demo(DEMO_PASSWORD)
-        db.session.commit()
-        head = find_user_by_email("head@demo.test")
-        workshop, _head = make_workshop(None, head=head, title="Workshop Minat Bakat Uji")
-        workshop.starts_at = utcnow() - timedelta(days=1)
-        db.session.add(CommitteeMember(workshop_id=workshop.id, user_id=find_user_by_email("committee@demo.test").id,
-                                       role=CommitteeRole.SECRETARY))
-        pmat, pbi = program("UJI-PMAT", "Pendidikan Matematika Uji"), program("UJI-PBI", "Pendidikan B. Inggris Uji")
-        ayu = register(workshop, "UJI2301", pmat, 3, attended=True, name="Ayu Wulandari", email="ayu.uji@kampus.test")
-        register(workshop, "UJI2101", pbi, 5, attended=True, name="Bima Saputra")
-        register(workshop, "UJI2102", pbi, 5, status="waiting")
-        db.session.commit()
-        ids = {"workshop": workshop.id, "ticket": ayu.ticket}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", ids
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
+    with serve_demo(tmp_path_factory.mktemp("e2e-report") / "e2e.db") as (app, live, _mailbox):
+        with app.app_context():
+            head = find_user_by_email("head@demo.test")
+            workshop, _head = make_workshop(None, head=head, title="Workshop Minat Bakat Uji")
+            workshop.starts_at = utcnow() - timedelta(days=1)
+            db.session.add(CommitteeMember(workshop_id=workshop.id,
+                                           user_id=find_user_by_email("committee@demo.test").id,
+                                           role=CommitteeRole.SECRETARY))
+            pmat = program("UJI-PMAT", "Pendidikan Matematika Uji")
+            pbi = program("UJI-PBI", "Pendidikan B. Inggris Uji")
+            ayu = register(workshop, "UJI2301", pmat, 3, attended=True, name="Ayu Wulandari",
+                           email="ayu.uji@kampus.test")
+            register(workshop, "UJI2101", pbi, 5, attended=True, name="Bima Saputra")
+            register(workshop, "UJI2102", pbi, 5, status="waiting")
+            db.session.commit()
+            ids = {"workshop": workshop.id, "ticket": ayu.ticket}
+        yield live, ids
 
 
 def test_evaluation_certificate_report_and_follow_up(browser, edition_server):
