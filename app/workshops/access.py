@@ -90,3 +90,12 @@ def load_workshop(workshop_id: int, manage: bool = False, p2kllk: bool = False) 
     if (manage and not can_manage(current_user, workshop)) or (p2kllk and not is_p2kllk(current_user, workshop)):
         abort(403)
     return workshop
+
+
+def load_part(workshop: Workshop, model, part_id: int):
+    """A row of `model` that belongs to this edition (an announcement, a registration); 404 for
+    another edition's, so ids cannot reach across editions."""
+    part = db.session.get(model, part_id)
+    if part is None or part.workshop_id != workshop.id:
+        abort(404)
+    return part

@@ -14,7 +14,7 @@ from app.forms import refuse
 from app.htmx import render
 from app.sop.services import STEP_SCREENS
 from app.workshops import bp
-from app.workshops.access import load_workshop, p2kllk_required
+from app.workshops.access import load_part, load_workshop, p2kllk_required
 from app.workshops.announce_forms import ActionForm, ProgramForm, RosterForm
 from app.workshops.announcements import (forward, kaprodi_announcement, kaprodi_items, nudge,
                                          progress, send_announcements)
@@ -130,9 +130,7 @@ def send(workshop_id: int):
 def nudge_kaprodi(workshop_id: int, announcement_id: int):
     """Remind the kaprodi of a programme without registrations (once a day)."""
     workshop = load_workshop(workshop_id, manage=True)
-    announcement = db.session.get(Announcement, announcement_id)
-    if announcement is None or announcement.workshop_id != workshop.id:
-        abort(404)
+    announcement = load_part(workshop, Announcement, announcement_id)
     if ActionForm().validate_on_submit():
         try:
             queued = nudge(announcement, _me())

@@ -2,7 +2,7 @@
 walk-ins, watch the live count. For the edition's committee, the head and staff."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from htmx_flask import request as htmx_request
@@ -13,7 +13,7 @@ from app.extensions import db
 from app.forms import refuse
 from app.htmx import render
 from app.workshops import bp
-from app.workshops.access import load_workshop
+from app.workshops.access import load_part, load_workshop
 from app.workshops.models import Registration, Workshop
 from app.workshops.public import applicant_from
 from app.workshops.registration_forms import AttendanceForm, CheckInForm, WalkInForm
@@ -66,9 +66,7 @@ def scan_ticket(workshop_id: int):
 def mark_attendance(workshop_id: int, registration_id: int):
     """Tick (present=1) or untick (present=0) one attendee on the list."""
     workshop = load_workshop(workshop_id, manage=True)
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.workshop_id != workshop.id:
-        abort(404)
+    registration = load_part(workshop, Registration, registration_id)
     form = AttendanceForm()
     if not form.validate_on_submit():
         return _page(workshop, 422, block="attendees", error=_("Pilihan tidak tersedia."))

@@ -110,12 +110,17 @@ def _eligible(applicant: Applicant) -> tuple[int | None, int]:
         return student.program_id, student.semester
     if applicant.semester not in ELIGIBLE_SEMESTERS:
         raise DomainError(_("Workshop ini hanya untuk mahasiswa semester 3 dan 5."), "semester")
-    program_id = None
-    if applicant.program_code:
-        program_id = db.session.scalar(db.select(StudyProgram.id).where(StudyProgram.code == applicant.program_code))
-        if program_id is None:
-            raise DomainError(_("Program studi tidak dikenal."), "prodi")
-    return program_id, applicant.semester
+    return _program_id(applicant), applicant.semester
+
+
+def _program_id(applicant: Applicant) -> int | None:
+    """The id of the prodi typed (none typed: None); an unknown code is refused."""
+    if not applicant.program_code:
+        return None
+    program_id = db.session.scalar(db.select(StudyProgram.id).where(StudyProgram.code == applicant.program_code))
+    if program_id is None:
+        raise DomainError(_("Program studi tidak dikenal."), "prodi")
+    return program_id
 
 
 def _already(existing: Registration) -> DomainError:
@@ -301,12 +306,7 @@ def walk_in(workshop: Workshop, applicant: Applicant, actor: User, now: datetime
     existing = _existing(workshop.id, applicant.nim)
     if existing is not None and existing.status == RegistrationStatus.CONFIRMED:
         raise DomainError(_("NIM ini sudah terdaftar; catat kehadirannya dengan check-in."), "nim")
-    program_id = None
-    if applicant.program_code:
-        program_id = db.session.scalar(db.select(StudyProgram.id).where(StudyProgram.code == applicant.program_code))
-        if program_id is None:
-            raise DomainError(_("Program studi tidak dikenal."), "prodi")
-    registration = _fill(workshop.id, applicant, program_id, applicant.semester, RegistrationStatus.CONFIRMED, now,
+    registration = _fill(workshop.id, applicant, _program_id(applicant), applicant.semester, RegistrationStatus.CONFIRMED, now,
                          walk_in=True)
     registration.checked_in_at, registration.checked_in_by_id = now, actor.id
     db.session.flush()

@@ -113,7 +113,7 @@ def _act(workshop_id: int, form_class, action, message: str, name: str, anchor: 
             return _done(workshop, message, anchor)
     # the page is long: the reason is also said at its top, where a phone user lands
     flash(_("Belum tersimpan: %(reason)s", reason=error_text(form)), "error")
-    return _page(load_workshop(workshop_id, **load), 422, **{name: form})
+    return _page(workshop, 422, **{name: form})
 
 
 # -- list and new ----------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ def add_member(workshop_id: int):
             refuse(form, exc)
         else:
             return _done(workshop, _("Anggota panitia ditambahkan."), "#panitia")
-    return _page(load_workshop(workshop_id, p2kllk=True), 422, member_form=form)
+    return _page(workshop, 422, member_form=form)
 
 
 @bp.post("/workshops/<int:workshop_id>/committee/<int:member_id>/remove")
@@ -249,7 +249,7 @@ def assign_item(workshop_id: int, item_id: int):
             refuse(form, exc)
         else:
             return _done(workshop, _("Penanggung jawab dicatat."), "#preparation")
-    return _page(load_workshop(workshop_id, manage=True), 422, assign_form=form, assign_item=item_id)
+    return _page(workshop, 422, assign_form=form, assign_item=item_id)
 
 
 @bp.post("/workshops/<int:workshop_id>/checklist/<int:item_id>/done")
