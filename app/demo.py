@@ -21,7 +21,7 @@ from app.sop.access import can_act
 from app.sop.services import complete_step, open_case
 from app.org.services import add_user_to_units, enabled_codes
 from app.sop.offerings import involved_roles, sync_offerings
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 
 DEMO_NAMES = {
     "admin": "Admin LPM",
@@ -180,6 +180,8 @@ def seed_institution():
     institution = current_institution()
     sync_offerings()  # the units exist before the accounts join them
     if not institution.city:
+        institution.name, institution.unit = "Universitas PGRI Madiun", "Pusat Pengembangan Karier dan Layanan Konseling (P2KLLK)"
+        institution.address = "Jl. Setia Budi No. 85, Madiun, Jawa Timur 63118"
         institution.city, institution.phone = "Madiun", "(0351) 462986"
         institution.email, institution.website = "p2kllk@unipma.ac.id", "p2kllk.unipma.ac.id"
     return institution

@@ -39,11 +39,11 @@ SWEEP_AT = NOW + timedelta(hours=1)
 DUE_IN_SWEEP, ESCALATED_IN_SWEEP = 50, 20
 USERS = 10_000
 PASSWORD = "rahasia123"
-BIG_TABLES = {"cases", "case_steps", "outbox_messages", "users"}
+BIG_TABLES = {"cases", "case_steps", "case_step_actors", "outbox_messages", "users"}
 POOLS = {"admin": 5, "head": 200, "staff": 200, "counselor": 400, "kasubbag": 50, "rectorate": 20, "psychiatrist": 30,
          "bureau_head": 10, "committee": 10, "related_unit": 10, "it": 5, "alumni": 1000, "employee": 500,
          "client": 500}
-STEP_COLUMNS = ["id", "case_id", "position", "key", "attempt", "title", "actor_roles", "state", "active_at", "due_at",
+STEP_COLUMNS = ["id", "case_id", "position", "key", "attempt", "title", "state", "active_at", "due_at",
                 "remind_at", "escalate_at", "next_notice_at", "done_at", "done_by_id", "duration_minutes",
                 "standard_minutes"]
 NAMES = ["Sari", "Budi", "Dewi", "Agus", "Rina", "Wahyu", "Putri", "Eko", "Siti", "Joko", "Ayu", "Rudi", "Lestari",
@@ -92,7 +92,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
     rng = random.Random(2)
     subject_pool = {role: holders[role] for role in ("student", "alumni", "employee", "client")}
     active_staff = holders["staff"][:10]  # a TU office of ten does the staff steps
-    cases, steps, members = [], [], []
+    cases, steps, members, actors = [], [], [], []
     step_id = 0
     open_actives = []
     for case_id in range(1, n_cases + 1):
@@ -106,14 +106,14 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
         last = rng.randrange(len(procedure.steps)) if is_open else len(procedure.steps)
         moment = opened
         for index, step in enumerate(procedure.steps):
-            roles = "," + ",".join(step.roles) + ","
             standard = (step.duration.amount * 480 if step.duration.unit in ("days", "weeks") else step.duration.minutes
                         ) if step.duration else None
             attempts = 2 if index < last and rng.random() < 0.01 else 1
             for attempt in range(1, attempts + 1):
                 step_id += 1
+                actors.extend((step_id, role) for role in step.roles)
                 row = dict(id=step_id, case_id=case_id, position=step.number, key=step.key, attempt=attempt,
-                           title=step.title[:300], actor_roles=roles, state="pending", active_at=None, due_at=None,
+                           title=step.title[:300], state="pending", active_at=None, due_at=None,
                            remind_at=None, escalate_at=None, next_notice_at=None, done_at=None, done_by_id=None,
                            duration_minutes=None, standard_minutes=standard)
                 if index < last:
@@ -146,6 +146,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
     copy(conn, "cases", ["id", "procedure_version_id", "code", "title", "state", "subject_id", "opened_by_id",
                          "assignee_id", "opened_at", "closed_at", "data"], cases)
     copy(conn, "case_steps", STEP_COLUMNS + ["data"], (row + ("{}",) for row in steps))
+    copy(conn, "case_step_actors", ["case_step_id", "role"], actors)
     copy(conn, "case_members", ["case_id", "user_id", "role", "how", "added_at"], members)
     return len(cases), len(steps)
 

@@ -35,7 +35,7 @@ def fill_history(version_id: int, user_id: int, start: int, count: int) -> None:
               "title": "Riwayat", "state": "closed", "opened_by_id": user_id, "opened_at": NOW - timedelta(days=30),
               "closed_at": NOW - timedelta(days=29), "data": {}} for i in range(count // 7)]
     db.session.execute(sa.insert(Case), cases)
-    steps = [{"case_id": c["id"], "position": p, "key": f"s{p}", "title": "Langkah", "actor_roles": ",staff,",
+    steps = [{"case_id": c["id"], "position": p, "key": f"s{p}", "title": "Langkah",
               "state": "done", "active_at": NOW - timedelta(days=30), "due_at": NOW - timedelta(days=29),
               "done_at": NOW - timedelta(days=29, hours=1), "data": {}} for c in cases for p in range(1, 8)]
     db.session.execute(sa.insert(CaseStep), steps)
@@ -51,7 +51,7 @@ def due_steps(version_id: int, user_id: int) -> None:
                     opened_at=NOW - timedelta(hours=2), data={})
         db.session.add(case)
         db.session.flush()
-        db.session.add(CaseStep(case_id=case.id, position=1, key="izin_tu", title="Langkah", actor_roles=",nobody,",
+        db.session.add(CaseStep(case_id=case.id, position=1, key="izin_tu", title="Langkah",
                                 state="active", active_at=NOW - timedelta(hours=2), due_at=NOW - timedelta(minutes=5),
                                 remind_at=NOW - timedelta(minutes=20), escalate_at=NOW + timedelta(hours=1),
                                 next_notice_at=NOW - timedelta(minutes=5), data={}))

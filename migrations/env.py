@@ -88,14 +88,30 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one (batch mode); with
+            # foreign keys enforced, that drop would cascade into the rows that reference it
+            # (a step's actors, notices). The pragma only changes outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        dangling = (lambda: set(connection.exec_driver_sql("PRAGMA foreign_key_check").all())) if sqlite else set
+        before = dangling()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                broken = dangling() - before
+                if broken:
+                    raise RuntimeError(f"migration left rows pointing nowhere: {sorted(broken)[:5]}")
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -215,7 +215,7 @@ def make_world(make_user) -> dict:
     from app.sop.models import Closure
     from app.sop.registry import get_procedure
     from app.sop.services import open_case
-    from app.sop.workcal import current_institution
+    from app.org.services import current_institution
 
     from app.documents.services import issue_letter
     from app.sop.access import assign

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.sop.access import assign
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 from scripts.system_deps import skip_reason
 from tests.conftest import db_fingerprint
 
@@ -35,7 +35,9 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def assigned(app, make_user):
-    """A career case whose head has just assigned a counselor (the rekomendasi step)."""
+    """A career case whose head has just assigned a counselor (the rekomendasi step), at an
+    institution whose letterhead the admin has named."""
+    current_institution().name = "Universitas PGRI Madiun"
     staff, head = make_user("staff"), make_user("head", name="Dr. Ratih Christiana, M.Pd.", position="Kepala P2KLLK",
                                                  employee_number="0711078501")
     counselor = make_user("counselor", name="Dra. Endang Lestari", email="endang@test.id")
@@ -383,3 +385,9 @@ def test_a_letter_to_the_assigned_counselor_waits_for_one(app, make_user):
     before = db_fingerprint()
     response = client.submit(f"/cases/{case.id}/letters/surat_rekomendasi", {"confirm": "yes"})
     assert response.status_code in (403, 404, 422) and db_fingerprint() == before
+
+
+def test_a_new_installation_names_no_demo_institution(app):
+    """Until the admin fills the letterhead, letters name a neutral institution, not the demo's."""
+    institution = current_institution()
+    assert (institution.name, institution.unit, institution.address) == ("Institusi", "Unit layanan konseling", None)

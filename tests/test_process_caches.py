@@ -12,7 +12,8 @@ from sqlalchemy import event
 from app.extensions import db
 from app.sop.models import Closure
 from app.sop.registry import procedures
-from app.sop.workcal import current_institution, working_calendar
+from app.org.services import current_institution
+from app.sop.workcal import working_calendar
 from tests.conftest import Client
 from tests.test_sop_definitions import BUILTIN_DIR
 

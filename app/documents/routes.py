@@ -21,7 +21,7 @@ from app.extensions import db
 from app.htmx import render
 from app.sop.models import Case
 from app.sop.access import is_head_of, load_case, log_access
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 
 
 def issuable_steps(user, case: Case) -> list[tuple[str, str]]:

@@ -30,7 +30,7 @@ from app.extensions import db
 from app.sop.models import Case, Institution
 from app.sop.registry import procedure_of
 from app.org.services import letterhead_of
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 from app.urls import external_url
 
 _sandbox = BoundedSandbox()

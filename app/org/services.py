@@ -24,18 +24,18 @@ ACTIONS.update({
 })
 
 DEFAULT_HOURS = {str(day): ["08:00", "16:00"] for day in range(5)}  # Monday..Friday
-DEMO_INSTITUTION = dict(name="Universitas PGRI Madiun",
-                        unit="Pusat Pengembangan Karier dan Layanan Konseling (P2KLLK)",
-                        address="Jl. Setia Budi No. 85, Madiun, Jawa Timur 63118")
+# What a new installation starts with until an admin fills the letterhead (kop surat).
+NEW_INSTITUTION = dict(name="Institusi", unit="Unit layanan konseling")
 LETTERHEAD_FIELDS = ("address", "city", "phone", "email", "website")
 
 
 def current_institution() -> Institution:
-    """The installation's institution (created with defaults on first use)."""
+    """The installation's institution (created with neutral defaults on first use; the admin's
+    letterhead page names it)."""
     institution = db.session.scalar(db.select(Institution).order_by(Institution.id).limit(1))
     if institution is None:
         institution = Institution(timezone=current_app.config["APP_TIMEZONE"], office_hours=dict(DEFAULT_HOURS),
-                                  **DEMO_INSTITUTION)
+                                  **NEW_INSTITUTION)
         db.session.add(institution)
         db.session.flush()
     return institution

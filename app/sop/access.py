@@ -30,7 +30,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
 from app.org.services import cached_unit_ids
-from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, StepState
+from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, StepState
 
 SPECIAL_ACTORS = {"subject", "assignee"}
 MIN_REVIEW_REASON = 10
@@ -347,6 +347,11 @@ def _role_held_on_case(role: str, case=Case):
     return exists().where(CaseMember.case_id == case.id, CaseMember.role == role)
 
 
+def _step_names(role: str):
+    """The step (CaseStep in the query) names `role` among those who may act."""
+    return exists().where(CaseStepActor.case_step_id == CaseStep.id, CaseStepActor.role == role)
+
+
 def actionable_filter(user: User, case=Case):
     """SQL condition: active steps of open cases that `user` may act on (mirrors can_act);
     `case` is the cases table or an alias of it, joined to the steps."""
@@ -355,14 +360,14 @@ def actionable_filter(user: User, case=Case):
     team_roles = {r for p in procedures().values() for r in p.team_roles}
     by_role = []
     for role in user.roles:
-        named = CaseStep.actor_roles.like(f"%,{role},%")
+        named = _step_names(role)
         if role in team_roles:
             named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
                                     case.assignee_id == user.id))
         by_role.append(named)
     conditions = [and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case)))] if by_role else []
-    conditions.append(and_(CaseStep.actor_roles.like("%,subject,%"), case.subject_id == user.id))
-    conditions.append(and_(CaseStep.actor_roles.like("%,assignee,%"), case.assignee_id == user.id))
+    conditions.append(and_(_step_names("subject"), case.subject_id == user.id))
+    conditions.append(and_(_step_names("assignee"), case.assignee_id == user.id))
     return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN, or_(*conditions))
 
 

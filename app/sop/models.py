@@ -147,7 +147,6 @@ class CaseStep(db.Model):
     # Every pass through a step is a row of its own: a step sent back runs again as pass 2, 3…
     attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(300))
-    actor_roles: Mapped[str] = mapped_column(String(200))  # ",staff,head," for SQL matching
     state: Mapped[StepState] = mapped_column(state_enum(StepState), default=StepState.PENDING)
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -164,16 +163,34 @@ class CaseStep(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="steps")
     done_by: Mapped[User | None] = relationship(lazy="joined")
+    # Who may act, one row per role, for lists that filter in SQL; not loaded with the step.
+    actors: Mapped[list[CaseStepActor]] = relationship(cascade="all, delete-orphan", passive_deletes=True, lazy="raise")
 
     @property
     def roles(self) -> list[str]:
-        return [r for r in self.actor_roles.split(",") if r]
+        """Who may act: as the case's procedure version names it (the same as `actors`)."""
+        return list(self.case.procedure.step(self.key).roles)
 
     @property
     def on_time(self) -> bool | None:
         if self.due_at is None or self.done_at is None:
             return None
         return self.done_at <= self.due_at
+
+
+class CaseStepActor(db.Model):
+    """A role (or `subject`, `assignee`) that may act on a case step: what "Tugas saya" and the
+    case lists match with an index, instead of searching a comma string."""
+
+    __tablename__ = "case_step_actors"
+    __table_args__ = (Index("ix_case_step_actors_role_case_step_id", "role", "case_step_id"),)
+
+    case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+def step_actors(roles) -> list[CaseStepActor]:
+    return [CaseStepActor(role=role) for role in dict.fromkeys(roles)]
 
 
 class NoticeKind(enum.StrEnum):

@@ -31,7 +31,8 @@ from app.org.services import all_units
 from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
 from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, my_tasks, open_case,
                               recompute_deadlines)
-from app.sop.workcal import current_institution, forget_calendar, working_calendar
+from app.org.services import current_institution
+from app.sop.workcal import forget_calendar, working_calendar
 
 PAGE_SIZE = 30
 

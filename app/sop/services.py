@@ -18,7 +18,7 @@ from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role, sealed_values
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseState, CaseStep, ProcedureVersion, StepState
+from app.sop.models import Case, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
 from app.org.models import Unit
 from app.sop.offerings import default_unit
 from app.sop.registry import current_version, procedure_of
@@ -169,7 +169,7 @@ def _send_back(case: Case, procedure: Procedure, target: str, upto: int, now: da
     for row in case.current_steps():
         if first <= row.position <= upto:
             again.append(CaseStep(position=row.position, key=row.key, attempt=row.attempt + 1, title=row.title,
-                                  actor_roles=row.actor_roles, state=StepState.PENDING))
+                                  actors=step_actors(row.roles), state=StepState.PENDING))
     case.steps.extend(again)
     db.session.flush()
     return _activate(case, procedure, again[0], now, case_values(case))
@@ -235,7 +235,7 @@ def open_case(procedure: Procedure, opener: User, values: dict, subject: User | 
                 subject_id=subject.id if subject else None, opened_at=now, data=plain, sealed=seal(secret),
                 title=(title or (f"{procedure.title} — {subject.name}" if subject else procedure.title))[:200])
     case.steps = [CaseStep(position=s.number, key=s.key, title=s.title[:300],
-                           actor_roles="," + ",".join(s.roles) + ",") for s in procedure.steps]
+                           actors=step_actors(s.roles)) for s in procedure.steps]
     db.session.add(case)
     db.session.flush()
     _activate_next(case, procedure, 0, now)

@@ -9,7 +9,7 @@ from flask import current_app, g, has_app_context
 
 from app.extensions import db
 from app.org.models import Unit
-from app.org.services import DEMO_INSTITUTION, current_institution, office_hours_of  # noqa: F401 - old imports
+from app.org.services import current_institution, office_hours_of
 from app.sop.calendar import DEFAULT_OFFICE_HOURS, WorkingCalendar
 from app.sop.models import Closure
 

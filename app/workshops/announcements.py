@@ -24,7 +24,7 @@ from app.extensions import db
 from app.notifications.models import Channel, OutboxMessage, OutboxStatus
 from app.notifications.services import attachment, enqueue, retry
 from app.sop.registry import procedure_of
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 from app.urls import external_url
 from app.workshops.editions import advance, screen_is
 from app.workshops.models import (Announcement, Registration, RegistrationStatus, RosterStudent,

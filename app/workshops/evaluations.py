@@ -28,7 +28,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import Channel
 from app.notifications.services import enqueue
-from app.sop.workcal import current_institution
+from app.org.services import current_institution
 from app.urls import external_url
 from app.workshops.models import Evaluation, Registration, RegistrationStatus, Workshop
 
