@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FsaSession
+from flask_sqlalchemy.session import _app_ctx_id
 
 from app import create_app
 from app.config import TEST_ENCRYPTION_KEY, TestConfig
@@ -159,15 +161,122 @@ def clean_tables() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(_app):
-    """The app with empty tables and fresh rate limits, inside an app context."""
-    with _app.app_context():
-        clean_tables()
-        limiter.reset()
-        yield _app
+class _ConnectionSession(FsaSession):
+    """A session on the one connection a test runs in (Flask-SQLAlchemy's own picks the engine)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.bind
+
+
+class Rollback:
+    """Every session of the app (the test's and each request's, one per app context) works on one
+    connection inside a transaction that is rolled back at the end, so nothing a test writes
+    outlives it; a session's commit only releases its savepoint (`create_savepoint`), as in
+    pypi/warehouse's conftest. Layers nest: a module's shared data is one layer, each test a
+    savepoint inside it."""
+
+    stack: list[Rollback] = []
+
+    def __init__(self):
+        self.outer = Rollback.stack[-1] if Rollback.stack else None
+
+    def __enter__(self):
+        if self.outer is None:
+            self.connection = db.engine.connect()
+            self.sqlite = self.connection.dialect.name == "sqlite"
+            if self.sqlite:
+                # pysqlite's own transaction handling defeats SAVEPOINT: let SQLAlchemy emit BEGIN.
+                self.connection.connection.dbapi_connection.isolation_level = None
+                sa.event.listen(self.connection, "begin", _emit_begin)
+            self.transaction = self.connection.begin()
+            self.original = db.session
+            db.session = sa.orm.scoped_session(
+                sa.orm.sessionmaker(class_=_ConnectionSession, db=db, bind=self.connection,
+                                    join_transaction_mode="create_savepoint"),
+                scopefunc=_app_ctx_id)
+        else:
+            self.connection = self.outer.connection
+            self.transaction = self.connection.begin_nested()
+        Rollback.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        Rollback.stack.pop()
         db.session.rollback()
         db.session.remove()
+        self.transaction.rollback()
+        if self.outer is None:
+            db.session = self.original
+            if self.sqlite:
+                sa.event.remove(self.connection, "begin", _emit_begin)
+                self.connection.connection.dbapi_connection.isolation_level = ""
+            self.connection.close()
+
+
+def _emit_begin(connection):
+    connection.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture
+def app(_app, request):
+    """The app inside an app context, with fresh rate limits, in a transaction rolled back at the
+    end (or, for a test marked `real_commits`, on tables emptied first)."""
+    with _app.app_context():
+        limiter.reset()
+        if request.node.get_closest_marker("real_commits"):
+            if Rollback.stack:
+                pytest.fail("a real_commits test cannot run inside shared rolled-back data")
+            clean_tables()
+            yield _app
+            db.session.rollback()
+            clean_tables()  # the tests after it start from empty tables too
+            db.session.remove()
+            return
+        with Rollback():
+            yield _app
+
+
+@pytest.fixture(scope="module")
+def shared_rollback(_app):
+    """Data a whole module reads: built once in a transaction that each test's own one nests in,
+    rolled back after the module. Use it before `app` in a module-scoped fixture."""
+    with _app.app_context(), Rollback():
+        yield
+
+
+class Statements(list):
+    """The SQL statements run inside `with sql() as ran:` (ran is this list), and `commits`: how
+    many transactions were committed. A test's savepoints are not the app's statements, so they are
+    not counted; releasing one is a commit."""
+
+    TRANSACTION = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+    commits = 0
+
+    def statement(self, _conn, _cursor, statement, *_args):
+        if not statement.lstrip().upper().startswith(self.TRANSACTION):
+            self.append(statement)
+
+    def commit(self, *_args):
+        self.commits += 1
+
+
+@pytest.fixture
+def sql(app):
+    """Count what a block runs: `with sql() as ran: client.get(url)`, then `len(ran)`, `ran.commits`."""
+
+    @contextlib.contextmanager
+    def record():
+        ran = Statements()
+        events = [("before_cursor_execute", ran.statement), ("commit", ran.commit), ("release_savepoint", ran.commit)]
+        for name, listener in events:
+            sa.event.listen(db.engine, name, listener)
+        try:
+            yield ran
+        finally:
+            for name, listener in events:
+                sa.event.remove(db.engine, name, listener)
+
+    return record
 
 
 @pytest.fixture
@@ -175,30 +284,32 @@ def client(app) -> Client:
     return app.test_client()
 
 
+_users = iter(range(1, 1_000_000))
+
+
+def new_user(*roles, email=None, name=None, password="rahasia123", active=True, units=None, **fields):
+    """A committed user holding `roles` (default: student); `units`: codes of the units they
+    belong to (default: every unit). Needs an app context."""
+    from app.auth.services import create_user
+    from app.org.models import Unit
+    from app.org.services import add_user_to_units
+    from app.sop.offerings import sync_offerings
+
+    sync_offerings()
+    n = next(_users)
+    roles = roles or ("student",)
+    user = create_user(email=email or f"{roles[0]}{n}@test.id", name=name or f"Pengguna {roles[0].title()} {n}",
+                       roles=roles, password=password, **fields)
+    user.active = active
+    add_user_to_units(user, db.session.scalars(db.select(Unit.code)).all() if units is None else units)
+    db.session.commit()
+    return user
+
+
 @pytest.fixture
 def make_user(app):
     """Create a committed user: make_user("counselor") or make_user(roles=[...], email=...)."""
-    from app.auth.services import create_user
-
-    counter = iter(range(1, 10_000))
-
-    def factory(*roles, email=None, name=None, password="rahasia123", active=True, units=None, **fields):
-        """`units`: codes of the units the user belongs to (default: every unit)."""
-        from app.org.models import Unit
-        from app.org.services import add_user_to_units
-        from app.sop.offerings import sync_offerings
-
-        sync_offerings()
-        n = next(counter)
-        roles = roles or ("student",)
-        user = create_user(email=email or f"{roles[0]}{n}@test.id", name=name or f"Pengguna {roles[0].title()} {n}",
-                           roles=roles, password=password, **fields)
-        user.active = active
-        add_user_to_units(user, db.session.scalars(db.select(Unit.code)).all() if units is None else units)
-        db.session.commit()
-        return user
-
-    return factory
+    return new_user
 
 
 @pytest.fixture
@@ -284,6 +395,7 @@ def at_once(app, action, arguments) -> list[str]:
 
     from app.errors import DomainError
 
+    assert not Rollback.stack, "threads need their own connections: mark the test real_commits"
     outcomes, barrier = [], threading.Barrier(len(arguments))
 
     def attempt(argument):

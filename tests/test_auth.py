@@ -192,6 +192,7 @@ def _redis_answers() -> bool:
         return False
 
 
+@pytest.mark.real_commits
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_failures_count_across_workers_sharing_redis(app, make_user, database_url):
     """Two app processes (as two gunicorn workers) with RATELIMIT_STORAGE_URI=redis://: the

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.auth.roles import BUILTIN_ROLES
+from tests.conftest import Client
 
 ANON = "anonymous"
 ROLES = tuple(BUILTIN_ROLES)
@@ -341,16 +342,38 @@ def _verdict(response) -> str:
     return "allow"
 
 
+@pytest.fixture(scope="module")
+def walk(_app, shared_rollback):
+    """The world and a signed-in session per role, made once for the module; each route's test
+    runs in a savepoint inside it, so what one route's POST changes never reaches the next."""
+    from tests.conftest import new_user
+
+    world = make_world(new_user)
+    sessions = {ANON: None}
+    for who in ROLES:
+        client = _app.test_client()
+        user = new_user(who)
+        assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
+        sessions[who] = (client.get_cookie(_app.config["SESSION_COOKIE_NAME"]).value, client.csrf_token())
+    return world, sessions
+
+
+def signed_in(app, session) -> Client:
+    """A new client carrying a session made by `walk` (a route may log its client out)."""
+    client = app.test_client()
+    if session is not None:
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], session[0])
+        client._token = session[1]
+    return client
+
+
 @pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[1]} {r[0]}")
-def test_route_allows_exactly_its_roles(app, make_user, route):
+def test_route_allows_exactly_its_roles(walk, app, route):
     build, allowed = MATRIX[route]
-    world = make_world(make_user)
+    world, sessions = walk
     wrong = []
     for who in (ANON, *ROLES):
-        client = app.test_client()
-        if who != ANON:
-            user = make_user(who)
-            assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
+        client = signed_in(app, sessions[who])
         path = build(world)
         response = client.get(path) if route[1] == "GET" else client.submit(path, {})
         verdict = _verdict(response)
@@ -360,9 +383,9 @@ def test_route_allows_exactly_its_roles(app, make_user, route):
     assert wrong == []
 
 
-def test_every_page_renders_in_english_too(app, make_user):
+def test_every_page_renders_in_english_too(walk, app):
     """Each GET route, for a role allowed on it, answers without a server error in English."""
-    world = make_world(make_user)
+    world, sessions = walk
     clients = {}
     failures = []
     for (endpoint, method), (build, allowed) in sorted(MATRIX.items()):
@@ -370,10 +393,7 @@ def test_every_page_renders_in_english_too(app, make_user):
             continue
         role = sorted(allowed - {ANON})[0] if allowed - {ANON} else ANON
         if role not in clients:
-            client = app.test_client()
-            if role != ANON:
-                user = make_user(role)
-                client.submit("/login", {"email": user.email, "password": "rahasia123"})
+            client = signed_in(app, sessions[role])
             client.submit("/language", {"lang": "en"})
             clients[role] = client
         response = clients[role].get(build(world))

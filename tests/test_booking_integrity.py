@@ -16,6 +16,7 @@ from tests.test_booking import NOW, local, setup  # noqa: F401 - the shared book
 SLOTS = [f"2026-11-{day}T{hour}" for day in (24, 25, 26, 27) for hour in ("09:00", "10:15")]
 
 
+@pytest.mark.real_commits
 def test_eight_slots_of_one_case_at_once_give_one_appointment(_app, app, setup):  # noqa: F811
     case, counselor, alumnus = setup
     case_id = case.id

@@ -173,6 +173,7 @@ def test_lease_keeps_a_second_scheduler_idle(app):
     assert lease.acquire("A", now + timedelta(seconds=201)) is True
 
 
+@pytest.mark.real_commits
 def test_two_scheduler_processes_deliver_each_reminder_once(app, case, smtp_server, database_url):
     """Two real `flask jobs tick` processes at the same moment: one runs, one stays idle."""
     env = {**os.environ, "DATABASE_URL": database_url, "MAIL_SERVER": "127.0.0.1",

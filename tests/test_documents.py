@@ -121,6 +121,7 @@ def test_numbers_run_per_type_and_year(app, make_user):
                        "ND-001/P2KLLK/XI/2026", "001/ST/P2KLLK/I/2027"]
 
 
+@pytest.mark.real_commits
 def test_fifty_concurrent_issues_get_fifty_consecutive_numbers(_app, app):
     """50 threads, each in its own transaction and connection, take a number and commit."""
     institution = current_institution()
@@ -313,6 +314,7 @@ def test_the_database_holds_one_current_letter_per_step(assigned):
     db.session.rollback()
 
 
+@pytest.mark.real_commits
 def test_two_issues_of_one_step_at_once_give_one_letter(_app, app, awaiting):
     from app.auth.models import User
     from app.sop.models import Case

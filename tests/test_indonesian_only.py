@@ -101,9 +101,8 @@ def walk(client, start: str = "/"):
     return pages
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # words do not depend on the database
 def test_every_page_of_every_demo_role_reads_in_indonesian(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the words on a page do not depend on the database; walked once, on SQLite")
     result = app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo12345"])
     assert result.exit_code == 0, result.output
     phrases = english_phrases()

@@ -63,6 +63,7 @@ def test_production_defaults_take_over_within_30_seconds():
     assert seconds + lease.renew_interval(seconds) <= 30
 
 
+@pytest.mark.real_commits
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_clean_stop_releases_the_lease(app, database_url, signum):
     process = start(["jobs", "run"], scheduler_env(database_url))
@@ -76,6 +77,7 @@ def test_a_clean_stop_releases_the_lease(app, database_url, signum):
     assert holder_pid() is None, output  # another scheduler may take over at once
 
 
+@pytest.mark.real_commits
 def test_after_a_crash_a_waiting_scheduler_takes_over(app, database_url):
     lease_seconds = 2
     env = scheduler_env(database_url, lease_seconds)
@@ -99,6 +101,7 @@ def test_after_a_crash_a_waiting_scheduler_takes_over(app, database_url):
     assert took <= lease_seconds + lease.renew_interval(lease_seconds) + 2
 
 
+@pytest.mark.real_commits
 def test_tick_hands_the_lease_back_and_leaves_another_holders_alone(app, database_url):
     env = scheduler_env(database_url)
     ticked = subprocess.run([sys.executable, "-m", "flask", "jobs", "tick"], cwd=ROOT, env=env, capture_output=True,

@@ -7,7 +7,6 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.sop.models import Closure
@@ -101,37 +100,24 @@ def test_a_procedure_file_added_counts_within_the_reload_time(app, tmp_path):
         app.config["CACHE_RELOAD_SECONDS"] = 0
 
 
-def _count(app, client, method, url, **kwargs):
-    counts = {"sql": 0, "commit": 0}
-
-    def statement(*_args):
-        counts["sql"] += 1
-
-    def commit(*_args):
-        counts["commit"] += 1
-
-    event.listen(db.engine, "before_cursor_execute", statement)
-    event.listen(db.engine, "commit", commit)
-    try:
+def _count(sql, client, method, url, **kwargs):
+    with sql() as ran:
         answer = getattr(client, method)(url, **kwargs)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", statement)
-        event.remove(db.engine, "commit", commit)
-    return answer, counts
+    return answer, {"sql": len(ran), "commit": ran.commits}
 
 
-def test_the_user_and_roles_load_in_one_statement_and_reading_does_not_commit(app, client, make_user):
+def test_the_user_and_roles_load_in_one_statement_and_reading_does_not_commit(app, client, make_user, sql):
     make_user("student", "alumni", email="dua.peran@cache.id")
     _log_in(client, "dua.peran@cache.id")
-    answer, counts = _count(app, client, "get", "/account/password")
+    answer, counts = _count(sql, client, "get", "/account/password")
     assert answer.status_code == 200
     assert counts == {"sql": 1, "commit": 0}
 
 
-def test_a_request_that_changes_something_still_commits(app, client, make_user):
+def test_a_request_that_changes_something_still_commits(app, client, make_user, sql):
     user = make_user("student", email="bahasa@cache.id")
     _log_in(client, "bahasa@cache.id")
-    answer, counts = _count(app, client, "submit", "/language", data={"lang": "en", "next": "/"})
+    answer, counts = _count(sql, client, "submit", "/language", data={"lang": "en", "next": "/"})
     assert answer.status_code == 302 and counts["commit"] == 1
     db.session.refresh(user)
     assert user.locale == "en"

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 from io import BytesIO
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.extensions import db
@@ -89,19 +88,14 @@ def test_end_before_start_is_refused_clearly(login_as, app):
     assert result.exit_code == 1 and "sebelum tanggal awal" in result.output
 
 
-def test_constant_queries_whatever_the_number_of_cases(app, login_as, make_user):
+def test_constant_queries_whatever_the_number_of_cases(app, login_as, make_user, sql):
     client, _ = login_as("head")
     alumnus, staff = make_user("alumni"), make_user("staff")
 
     def queries() -> int:
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with sql() as ran:
             assert client.get("/reports/compliance?from=2026-01-01&to=2026-12-31").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(ran)
 
     def add(n):
         for _ in range(n):

@@ -20,27 +20,19 @@ KARIER = {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question
 OPENED = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)  # Monday 09.00 WIB
 
 
-def test_an_escalation_to_many_heads_is_a_few_statements_once_each(app, make_user):
+def test_an_escalation_to_many_heads_is_a_few_statements_once_each(app, make_user, sql):
     heads = [make_user("head", notify_whatsapp=(i % 2 == 0), phone="0812" if i % 2 == 0 else None)
              for i in range(30)]
     alumnus = make_user("alumni")
     cases = [open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=OPENED) for _ in range(3)]
     db.session.commit()
-    inserts = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("INSERT INTO OUTBOX_MESSAGES"):
-            inserts.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with sql() as ran:
         late = OPENED + timedelta(days=3)  # long past the escalation of the first step
         counts = sweep(late)
         db.session.commit()
         again = sweep(late + timedelta(hours=1))
         db.session.commit()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    inserts = [s for s in ran if s.lstrip().upper().startswith("INSERT INTO OUTBOX_MESSAGES")]
     assert counts["escalation"] == 3 and again["escalation"] == 0
     assert len(inserts) <= 3  # one per notice, not one per person (the old sweep: 3 × 45)
     keys = db.session.scalars(sa.select(OutboxMessage.key).where(OutboxMessage.key.like("notice:%"))).all()

@@ -176,22 +176,15 @@ def test_cli_create_prints_id_and_url(app, make_user):
                                               "--capacity", "5"]).exit_code == 1
 
 
-def test_the_list_reads_a_constant_number_of_queries(app, make_user):
-    from sqlalchemy import event
-
+def test_the_list_reads_a_constant_number_of_queries(app, make_user, sql):
     head = make_user("head")
     client = app.test_client()
     client.submit("/login", {"email": head.email, "password": "rahasia123"})
 
     def count():
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with sql() as ran:
             assert client.get("/workshops").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(ran)
 
     svc.create_workshop("Satu", DAY, 10, None, head, now=NOW)
     db.session.commit()

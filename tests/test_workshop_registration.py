@@ -301,6 +301,7 @@ def test_walk_in_of_a_registered_nim_is_told_to_check_in(edition, make_user):
 
 
 # -- load: the announcement's burst ----------------------------------------------------------
+@pytest.mark.real_commits
 def test_three_hundred_at_once_for_250_seats_end_250_confirmed_and_50_waiting(_app, app, make_user):
     """300 students register within the same moment for 250 seats: exactly 250 seats given, 50
     on the waiting list in a strict order, no NIM twice, every e-mail queued once."""

@@ -14,6 +14,7 @@ from app.database import insert_ignore
 from app.notifications.services import notify_all
 from app.sop.models import Case, CaseMember, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
+from app.sop.services import next_notice_time
 from app.urls import external_url
 
 BATCH = 500
@@ -95,12 +96,7 @@ def sweep(now: datetime) -> dict:
             notify_all(recipients(row, kind, holders), SUBJECTS[kind], message(row, kind),
                        key=f"notice:{row.id}:{kind.value}", now=now)
             counts[kind.value] += 1
-        row.next_notice_at = _after(row, now)
+        row.next_notice_at = next_notice_time(row, now, swept=True)
     return counts
-
-
-def _after(row: CaseStep, now: datetime) -> datetime | None:
-    upcoming = [m for m in (row.remind_at, row.due_at, row.escalate_at) if m is not None and m > now]
-    return min(upcoming) if upcoming else None
 
 

@@ -124,12 +124,15 @@ def schedule(case_step: CaseStep, step: Step, case: Case, values: dict, now: dat
     case_step.next_notice_at = next_notice_time(case_step, now)
 
 
-def next_notice_time(case_step: CaseStep, now: datetime) -> datetime | None:
-    """The earliest of reminder, due and escalation still ahead (or past but not yet handled)."""
-    for moment in (case_step.remind_at, case_step.due_at, case_step.escalate_at):
-        if moment is not None and moment > now:
-            return moment
-    return case_step.escalate_at if case_step.escalate_at and case_step.escalate_at <= now else None
+def next_notice_time(case_step: CaseStep, now: datetime, swept: bool = False) -> datetime | None:
+    """When the deadline sweep next looks at the step: the earliest reminder, due or escalation
+    moment ahead; for a step just (re)scheduled whose escalation has already passed, that moment,
+    so the next sweep escalates at once (a step the sweep has handled at `now`: only what is ahead)."""
+    ahead = [m for m in (case_step.remind_at, case_step.due_at, case_step.escalate_at) if m is not None and m > now]
+    if ahead:
+        return min(ahead)
+    late = case_step.escalate_at
+    return late if late is not None and not swept else None
 
 
 def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, values: dict) -> CaseStep:
