@@ -62,6 +62,9 @@ def sync_units(offers: dict[str, dict | None]) -> None:
             unit = Unit(institution_id=institution.id, code=spec["code"], name=spec["name"],
                         institution_name=spec["institution"], office_hours={})
             if spec["code"] == institution.unit_code:  # the institution's own unit keeps its letterhead
+                if (institution.name, institution.unit) == (NEW_INSTITUTION["name"], NEW_INSTITUTION["unit"]):
+                    # a new installation: its letterhead starts as its procedure files name the unit
+                    institution.name, institution.unit = spec["institution"], spec["name"]
                 unit.name, unit.institution_name = institution.unit, institution.name
                 for name in LETTERHEAD_FIELDS:
                     setattr(unit, name, getattr(institution, name))
