@@ -58,7 +58,7 @@ def logbook():
     args = SearchArgs(request.args)
     page = keyset_page(search_query(current_user, args.q, args.status), LogbookEntry.served_at, LogbookEntry.id,
                        PAGE_SIZE)
-    return render("referrals/logbook.html", block="results", page=page, q=args.q, status=args.status)
+    return render("referrals/logbook.html", block="results", page=page, q=args.q, state=args.status)
 
 
 @bp.get("/logbook.xlsx")
