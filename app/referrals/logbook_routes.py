@@ -16,6 +16,7 @@ from app.forms import refuse
 from app.htmx import render
 from app.keyset import keyset_page
 from app.referrals import bp
+from app.referrals.routes import small_id
 from app.referrals.forms import CorrectionForm, ExternalForm, LineForm, SearchArgs, StatusForm
 from app.referrals.logbook import (UNIT_STAFF, LineValues, agreed_line, correct_line, counselors, load_entry,
                                    logbook_xlsx, search_query)
@@ -43,7 +44,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _line_values(form) -> LineValues:
     return LineValues(_aware(form.served_at.data), form.service_kind.data,
-                      int(form.counselor_id.data) if str(form.counselor_id.data or "").isdigit() else None,
+                      small_id(form.counselor_id.data),
                       form.duration_minutes.data, form.outcome.data)
 
 
@@ -139,7 +140,7 @@ def external_step(case_id: int):
     form.party_id.choices = [("", _("— pihak baru —"))] + [(str(p.id), p.label) for p in parties]
     if allowed and form.validate_on_submit():
         try:
-            party = refer_externally(case, current_user, int(form.party_id.data) if form.party_id.data else None,
+            party = refer_externally(case, current_user, small_id(form.party_id.data),
                                      {"name": form.name.data, "institution": form.institution.data,
                                       "address": form.address.data, "email": form.email.data})
         except DomainError as exc:

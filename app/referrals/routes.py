@@ -9,7 +9,6 @@ from flask_login import current_user
 
 from app.auth.guards import role_required
 from app.errors import DomainError
-from app.extensions import db
 from app.forms import refuse
 from app.htmx import render
 from app.referrals import bp
@@ -22,6 +21,12 @@ from app.sop.access import holds_role, load_case, log_access, read_ground, seale
 from app.workshops.roster import ADVISOR_ROLE
 
 STAFF = ("staff", "head")
+
+
+def small_id(text) -> int | None:
+    """An id typed in a form: digits that fit a database key, else None (the service refuses it)."""
+    text = str(text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31 else None
 
 
 @bp.get("/referrals")
@@ -40,8 +45,7 @@ def new_referral():
     form.student.pre_validate = lambda _form: None  # the service says whose student it is
     if form.validate_on_submit():
         try:
-            referral = refer_student(current_user, int(form.student.data) if form.student.data.isdigit() else None,
-                                     form.reason.data)
+            referral = refer_student(current_user, small_id(form.student.data), form.reason.data)
         except DomainError as exc:
             refuse(form, exc)
         else:
@@ -78,13 +82,11 @@ def inform(case_id: int):
         try:
             inform_student(referral, current_user, form.service.data)
         except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
+            refuse(form, exc)
         else:
             flash(_("Pemberitahuan rujukan dikirim kepada %(name)s.", name=referral.student.name), "success")
-    else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("sop.show_case", case_id=case.id))
+            return redirect(url_for("sop.show_case", case_id=case.id))
+    return render("referrals/inform.html", case=case, referral=referral, form=form, status=422)
 
 
 @bp.route("/referrals/advisors", methods=["GET", "POST"])
@@ -95,7 +97,7 @@ def advisor_settings():
     form.advisor_id.choices = [("", _("— tanpa dosen PA —"))] + [(str(u.id), f"{u.name} ({u.email})") for u in advisors()]
     if form.validate_on_submit():
         try:
-            student = set_advisor(current_user, form.nim.data, int(form.advisor_id.data) if form.advisor_id.data else None)
+            student = set_advisor(current_user, form.nim.data, small_id(form.advisor_id.data))
         except DomainError as exc:
             refuse(form, exc)
         else:
