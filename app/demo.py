@@ -304,8 +304,63 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     seed_cases(utcnow())
     seed_booking(utcnow())
     demo_workshop(utcnow())
+    demo_referrals(utcnow())
     db.session.flush()
     return rows
+
+
+# -- referrals and the log book (app/referrals) -----------------------------------------------
+def demo_referrals(now: datetime) -> None:
+    """The demo advisor's advisees (three students of the roster); a referral waiting for the
+    student to choose a time, another at the surat rujukan after its service went into the log
+    book; an external party in the directory and a few earlier log book lines."""
+    from app.referrals.logbook import LineValues
+    from app.referrals.models import ExternalParty, LogbookEntry, Referral
+    from app.referrals.screens import record_service
+    from app.referrals.services import inform_student, refer_student
+    from app.workshops.models import RosterStudent
+
+    advisor, staff = find_user_by_email("advisor@demo.test"), find_user_by_email("staff@demo.test")
+    counselor = find_user_by_email("counselor@demo.test")
+    if db.session.scalar(db.select(Referral.id).limit(1)) is not None or not all((advisor, staff, counselor)):
+        return
+    advisees = list(db.session.scalars(db.select(RosterStudent).where(RosterStudent.program.has(code="PMAT"))
+                                       .order_by(RosterStudent.nim).limit(3)))
+    if len(advisees) < 3:
+        return
+    for student in advisees:
+        student.advisor_id = advisor.id
+    advisees[-1].status = "cuti"
+    db.session.flush()
+    morning = _at_nine(now)
+    waiting = refer_student(advisor, advisees[0].id, DEMO_TEXT["reason"], now=morning - timedelta(days=2))
+    served = refer_student(advisor, advisees[1].id, "Mahasiswa tampak cemas dan menarik diri dari kegiatan kelas; "
+                                                    "mohon pendampingan.", now=morning - timedelta(days=6))
+    for referral, day in ((waiting, 2), (served, 6)):
+        case = referral.case
+        first = next(r for r in case.current_steps() if r.state == "active")
+        complete_step(case, first.key, staff, {"counselor": str(counselor.id)}, now=morning - timedelta(days=day - 1))
+        inform_student(referral, staff, "Konseling akademik individual", now=morning - timedelta(days=day - 1))
+    case = served.case
+    given = morning - timedelta(days=3)
+    for _n in range(2):  # the agreed time, then the service given at it
+        row = next(r for r in case.current_steps() if r.state == "active")
+        step = case.procedure.step(row.key)
+        complete_step(case, row.key, counselor, {f.key: _demo_value(f, given - timedelta(days=2), {}, "")
+                                                 for f in step.inputs if f.type != "user"}, now=given)
+    record_service(case, counselor, LineValues(given, "Konseling individual", counselor.id, 50,
+                                               "Perlu pemeriksaan psikolog klinis"),
+                   {"needs_external": "ya"}, now=given + timedelta(hours=1))
+    db.session.add(ExternalParty(name="Dra. Sari Wulandari, M.Psi., Psikolog", institution="RSUD dr. Soedono Madiun",
+                                 address="Jl. Dr. Soetomo No. 59, Madiun", created_by_id=staff.id))
+    for days, name, nim, kind, minutes, outcome in [
+            (9, "Bima Prasetyo", "2401011002", "Konseling akademik", 45, "Rencana studi disusun ulang"),
+            (12, "Gita Permatasari", "2501021002", "Konseling pribadi", 60, "Selesai; tidak perlu tindak lanjut"),
+            (15, "Joko Susilo", "2401031001", "Asesmen minat", 90, "Hasil asesmen disampaikan")]:
+        db.session.add(LogbookEntry(unit_id=case.unit_id, student_name=name, nim=nim, service_kind=kind,
+                                    counselor_id=counselor.id, served_at=morning - timedelta(days=days),
+                                    duration_minutes=minutes, outcome=outcome, status="terlaksana",
+                                    created_by_id=staff.id, created_at=morning - timedelta(days=days)))
 
 
 @click.command("seed-demo")
