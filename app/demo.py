@@ -311,37 +311,40 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 
 # -- referrals and the log book (app/referrals) -----------------------------------------------
 def demo_referrals(now: datetime) -> None:
-    """The demo advisor's advisees (three students of the roster); a referral waiting for the
-    student to choose a time, another at the surat rujukan after its service went into the log
-    book; an external party in the directory and a few earlier log book lines."""
+    """The demo advisor's advisees (the demo student, in the roster too, and two more); her
+    referral, at the surat rujukan after its service went into the log book; an external party in
+    the directory and a few earlier log book lines."""
     from app.referrals.logbook import LineValues
     from app.referrals.models import ExternalParty, LogbookEntry, Referral
     from app.referrals.screens import record_service
     from app.referrals.services import inform_student, refer_student
-    from app.workshops.models import RosterStudent
+    from app.workshops.models import RosterStudent, StudyProgram
 
     advisor, staff = find_user_by_email("advisor@demo.test"), find_user_by_email("staff@demo.test")
-    counselor = find_user_by_email("counselor@demo.test")
-    if db.session.scalar(db.select(Referral.id).limit(1)) is not None or not all((advisor, staff, counselor)):
+    counselor, student = find_user_by_email("counselor@demo.test"), find_user_by_email("student@demo.test")
+    program = db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == "PMAT"))
+    if (db.session.scalar(db.select(Referral.id).limit(1)) is not None or program is None
+            or not all((advisor, staff, counselor, student))):
         return
-    advisees = list(db.session.scalars(db.select(RosterStudent).where(RosterStudent.program.has(code="PMAT"))
-                                       .order_by(RosterStudent.nim).limit(3)))
-    if len(advisees) < 3:
-        return
-    for student in advisees:
-        student.advisor_id = advisor.id
-    advisees[-1].status = "cuti"
+    mine = db.session.scalar(db.select(RosterStudent).where(RosterStudent.nim == student.nim))
+    if mine is None:
+        mine = RosterStudent(nim=student.nim, name=student.name, program_id=program.id, semester=7,
+                             email=student.email, whatsapp=student.phone, imported_at=now - timedelta(days=5))
+        db.session.add(mine)
+    others = list(db.session.scalars(db.select(RosterStudent).where(RosterStudent.program_id == program.id,
+                                                                    RosterStudent.nim != student.nim)
+                                     .order_by(RosterStudent.nim).limit(2)))
+    for advisee in (mine, *others):
+        advisee.advisor_id = advisor.id
+    if others:
+        others[-1].status = "cuti"
     db.session.flush()
     morning = _at_nine(now)
-    waiting = refer_student(advisor, advisees[0].id, DEMO_TEXT["reason"], now=morning - timedelta(days=2))
-    served = refer_student(advisor, advisees[1].id, "Mahasiswa tampak cemas dan menarik diri dari kegiatan kelas; "
-                                                    "mohon pendampingan.", now=morning - timedelta(days=6))
-    for referral, day in ((waiting, 2), (served, 6)):
-        case = referral.case
-        first = next(r for r in case.current_steps() if r.state == "active")
-        complete_step(case, first.key, staff, {"counselor": str(counselor.id)}, now=morning - timedelta(days=day - 1))
-        inform_student(referral, staff, "Konseling akademik individual", now=morning - timedelta(days=day - 1))
-    case = served.case
+    referral = refer_student(advisor, mine.id, DEMO_TEXT["reason"], now=morning - timedelta(days=6))
+    case = referral.case
+    first = next(r for r in case.current_steps() if r.state == "active")
+    complete_step(case, first.key, staff, {"counselor": str(counselor.id)}, now=morning - timedelta(days=5))
+    inform_student(referral, staff, "Konseling akademik individual", now=morning - timedelta(days=5))
     given = morning - timedelta(days=3)
     for _n in range(2):  # the agreed time, then the service given at it
         row = next(r for r in case.current_steps() if r.state == "active")
