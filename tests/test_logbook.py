@@ -172,3 +172,33 @@ def test_correction_page_shows_the_history(desk, app):
     page = client.get(f"/logbook/{line.id}").get_data(as_text=True)
     assert "Durasi sebenarnya 55 menit" in page and "45" in page and "Staf BKA" in page
     assert db.session.scalar(db.select(db.func.count(LogbookRevision.id))) == 1
+
+
+def test_status_screen_answers_an_unknown_nim_clearly_and_records_the_override(desk, app):
+    case = open_at_desk(desk["staff"], "2101010001", "Butuh konseling.", now=T0)
+    db.session.commit()
+    client = login(app, desk["staff"])
+    page = client.get(f"/cases/{case.id}/student-status").get_data(as_text=True)
+    assert 'value="2101010001"' in page  # the student's NIM, from their account
+    refused = client.submit(f"/cases/{case.id}/student-status", {"nim": "777777", "override_reason": ""})
+    assert refused.status_code == 422
+    assert "NIM 777777 tidak ditemukan di data mahasiswa" in refused.get_data(as_text=True)
+    done = client.submit(f"/cases/{case.id}/student-status", {"nim": "777777", "override": "y",
+                                                             "override_reason": "Mahasiswa pindahan, data belum masuk."})
+    assert done.status_code == 302
+    db.session.expire_all()
+    row = next(r for r in case.current_steps() if r.data.get("override_reason"))
+    assert row.done_by_id == desk["staff"].id and row.data["student_status"] == "tidak ditemukan di data mahasiswa"
+
+
+def test_a_student_asks_by_themselves_on_the_service_page(desk, app, make_user):
+    from app.sop.models import Case
+
+    student = make_user("student", nim="2101010001", name="Ani Lestari")
+    client = login(app, student)
+    procedures = client.get("/procedures").get_data(as_text=True)
+    assert "Layanan Konseling Mahasiswa Inisiatif Sendiri" in procedures
+    answer = client.submit("/cases/new/ik-konseling-inisiatif", {"need": "Sulit tidur menjelang ujian."})
+    assert answer.status_code == 302
+    case = db.session.scalar(db.select(Case).where(Case.subject_id == student.id))
+    assert case is not None and case.current_steps()[0].state in (StepState.ACTIVE, StepState.DONE)
