@@ -15,7 +15,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.referrals.advisees import set_advisor
 from app.referrals.logbook import LineValues
-from app.referrals.models import ExternalParty, LogbookEntry, Referral
+from app.referrals.models import ExternalParty, Referral
 from app.referrals.screens import record_service, refer_externally
 from app.referrals.services import inform_student, refer_student, referrals_of
 from app.sop.access import read_ground

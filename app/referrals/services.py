@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
 from app.database import utcnow
@@ -130,8 +131,6 @@ def status_of(referral: Referral) -> ReferralStatus:
 
 def referrals_of(advisor: User, limit: int = 200) -> list[ReferralStatus]:
     """The advisor's referrals, newest first, with their status (steps loaded together)."""
-    from sqlalchemy.orm import selectinload
-
     rows = db.session.scalars(db.select(Referral).where(Referral.advisor_id == advisor.id)
                               .options(selectinload(Referral.case).selectinload(Case.steps))
                               .order_by(Referral.referred_at.desc(), Referral.id.desc()).limit(limit)).all()
