@@ -306,8 +306,66 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     seed_cases(utcnow())
     seed_booking(utcnow())
     demo_workshop(utcnow())
+    demo_referrals(utcnow())
     db.session.flush()
     return rows
+
+
+# -- referrals and the log book (app/referrals) -----------------------------------------------
+def demo_referrals(now: datetime) -> None:
+    """The demo advisor's advisees (the demo student, in the roster too, and two more); her
+    referral, at the surat rujukan after its service went into the log book; an external party in
+    the directory and a few earlier log book lines."""
+    from app.referrals.logbook import LineValues
+    from app.referrals.models import ExternalParty, LogbookEntry, Referral
+    from app.referrals.screens import record_service
+    from app.referrals.services import inform_student, refer_student
+    from app.workshops.models import RosterStudent, StudyProgram
+
+    advisor, staff = find_user_by_email("advisor@demo.test"), find_user_by_email("staff@demo.test")
+    counselor, student = find_user_by_email("counselor@demo.test"), find_user_by_email("student@demo.test")
+    program = db.session.scalar(db.select(StudyProgram).where(StudyProgram.code == "PMAT"))
+    if (db.session.scalar(db.select(Referral.id).limit(1)) is not None or program is None
+            or not all((advisor, staff, counselor, student))):
+        return
+    mine = db.session.scalar(db.select(RosterStudent).where(RosterStudent.nim == student.nim))
+    if mine is None:
+        mine = RosterStudent(nim=student.nim, name=student.name, program_id=program.id, semester=7,
+                             email=student.email, whatsapp=student.phone, imported_at=now - timedelta(days=5))
+        db.session.add(mine)
+    others = list(db.session.scalars(db.select(RosterStudent).where(RosterStudent.program_id == program.id,
+                                                                    RosterStudent.nim != student.nim)
+                                     .order_by(RosterStudent.nim).limit(2)))
+    for advisee in (mine, *others):
+        advisee.advisor_id = advisor.id
+    if others:
+        others[-1].status = "cuti"
+    db.session.flush()
+    morning = _at_nine(now)
+    referral = refer_student(advisor, mine.id, DEMO_TEXT["reason"], now=morning - timedelta(days=6))
+    case = referral.case
+    first = next(r for r in case.current_steps() if r.state == "active")
+    complete_step(case, first.key, staff, {"counselor": str(counselor.id)}, now=morning - timedelta(days=5))
+    inform_student(referral, staff, "Konseling akademik individual", now=morning - timedelta(days=5))
+    given = morning - timedelta(days=3)
+    for _n in range(2):  # the agreed time, then the service given at it
+        row = next(r for r in case.current_steps() if r.state == "active")
+        step = case.procedure.step(row.key)
+        complete_step(case, row.key, counselor, {f.key: _demo_value(f, given - timedelta(days=2), {}, "")
+                                                 for f in step.inputs if f.type != "user"}, now=given)
+    record_service(case, counselor, LineValues(given, "Konseling individual", counselor.id, 50,
+                                               "Perlu pemeriksaan psikolog klinis"),
+                   {"needs_external": "ya"}, now=given + timedelta(hours=1))
+    db.session.add(ExternalParty(name="Dra. Sari Wulandari, M.Psi., Psikolog", institution="RSUD dr. Soedono Madiun",
+                                 address="Jl. Dr. Soetomo No. 59, Madiun", created_by_id=staff.id))
+    for days, name, nim, kind, minutes, outcome in [
+            (9, "Bima Prasetyo", "2401011002", "Konseling akademik", 45, "Rencana studi disusun ulang"),
+            (12, "Gita Permatasari", "2501021002", "Konseling pribadi", 60, "Selesai; tidak perlu tindak lanjut"),
+            (15, "Joko Susilo", "2401031001", "Asesmen minat", 90, "Hasil asesmen disampaikan")]:
+        db.session.add(LogbookEntry(unit_id=case.unit_id, student_name=name, nim=nim, service_kind=kind,
+                                    counselor_id=counselor.id, served_at=morning - timedelta(days=days),
+                                    duration_minutes=minutes, outcome=outcome, status="terlaksana",
+                                    created_by_id=staff.id, created_at=morning - timedelta(days=days)))
 
 
 @click.command("seed-demo")

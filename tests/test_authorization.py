@@ -195,6 +195,29 @@ MATRIX = {
     ("workshops.evaluate", "POST"): (lambda w: f"/workshops/evaluate/{w['attendee_ticket']}", EVERYONE),
     ("workshops.certificate", "GET"): (lambda w: f"/workshops/evaluate/{w['evaluated_ticket']}/certificate.pdf",
                                        EVERYONE),
+    # -- referrals (app/referrals): an advisor's own referrals (another advisor's is 404, so the
+    # walk's fresh advisor sees none); informing the student, the advisor and the desk are the
+    # unit staff's; the log book is its counseling staff's; a step screen shows to its actor and
+    # the unit's head, and is posted by its actor only (the walk's case waits for staff).
+    ("referrals.my_referrals", "GET"): (lambda w: "/referrals", frozenset({"advisor"})),
+    ("referrals.new_referral", "GET"): (lambda w: "/referrals/new", frozenset({"advisor"})),
+    ("referrals.new_referral", "POST"): (lambda w: "/referrals/new", frozenset({"advisor"})),
+    ("referrals.show_referral", "GET"): (lambda w: f"/referrals/{w['referral']}", NOBODY),
+    ("referrals.inform", "POST"): (lambda w: f"/referrals/case/{w['referral_case']}/inform", CASE_STAFF),
+    ("referrals.advisor_settings", "GET"): (lambda w: "/referrals/advisors", CASE_STAFF),
+    ("referrals.advisor_settings", "POST"): (lambda w: "/referrals/advisors", CASE_STAFF),
+    ("referrals.desk", "GET"): (lambda w: "/counseling/desk", CASE_STAFF),
+    ("referrals.desk", "POST"): (lambda w: "/counseling/desk", CASE_STAFF),
+    ("referrals.logbook", "GET"): (lambda w: "/logbook", frozenset({"staff", "counselor", "head"})),
+    ("referrals.logbook_export", "GET"): (lambda w: "/logbook.xlsx", frozenset({"staff", "counselor", "head"})),
+    ("referrals.edit_line", "GET"): (lambda w: f"/logbook/{w['logbook_line']}", frozenset({"staff", "counselor", "head"})),
+    ("referrals.edit_line", "POST"): (lambda w: f"/logbook/{w['logbook_line']}", frozenset({"staff", "counselor", "head"})),
+    ("referrals.logbook_step", "GET"): (lambda w: f"/cases/{w['logbook_case']}/logbook", CASE_STAFF),
+    ("referrals.logbook_step", "POST"): (lambda w: f"/cases/{w['logbook_case']}/logbook", frozenset({"staff"})),
+    ("referrals.external_step", "GET"): (lambda w: f"/cases/{w['external_case']}/external", CASE_STAFF),
+    ("referrals.external_step", "POST"): (lambda w: f"/cases/{w['external_case']}/external", frozenset({"staff"})),
+    ("referrals.status_step", "GET"): (lambda w: f"/cases/{w['status_case']}/student-status", CASE_STAFF),
+    ("referrals.status_step", "POST"): (lambda w: f"/cases/{w['status_case']}/student-status", frozenset({"staff"})),
 }
 
 
@@ -241,7 +264,43 @@ def make_world(make_user) -> dict:
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
-    return world | booking_world(make_user, staff, head) | workshop_world(make_user, head) | report_world(head)
+    return (world | booking_world(make_user, staff, head) | workshop_world(make_user, head) | report_world(head)
+            | referral_world(make_user, staff))
+
+
+def referral_world(make_user, staff) -> dict:
+    """Advisees of one advisor: one referral waiting for staff, one at the log book step, one at
+    the surat rujukan; a student's own request at the status check; a line of the log book."""
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.referrals.desk import open_at_desk
+    from app.referrals.models import LogbookEntry
+    from app.referrals.services import refer_student
+    from app.sop.services import skip_to
+    from app.workshops.roster import import_roster, save_program
+
+    advisor, counselor = make_user("advisor", email="pa@test.id"), make_user("counselor", name="Konselor BKA")
+    save_program(None, "PTI", "Pendidikan TI", None, None)
+    db.session.flush()
+    import_roster(("NIM;Nama;Prodi;Semester;E-mail;Dosen PA\n" + "".join(
+        f"21990000{n};Mahasiswa {n};PTI;3;mhs{n}@test.id;pa@test.id\n" for n in range(4))).encode(), "r.csv")
+    from app.workshops.models import RosterStudent
+
+    ids = [r.id for r in db.session.scalars(db.select(RosterStudent).where(RosterStudent.program.has(code="PTI"))
+                                            .order_by(RosterStudent.nim))]
+    reason = "Sering tidak hadir dan nilai turun; perlu konseling."
+    waiting, at_log, at_letter = (refer_student(advisor, i, reason) for i in ids[:3])
+    skip_to(at_log.case, "log_book")
+    skip_to(at_letter.case, "surat_rujukan")
+    own = open_at_desk(staff, "219900003", "Butuh konseling.")
+    line = LogbookEntry(unit_id=at_log.case.unit_id, case_id=at_log.case_id, student_name="Mahasiswa 1",
+                        service_kind="Konseling", counselor_id=counselor.id, served_at=datetime.now(timezone.utc),
+                        duration_minutes=30, outcome="Selesai", status="terlaksana", created_by_id=staff.id)
+    db.session.add(line)
+    db.session.commit()
+    return {"referral": waiting.id, "referral_case": waiting.case_id, "logbook_case": at_log.case_id,
+            "external_case": at_letter.case_id, "status_case": own.id, "logbook_line": line.id}
 
 
 def workshop_world(make_user, head) -> dict:

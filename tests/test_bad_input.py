@@ -494,6 +494,120 @@ FORMS += [
          {"report": "Laporan kegiatan."}, {"report": [empty(), oversized(8000)]}, prepare=workshop_of_committee),
 ]
 
+# -- referrals (app/referrals) ------------------------------------------------------------------
+REFERRAL_REASON = "Sering tidak hadir dan nilai turun; perlu konseling akademik."
+
+
+def referral_roster(advisor_email: str | None = None) -> list[int]:
+    """Three students in the roster (the first two advised by `advisor_email` when given)."""
+    from app.extensions import db
+    from app.workshops.models import RosterStudent
+    from app.workshops.roster import import_roster, save_program
+
+    save_program(None, "PTI", "Pendidikan TI", None, None)
+    db.session.flush()
+    pa = advisor_email or ""
+    import_roster(("NIM;Nama;Prodi;Semester;E-mail;Dosen PA\n"
+                   f"2101010001;Ani Lestari;PTI;3;ani@test.id;{pa}\n2101010002;Budi;PTI;3;budi@test.id;{pa}\n"
+                   "2101010003;Cici;PTI;3;cici@test.id;\n").encode(), "r.csv")
+    db.session.commit()
+    return [s.id for s in db.session.scalars(db.select(RosterStudent).order_by(RosterStudent.nim))]
+
+
+def my_advisee(me, make_user) -> dict:
+    return {"student": referral_roster(me.email)[0]}
+
+
+def referral_at(step: str | None):
+    """A referral by a new advisor, moved to `step` (None: waiting for staff), with a counselor."""
+    def prepare(me, make_user) -> dict:
+        from app.extensions import db
+        from app.referrals.services import refer_student
+        from app.sop.services import skip_to
+
+        advisor = make_user("advisor", email="pa-sweep@test.id")
+        counselor = make_user("counselor", name="Konselor Sapuan")
+        referral = refer_student(advisor, referral_roster(advisor.email)[0], REFERRAL_REASON)
+        if step:
+            skip_to(referral.case, step)
+        db.session.commit()
+        return {"case": referral.case_id, "counselor": counselor.id}
+
+    return prepare
+
+
+def own_request_case(me, make_user) -> dict:
+    from app.extensions import db
+    from app.referrals.desk import open_at_desk
+
+    referral_roster()
+    case = open_at_desk(me, "2101010001", "Butuh konseling.")
+    db.session.commit()
+    return {"case": case.id}
+
+
+def logbook_line(me, make_user) -> dict:
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.referrals.models import LogbookEntry
+    from app.sop.offerings import sync_offerings
+
+    sync_offerings()
+    counselor = make_user("counselor", name="Konselor Sapuan")
+    line = LogbookEntry(unit_id=None, student_name="Ani Lestari", service_kind="Konseling", counselor_id=counselor.id,
+                        served_at=datetime(2026, 11, 23, 2, tzinfo=timezone.utc), duration_minutes=30,
+                        outcome="Selesai", status="terlaksana", created_by_id=me.id)
+    db.session.add(line)
+    db.session.commit()
+    return {"line": line.id, "counselor": counselor.id}
+
+
+LINE_FIELDS = {"served_at": [empty(), not_datetime(), far_datetime()],
+               "service_kind": [empty(), oversized(200), script(), control()],
+               "counselor_id": [empty(), huge_id(), unknown_choice()],
+               "duration_minutes": [not_phone(), st.sampled_from(["0", "-5", "481"]), huge_id()],
+               "outcome": [oversized(500), script(), control()]}
+
+
+def valid_in(form, world) -> dict:
+    """The form's valid submission; a value "@name" is the world's record `name` (its id)."""
+    return {k: str(world[v[1:]]) if isinstance(v, str) and v.startswith("@") else v for k, v in form.valid.items()}
+
+
+FORMS += [
+    Form("referrals.new_referral", lambda w: "/referrals/new", "advisor",
+         {"student": "@student", "reason": REFERRAL_REASON},
+         {"student": [empty(), huge_id(), unknown_choice()], "reason": [empty(), oversized(4000), short(10), script()]},
+         prepare=my_advisee),
+    Form("referrals.inform", lambda w: f"/referrals/case/{w['case']}/inform", "staff", {"service": "Konseling akademik"},
+         {"service": [empty(), oversized(200), script(), control()]}, prepare=referral_at(None)),
+    Form("referrals.advisor_settings", lambda w: "/referrals/advisors", "staff", {"nim": "2101010003", "advisor_id": ""},
+         {"nim": [empty(), oversized(20), script(), st.just("999999")], "advisor_id": [huge_id(), unknown_choice()]},
+         prepare=lambda me, mu: {"students": referral_roster()}),
+    Form("referrals.desk", lambda w: "/counseling/desk", "staff", {"nim": "2101010001", "need": "Butuh konseling."},
+         {"nim": [empty(), oversized(20), script(), st.just("999999")], "need": [empty(), oversized(4000)]},
+         prepare=lambda me, mu: {"students": referral_roster()}),
+    Form("referrals.edit_line", lambda w: f"/logbook/{w['line']}", "staff",
+         {"served_at": "2026-11-23T09:00", "service_kind": "Konseling", "counselor_id": "@counselor",
+          "duration_minutes": "45", "outcome": "Selesai", "reason": "Durasi sebenarnya 45 menit"},
+         LINE_FIELDS | {"reason": [empty(), oversized(400), script(), control()]}, prepare=logbook_line),
+    Form("referrals.logbook_step", lambda w: f"/cases/{w['case']}/logbook", "staff",
+         {"served_at": "2026-11-23T09:00", "service_kind": "Konseling", "counselor_id": "@counselor",
+          "duration_minutes": "45", "outcome": "Selesai", "needs_external": "tidak"},
+         LINE_FIELDS | {"needs_external": [empty(), unknown_choice()]}, prepare=referral_at("log_book")),
+    Form("referrals.external_step", lambda w: f"/cases/{w['case']}/external", "staff",
+         {"party_id": "", "name": "dr. Sari", "institution": "RSJ Menur", "address": "Jl. Menur 120", "email": ""},
+         {"party_id": [huge_id(), unknown_choice()], "name": [empty(), oversized(200), script(), control()],
+          "institution": [empty(), oversized(200), script()], "address": [empty(), oversized(400), script()],
+          "email": [not_email(), oversized(254)]}, prepare=referral_at("surat_rujukan")),
+    Form("referrals.status_step", lambda w: f"/cases/{w['case']}/student-status", "staff",
+         {"nim": "2101010001", "override": "", "override_reason": ""},
+         {"nim": [empty(), oversized(20), script(), st.just("123456")],
+          "override_reason": [oversized(400), script(), control()]}, prepare=own_request_case),
+]
+
+
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
 
@@ -520,7 +634,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(app, login_as, make_us
         if not form.role:
             limiter.reset()
         before = db_fingerprint()
-        data = {**form.valid, name: value}
+        data = {**valid_in(form, world), name: value}
         response = client.submit(form.path(world), data)
         body = response.get_data(as_text=True)
         assert response.status_code in (400, 422), (name, value, response.status_code)
@@ -552,7 +666,7 @@ def test_every_form_field_survives_extreme_values(app, login_as, make_user, form
     def check(name, value):
         limiter.reset()
         before = db_fingerprint()
-        response = client.submit(form.path(world), {**form.valid, name: value})
+        response = client.submit(form.path(world), {**valid_in(form, world), name: value})
         assert response.status_code < 500, (name, value)
         if response.status_code in (400, 422):
             assert 'class="error"' in response.get_data(as_text=True), (name, value)

@@ -71,9 +71,12 @@ def test_steps_run_in_order_by_the_right_actor_with_complete_input(karier, make_
 
 def test_conditional_steps_are_skipped_when_their_condition_fails(app, make_user):
     advisor, counselor, student = make_user("advisor"), make_user("counselor"), make_user("student")
-    case = open_case(get_procedure("ik-konseling-rujukan"), advisor, {"reason": "IPK turun"}, subject=student)
-    for key, values in [("terima_rujukan", {}), ("informasikan", {"agreed_at": datetime(2026, 11, 25, 9)}),
-                        ("layanan", {}), ("log_book", {"notes": "catatan", "needs_external": "tidak"})]:
+    staff = make_user("staff")
+    case = open_case(get_procedure("ik-konseling-rujukan"), advisor, {"reason": "IPK turun"}, subject=student,
+                     referral=True)
+    complete_step(case, "terima_rujukan", staff, {"counselor": str(counselor.id)})
+    for key, values in [("informasikan", {"agreed_at": datetime(2026, 11, 25, 9), "place": "Ruang BKA"}),
+                        ("layanan", {}), ("log_book", {"needs_external": "tidak"})]:
         complete_step(case, key, counselor, values)
     assert states(case) == ["done"] * 4 + ["skipped", "skipped", "active"]
 

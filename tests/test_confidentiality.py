@@ -328,7 +328,7 @@ def test_a_referred_student_does_not_read_what_the_advisor_wrote(app, make_user)
     staff only; in a service the student asks for themselves, the form is their own words."""
     advisor, student, staff = make_user("advisor"), make_user("student"), make_user("staff")
     referral = open_case(get_procedure("ik-konseling-rujukan"), advisor, {"reason": "NILAI-MENURUN-RAHASIA"},
-                         subject=student)
+                         subject=student, referral=True)
     own = open_case(get_procedure("ik-konseling-inisiatif"), student, {"need": "KEBUTUHAN-SAYA"})
     db.session.commit()
     assert readable_values(student, referral)[0] == {}

@@ -250,7 +250,8 @@ def sample_context(doc_type: str) -> dict:
                      "theme": "Mengenal Diri, Merancang Karier", "hari_workshop": "2026-12-05T09:00",
                      "venue": "Aula Utama", "agreed_at": "2026-11-25T10:00", "place": "Ruang Konseling 1",
                      "attendees": 120, "report": "Ringkasan kegiatan.", "follow_up": "12 mahasiswa",
-                     "external_party": "RSJ Menur", "instruction": "Tindak lanjuti sesuai prosedur.",
+                     "external_party": "dr. Sari Wulandari, Sp.KJ", "external_institution": "RSJ Menur",
+                     "external_address": "Jl. Raya Menur 120, Surabaya", "instruction": "Tindak lanjuti sesuai prosedur.",
                      "workshop_title": "Workshop Minat Bakat 2026", "workshop_date": "5 Desember 2026"}}
 
 
@@ -379,6 +380,8 @@ def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
             found = [case.assignee]
         elif spec == "subject":
             found = [case.subject]
+        elif spec == "opener":  # who opened the case (the advisor who referred the student)
+            found = [case.opened_by]
         elif spec == "team":
             found = [member.user for member in case.team()]
         elif kind == "role":

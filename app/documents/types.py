@@ -65,7 +65,9 @@ DOC_TYPES = {t.code: t for t in [
             "<div class=\"list\">{{ data.report or '' }}</div>\n"
             "<p>Tindak lanjut konseling karier: {{ data.follow_up or 'tidak ada' }}.</p>"),
     DocType("surat_rujukan", "Surat Rujukan", "{seq:03d}/RUJ/{unit}/{month_roman}/{year}",
-            "<p>Kepada Yth.<br>{{ data.external_party or recipient or 'Pihak yang dituju' }}<br>di tempat</p>\n"
+            "<p>Kepada Yth.<br>{{ data.external_party or recipient or 'Pihak yang dituju' }}<br>"
+            "{% if data.external_institution %}{{ data.external_institution }}<br>{% endif %}"
+            "{% if data.external_address %}{{ data.external_address }}<br>{% endif %}di tempat</p>\n"
             "<p>Dengan hormat, bersama ini kami merujuk {{ person }} untuk mendapatkan layanan lanjutan "
             "yang tidak tersedia di unit kami. Mohon hasil layanan dapat disampaikan kembali kepada kami.</p>\n"
             "<p>Atas kerja samanya kami ucapkan terima kasih.</p>"),

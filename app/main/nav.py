@@ -26,6 +26,8 @@ NAV = [
     ("auth.register_client", _l("Daftarkan klien"), {"staff"}),
     ("admin.list_units", _l("Unit layanan"), {"admin"}),
     ("workshops.list_programs", _l("Program studi"), {"admin", "head"}),
+    ("referrals.my_referrals", _l("Rujukan"), {"advisor"}),
+    ("referrals.logbook", _l("Buku log"), {"staff", "counselor", "head"}),
 ]
 
 

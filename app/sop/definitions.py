@@ -309,9 +309,9 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
     user_inputs = {f.key for f in inputs if f.type == "user"}
     for spec in recipients:
         kind, _sep, value = spec.partition(":")
-        if not (spec in ("assignee", "subject", "team") or (kind == "role" and value in roles)
+        if not (spec in ("assignee", "subject", "team", "opener") or (kind == "role" and value in roles)
                 or (kind == "field" and value in user_inputs)):
-            check.error(raw, f"{path}.document.to", f"penerima '{spec}' tidak dikenal (assignee, subject, team, "
+            check.error(raw, f"{path}.document.to", f"penerima '{spec}' tidak dikenal (assignee, subject, team, opener, "
                                                     "role:<peran>, field:<masukan pengguna>)")
     unknown = set(raw) - {"__line__", "type", "issued_on", "to"}
     if unknown:
@@ -329,7 +329,14 @@ SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mo
            "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
            "workshop": {"part": "text"},
            # `workshop_announce`: the minat-bakat edition's letters to each prodi's kaprodi
-           "workshop_announce": {}}
+           "workshop_announce": {},
+           # app/referrals: `logbook` writes the step's line of the log book (`entry`: agreement,
+           # the agreed time into the `time` input; or service); `external_referral` picks the
+           # external party from the directory into the `party`, `institution`, `address` inputs;
+           # `student_status` checks the NIM against the roster into `nim`, `status`, `override`.
+           "logbook": {"entry": "text", "time": "input"},
+           "external_referral": {"party": "input", "institution": "input", "address": "input"},
+           "student_status": {"nim": "input", "status": "input", "override": "input"}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),

@@ -55,9 +55,10 @@ def _form_field(field: Field):
         Length(max=field.max, message=_l("Paling panjang %(n)d karakter.", n=field.max)), PlainText()])
 
 
-def build_form(fields: tuple[Field, ...], **kwargs) -> BaseForm:
-    """A form with one input per field; user pickers list active users of the field's role."""
-    form_class = type("ProcedureForm", (BaseForm,), {f.key: _form_field(f) for f in fields})
+def build_form(fields: tuple[Field, ...], base: type = BaseForm, **kwargs) -> BaseForm:
+    """A form with one input per field; user pickers list active users of the field's role. A
+    domain's screen passes its own form as `base` to add the step's inputs to its fields."""
+    form_class = type("ProcedureForm", (base,), {f.key: _form_field(f) for f in fields})
     form = form_class(**kwargs)
     pickers = [f for f in fields if f.type == "user"]
     if pickers:

@@ -51,6 +51,7 @@ def join_serving_units(user: User, actor: User | None = None, **_extra) -> None:
 def involved_roles(procedure: Procedure) -> set[str]:
     """Every role that takes part in a procedure: asks, acts on a step, oversees, serves."""
     roles = set(procedure.open_roles) | set(procedure.escalate_to) | set(procedure.team_roles)
+    roles |= set(procedure.referral_roles)  # who refers someone to it asks too (the dosen PA)
     roles |= {role for step in procedure.steps for role in step.roles}
     if procedure.subject_role:
         roles.add(procedure.subject_role)

@@ -31,7 +31,8 @@ class ProgramForm(BaseForm):
 
 class RosterForm(BaseForm):
     file = FileField(_l("Berkas roster (CSV atau XLSX)"), validators=[FileRequired(_l("Pilih berkas roster."))],
-                     description=_l("Kolom: NIM, Nama, Prodi (kode atau nama), Semester, E-mail, WhatsApp. "
+                     description=_l("Kolom: NIM, Nama, Prodi (kode atau nama), Semester, E-mail, WhatsApp; bila ada "
+                                    "juga Dosen PA (e-mail atau NIDN) dan Status (aktif, cuti, nonaktif, lulus, keluar). "
                                     "CSV dengan pemisah ; atau , dari Excel dapat langsung dipakai."))
 
 

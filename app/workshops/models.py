@@ -53,8 +53,15 @@ class RosterStudent(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The student database's status (aktif, cuti, nonaktif, lulus, keluar): checked before a
+    # self-initiated counseling service (app/referrals).
+    status: Mapped[str] = mapped_column(String(20), default="aktif", server_default="aktif")
+    # The dosen pembimbing akademik (role advisor): imported with the roster or set by staff; they
+    # may refer this student to counseling (app/referrals).
+    advisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     program: Mapped[StudyProgram] = relationship(lazy="joined")
+    advisor: Mapped[User | None] = relationship(foreign_keys=[advisor_id])
 
 
 class Workshop(db.Model):

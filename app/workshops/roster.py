@@ -71,7 +71,13 @@ HEADERS = {  # a header, lower-cased without spaces and punctuation -> the colum
     "smt": "semester", "email": "email", "alamatemail": "email", "whatsapp": "whatsapp", "wa": "whatsapp",
     "nowa": "whatsapp", "nowhatsapp": "whatsapp", "nohp": "whatsapp", "nomorhp": "whatsapp", "hp": "whatsapp",
     "nohpwa": "whatsapp", "telepon": "whatsapp",
+    "status": "status", "statusmahasiswa": "status", "dosenpa": "advisor", "dosenpembimbing": "advisor",
+    "dosenpembimbingakademik": "advisor", "pembimbingakademik": "advisor", "emaildosenpa": "advisor",
+    "nidndosenpa": "advisor",
 }
+# The student database's statuses; an empty cell is "aktif".
+STATUSES = ("aktif", "cuti", "nonaktif", "lulus", "keluar")
+ADVISOR_ROLE = "advisor"
 REQUIRED = ("nim", "name", "prodi", "semester")
 
 
@@ -207,6 +213,21 @@ class ImportReport:
         return self.created + self.updated
 
 
+class _Advisors:
+    """The dosen PA column names an advisor by e-mail or NIDN/NIP (users holding the advisor role)."""
+
+    def __init__(self):
+        self.by_key = {}
+        for user in db.session.scalars(db.select(User).join(UserRole).where(UserRole.role == ADVISOR_ROLE,
+                                                                            User.active.is_(True))):
+            self.by_key[user.email.lower()] = user
+            if user.employee_number:
+                self.by_key.setdefault(user.employee_number.replace(" ", ""), user)
+
+    def find(self, text: str) -> User | None:
+        return self.by_key.get(text.strip().lower().replace(" ", ""))
+
+
 class _Programs:
     """The prodi column names a programme by its code or its name, in any case."""
 
@@ -220,7 +241,7 @@ class _Programs:
         return self.by_key.get(" ".join(text.lower().split()))
 
 
-def check_row(values: dict[str, str], programs: _Programs) -> dict:
+def check_row(values: dict[str, str], programs: _Programs, advisors: _Advisors | None = None) -> dict:
     """A row's values, cleaned; DomainError with the first reason it is refused."""
     nim = values.get("nim", "").lstrip("'").replace(" ", "")
     if not NIM.match(nim):
@@ -246,8 +267,22 @@ def check_row(values: dict[str, str], programs: _Programs) -> dict:
         if len(email) > 254:
             raise DomainError(_("E-mail terlalu panjang."))
     whatsapp = normalise_whatsapp(values.get("whatsapp", ""))
-    return {"nim": nim, "name": name, "program_id": program.id, "semester": int(semester_text), "email": email,
-            "whatsapp": whatsapp}
+    row = {"nim": nim, "name": name, "program_id": program.id, "semester": int(semester_text), "email": email,
+           "whatsapp": whatsapp}
+    if "status" in values:  # only a file with the column changes the status
+        status = values["status"].strip().lower() or STATUSES[0]
+        if status not in STATUSES:
+            raise DomainError(_("Status \"%(value)s\" tidak dikenal (aktif, cuti, nonaktif, lulus, keluar).",
+                                value=values["status"][:30]))
+        row["status"] = status
+    if "advisor" in values and advisors is not None:  # likewise the dosen PA; an empty cell clears it
+        text = values["advisor"].strip()
+        advisor = advisors.find(text) if text else None
+        if text and advisor is None:
+            raise DomainError(_("Dosen PA \"%(value)s\" tidak dikenal (tulis e-mail atau NIDN dosen yang terdaftar "
+                                "dengan peran Dosen PA).", value=text[:80]))
+        row["advisor_id"] = advisor.id if advisor else None
+    return row
 
 
 def import_roster(data: bytes, filename: str = "", now: datetime | None = None) -> ImportReport:
@@ -256,11 +291,11 @@ def import_roster(data: bytes, filename: str = "", now: datetime | None = None) 
     changed) when the file cannot be read. Flushes; the caller's transaction makes it whole."""
     now = now or utcnow()
     _columns, table = read_table(data, filename)
-    programs = _Programs()
+    programs, advisors = _Programs(), _Advisors()
     report, accepted, first_line = ImportReport(), {}, {}
     for line, values in table:
         try:
-            row = check_row(values, programs)
+            row = check_row(values, programs, advisors)
         except DomainError as exc:  # a refused row is reported, not raised: the others still count
             report.rejected.append(Rejected(line, values.get("nim", "")[:20], exc.message))
             continue
