@@ -1,7 +1,7 @@
 """referrals: advisor relation, referrals, external parties, log book
 
 Revision ID: 0015_referrals
-Revises: 0013_workshops
+Revises: 0014_step_actors
 Create Date: 2026-11-24 23:48:21.930012
 
 """
@@ -13,7 +13,7 @@ import app.database
 
 # revision identifiers, used by Alembic.
 revision = '0015_referrals'
-down_revision = '0013_workshops'
+down_revision = '0014_step_actors'
 branch_labels = None
 depends_on = None
 
