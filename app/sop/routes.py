@@ -29,7 +29,7 @@ from app.sop.models import Case, CaseState, CaseStep, Closure, StepState
 from app.sop.registry import get_procedure, procedures
 from app.org.services import all_units
 from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
-from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, my_tasks, open_case,
+from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, open_case, task_list,
                               recompute_deadlines)
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
 
@@ -84,7 +84,8 @@ bp.add_app_template_global(service_time)
 @bp.get("/tasks")
 def tasks():
     """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx)."""
-    return render("sop/tasks.html", block="tasks", tasks=my_tasks(current_user), now=utcnow())
+    now = utcnow()
+    return render("sop/tasks.html", block="tasks", tasks=task_list(current_user, now), now=now)
 
 
 @bp.get("/procedures")
