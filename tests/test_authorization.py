@@ -194,7 +194,22 @@ MATRIX = {
     ("workshops.evaluate", "POST"): (lambda w: f"/workshops/evaluate/{w['attendee_ticket']}", EVERYONE),
     ("workshops.certificate", "GET"): (lambda w: f"/workshops/evaluate/{w['evaluated_ticket']}/certificate.pdf",
                                        EVERYONE),
+    # Dispositions (IPDN therapy): the lembar disposisi of the case's active disposisi step is for
+    # its actor (the kepala unit here), as is the report that the last disposition was carried out;
+    # everyone else gets 404 (the case is not theirs to see) — tests/test_ipdn_http.py walks the people.
+    ("dispositions.give", "GET"): (lambda w: f"/cases/{ipdn(w)['therapy_case']}/disposisi", HEAD),
+    ("dispositions.give", "POST"): (lambda w: f"/cases/{ipdn(w)['therapy_case']}/disposisi", HEAD),
+    ("dispositions.carry", "GET"): (lambda w: f"/cases/{ipdn(w, 'laksana_disposisi')['therapy_case']}/disposisi/laksana",
+                                    HEAD),
+    ("dispositions.carry", "POST"): (lambda w: f"/cases/{ipdn(w, 'laksana_disposisi')['therapy_case']}/disposisi/laksana",
+                                     HEAD),
 }
+
+
+def ipdn(world: dict, upto: str = "disposisi_kepala") -> dict:
+    from tests.test_ipdn_dispositions import lazy_therapy_world
+
+    return lazy_therapy_world(world, upto)
 
 
 def first_unit() -> int:

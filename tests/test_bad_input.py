@@ -494,6 +494,41 @@ FORMS += [
          {"report": "Laporan kegiatan."}, {"report": [empty(), oversized(8000)]}, prepare=workshop_of_committee),
 ]
 
+# -- dispositions (IPDN) ----------------------------------------------------------------------
+def _ipdn_due() -> str:
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=3)).isoformat()
+
+
+# The recipient's id is only known once the case is made: its preparation fills it in.
+IPDN_GIVE = {"to_user": "", "instructions": "diketahui", "note": "Mohon arahan.", "due_on": _ipdn_due()}
+
+
+def ipdn_at_disposition(me, make_user) -> dict:
+    from tests.test_ipdn_dispositions import therapy_world
+
+    world = therapy_world(make_user, head=me)
+    IPDN_GIVE["to_user"] = str(world["bureau"])
+    return world
+
+
+def ipdn_at_carrying_out(me, make_user) -> dict:
+    from tests.test_ipdn_dispositions import therapy_world
+
+    return therapy_world(make_user, head=me, upto="laksana_disposisi")
+
+
+FORMS += [
+    Form("dispositions.give", lambda w: f"/cases/{w['therapy_case']}/disposisi", "head", IPDN_GIVE,
+         {"to_user": [huge_id(), empty(), unknown_choice()], "instructions": [unknown_choice(), empty()],
+          "note": [oversized(1000), script(), control()], "due_on": [empty(), not_date(), far_date()]},
+         prepare=ipdn_at_disposition),
+    Form("dispositions.carry", lambda w: f"/cases/{w['therapy_case']}/disposisi/laksana", "head",
+         {"note": "Telah dilaksanakan."}, {"note": [empty(), oversized(1000), script(), control()]},
+         prepare=ipdn_at_carrying_out),
+]
+
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
 

@@ -44,6 +44,47 @@ def people(app, make_user):
     return made
 
 
+def therapy_world(make_user, head=None, upto: str = "disposisi_kepala") -> dict:
+    """A therapy case of a new praja brought to step `upto` (for the authorization matrix and the
+    bad-input sweep); at "laksana_disposisi" the chain's last disposition is addressed to `head`."""
+    roles = {"counselor": "counselor", "kasubbag": "kasubbag", "staff": "staff", "psychiatrist": "psychiatrist",
+             "bureau": "bureau_head", "rector": "rectorate", "praja": "student"}
+    people = {who: make_user(role, name=f"IPDN {who}") for who, role in roles.items()}
+    people["head"] = head or make_user("head", name="IPDN head")
+    case = therapy_case(people, "disposisi_kepala" if upto == "laksana_disposisi" else upto)
+    if upto == "laksana_disposisi":
+        due = MONDAY.date() + timedelta(days=3)
+        for giver, to in [("head", "bureau"), ("bureau", "rector"), ("rector", "head")]:
+            give_disposition(case, people[giver], people[to].id, ["ditindaklanjuti"], "", due, now=MONDAY)
+        db.session.commit()
+    return {"therapy_case": case.id, "bureau": people["bureau"].id, "rector": people["rector"].id,
+            "praja": people["praja"].id}
+
+
+def lazy_therapy_world(world: dict, upto: str) -> dict:
+    """therapy_world built once per walk, when a row of the authorization matrix first needs it
+    (most rows do not: the letters it issues take time)."""
+    key = f"ipdn:{upto}"
+    if key not in world:
+        from itertools import count
+
+        from app.auth.services import create_user
+        from app.org.models import Unit
+        from app.org.services import add_user_to_units
+
+        numbers = count(1)
+
+        def make_user(role, name):
+            user = create_user(email=f"ipdn-{upto}-{next(numbers)}@test.id", name=name, roles=(role,),
+                               password="rahasia123")
+            add_user_to_units(user, db.session.scalars(db.select(Unit.code)).all())
+            db.session.commit()
+            return user
+
+        world[key] = therapy_world(make_user, upto=upto)
+    return world[key]
+
+
 def therapy_case(people, upto: str):
     """A therapy case for the praja, brought to step `upto` (active)."""
     p = people

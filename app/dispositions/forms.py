@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField, widgets
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.forms import BaseForm, InCalendar, PlainText, strip
 
@@ -18,7 +18,7 @@ class ChecksField(SelectMultipleField):
     def pre_validate(self, form):
         allowed = {choice[0] for choice in self.choices}
         if any(value not in allowed for value in self.data or ()):
-            raise ValueError(_l("Pilihan tidak tersedia."))
+            raise ValidationError(_l("Pilihan tidak tersedia."))
 
 
 class DispositionForm(BaseForm):
