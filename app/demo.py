@@ -304,8 +304,29 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     seed_cases(utcnow())
     seed_booking(utcnow())
     demo_workshop(utcnow())
+    demo_dispositions(utcnow())
     db.session.flush()
     return rows
+
+
+# -- dispositions (IPDN) -------------------------------------------------------------------
+def demo_dispositions(now: datetime) -> None:
+    """The IPDN therapy case mid-chain: the kepala unit has given the disposition to the Kepala
+    Biro III, who finds it in "Tugas saya" (then the rector, then the unit carries it out)."""
+    from app.dispositions.models import Disposition
+    from app.dispositions.services import give_disposition
+
+    if db.session.scalar(db.select(Disposition.id).limit(1)) is not None:
+        return
+    case = db.session.scalar(db.select(Case).where(Case.code == "ipdn-terapi", Case.state == "open")
+                             .order_by(Case.id).limit(1))
+    row = case.step_row("disposisi_kepala") if case is not None else None
+    if row is None or row.state != "active":
+        return
+    head, bureau = find_user_by_email("head@demo.test"), find_user_by_email("bureau_head@demo.test")
+    give_disposition(case, head, bureau.id, ["diketahui", "dipertimbangkan"],
+                     "Mohon arahan Bapak atas hasil pemeriksaan psikiater terlampir.",
+                     (now + timedelta(days=2)).date(), now=now)
 
 
 @click.command("seed-demo")

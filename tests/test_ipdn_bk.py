@@ -127,3 +127,18 @@ def test_repeat_and_remind_before_are_checked(extra, error):
 def test_valid_repeat_and_reminder_parse():
     step = parse(BASE + "    from: event:at\n    remind_before: 2 jam\n    repeat: {times: 3, label: \"hari ke-{n}\"}\n").steps[0]
     assert step.repeat == 3 and step.remind_before.minutes == 120 and step.pass_title(2) == "Satu (hari ke-2)"
+
+
+def test_the_case_page_shows_each_days_report_to_whom_it_is_granted(app, people):
+    p = people
+    case = bk_case(p)
+    for day in (1, 2, 3):
+        complete_step(case, "pengawasan", p["related"], {"progress": f"LAPORAN-HARI-{day}"}, now=MONDAY)
+    db.session.commit()
+    pages = {}
+    for who in ("head", "kasubbag"):
+        client = app.test_client()
+        assert client.submit("/login", {"email": p[who].email, "password": "rahasia123"}).status_code == 302
+        pages[who] = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert all(f"LAPORAN-HARI-{day}" in pages["head"] for day in (1, 2, 3))
+    assert "LAPORAN-HARI" not in pages["kasubbag"]

@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.sop.access import readable_values
-from app.sop.models import CaseMember, CaseState, StepState
+from app.sop.models import CaseState, StepState
 from app.sop.notices import sweep
 from app.sop.registry import get_procedure
 from app.sop.services import TaskItem, complete_step, open_case, task_list

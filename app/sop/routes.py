@@ -81,6 +81,20 @@ def access_reason(reason: str) -> str:
 bp.add_app_template_global(service_time)
 
 
+@bp.app_template_global()
+def pass_value(row: CaseStep, key: str, values: dict):
+    """A confidential value as this pass of its step recorded it (a step repeated each day keeps
+    each day's report), for a reader who may read it (`values` holds only what they may read)."""
+    if key not in values or not row.sealed:
+        return values.get(key)
+    from app.crypto import UndecryptableError, unseal
+
+    try:
+        return unseal(row.sealed).get(key, values[key])
+    except UndecryptableError:
+        return values[key]
+
+
 @bp.get("/tasks")
 def tasks():
     """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx)."""
