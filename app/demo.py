@@ -128,6 +128,16 @@ DEMO_TEXT = {
     "priorities": "Komunikasi orang tua dan anak.", "advice": "Jadwalkan waktu berbicara setiap hari.",
     "intervention": "Dua sesi konseling keluarga; komunikasi membaik.",
     "problem": "Kesulitan membagi waktu antara kuliah dan pekerjaan.",
+    # IPDN: BK and therapy administration
+    "reporting_unit": "Bagian Pengasuhan Praja", "biodata": "Praja Madya, 20 tahun, asal Kalimantan Barat.",
+    "related_unit_name": "Bagian Pengasuhan Praja",
+    "supervision_plan": "Amati kehadiran apel, kelas dan kegiatan asrama; laporkan setiap sore.",
+    "progress": "Hadir apel pagi dan seluruh kelas; mulai bergabung dalam kegiatan asrama.",
+    "review": "Perkembangan konsisten selama tiga hari; pendampingan dilanjutkan.",
+    "leadership_report": "Praja menunjukkan perbaikan; disarankan pemantauan sebulan.",
+    "appointment_place": "Klinik Psikiatri RS Universitas", "ipdn-terapi:external_party": "dr. Arif Wibowo, Sp.KJ",
+    "accompany_note": "Praja didampingi sejak keberangkatan hingga selesai pemeriksaan.",
+    "result_report": "Hasil pemeriksaan psikiater: kecemasan sedang; terapi lima sesi; kondisi membaik.",
 }
 
 

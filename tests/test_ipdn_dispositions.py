@@ -114,6 +114,7 @@ def test_the_person_is_the_subject_and_a_companion_is_assigned_and_reminded(peop
     nota = db.session.scalar(db.select(Letter).where(Letter.case_id == case.id, Letter.step_key == "nota_dinas"))
     text = pdf_text(nota.pdf)
     assert "Orang praja" in text and "Kepala Biro III" in text and "Orang staff" in text
+    assert "Rabu, 25 November 2026 pukul 09.00" in " ".join(text.split())  # the appointment, in words
     row = case.step_row("pendampingan")
     local_appointment = APPOINTMENT.replace(tzinfo=WIB)
     assert row.remind_at == local_appointment - timedelta(days=1)
@@ -182,6 +183,8 @@ def test_the_disposisi_chain_end_to_end(app, people):
     assert "LEMBAR DISPOSISI" in text.upper() and "Orang praja" in text
     assert "Segera tindak lanjuti." in text and "Untuk ditindaklanjuti" in text
     assert "ND-" in text  # the nota dinas it is about
+    report = db.session.scalar(db.select(Letter).where(Letter.case_id == case.id, Letter.step_key == "laporan_hasil"))
+    assert report.signer_name == "Orang kasubbag"  # a nota dinas is signed by whoever writes it
     assert SECRET not in text
 
 

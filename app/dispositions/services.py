@@ -219,6 +219,21 @@ def waiting_for(user: User) -> list[tuple[Disposition, CaseStep | None]]:
     return [(d, active.get(d.case_id)) for d in rows]
 
 
+def _moments_in_words(values: dict) -> dict:
+    """The case's date-times as a letter writes them ("Rabu, 25 November 2026 pukul 09.00")."""
+    from babel.dates import format_datetime
+
+    words = {}
+    for key, value in values.items():
+        if isinstance(value, str) and len(value) >= 16 and value[4] == "-" and "T" in value:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            words[key] = format_datetime(moment, "EEEE, d MMMM y 'pukul' HH.mm", locale="id")
+    return words
+
+
 def letter_data(case: Case, step_key: str | None, doc_type: str) -> dict:
     """What a lembar disposisi or nota dinas prints: the chain so far (the disposition given at
     this step last), the report it is about (the case's latest nota dinas) and the choices."""
@@ -240,7 +255,7 @@ def letter_data(case: Case, step_key: str | None, doc_type: str) -> dict:
         "selesai": bool(d.done_at), "selesai_oleh": d.done_by.name if d.done_by else "",
     } for d in chain]
     this = next((link for d, link in zip(reversed(chain), reversed(links)) if d.step_key == step_key), None)
-    data = {"rantai_disposisi": links, "pilihan_disposisi": [[code, str(label)] for code, label in INSTRUCTIONS.items()]}
+    data = {"waktu": _moments_in_words(case.data or {}), "rantai_disposisi": links, "pilihan_disposisi": [[code, str(label)] for code, label in INSTRUCTIONS.items()]}
     if this is not None:
         data["disposisi_ini"] = this
     if doc_type == "nota_dinas" and step_key:

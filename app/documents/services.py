@@ -256,6 +256,7 @@ def sample_context(doc_type: str) -> dict:
                      "external_party": "RSJ Menur", "instruction": "Tindak lanjuti sesuai prosedur.",
                      "workshop_title": "Workshop Minat Bakat 2026", "workshop_date": "5 Desember 2026",
                      "yth": "Kepala Biro III", "appointment_at": "2026-11-26T09:00", "appointment_place": "RS Jiwa",
+                     "waktu": {"appointment_at": "Kamis, 26 November 2026 pukul 09.00"},
                      "nota_dinas": {"nomor": "ND-001/BK-IPDN/XI/2026", "tanggal": "23 November 2026",
                                     "dari": "Kepala Unit BK"},
                      "disposisi_ini": _SAMPLE_DISPOSITION,

@@ -77,7 +77,7 @@ DOC_TYPES = {t.code: t for t in [
             "diidentifikasi dalam proses konseling (kasus #{{ case_id }}).</p>"),
     DocType("nota_dinas", "Nota Dinas", "ND-{seq:03d}/{unit}/{month_roman}/{year}",
             "<table class=\"fields\"><tr><td>Yth.</td><td>: {{ data.yth or recipient or 'Pimpinan' }}</td></tr>"
-            "<tr><td>Dari</td><td>: {{ signer.position or 'Kepala Unit' }}</td></tr>"
+            "<tr><td>Dari</td><td>: {{ signer.position or signer.name }}</td></tr>"
             "{% if data.tembusan %}<tr><td>Tembusan</td><td>: {{ data.tembusan }}</td></tr>{% endif %}"
             "<tr><td>Tanggal</td><td>: {{ date }}</td></tr>"
             "<tr><td>Sifat</td><td>: Rahasia</td></tr>"
@@ -87,12 +87,12 @@ DOC_TYPES = {t.code: t for t in [
             "<p>Bersama ini kami laporkan penanganan {{ person or '—' }} sebagaimana tercatat dalam sistem "
             "(isinya yang rahasia dapat dibaca penerima yang berhak pada halaman kasus).</p>\n"
             "{% if data.appointment_at %}<p>Yang bersangkutan dijadwalkan menjalani pemeriksaan pada "
-            "{{ data.appointment_at }} di {{ data.appointment_place or '—' }} ({{ data.external_party or '—' }}), "
+            "{{ data.waktu.appointment_at or data.appointment_at }} di {{ data.appointment_place or '—' }} ({{ data.external_party or '—' }}), "
             "didampingi {{ assignee or 'staf' }}.</p>\n{% endif %}"
             "<p>Demikian kami sampaikan, mohon arahan dan disposisi Bapak/Ibu.</p>\n"
             "{% if data.rantai_disposisi %}<p><strong>Disposisi:</strong></p><ol>{% for d in data.rantai_disposisi %}"
             "<li>{{ d.tanggal }} — {{ d.dari }} kepada {{ d.kepada }}: {{ d.isi|join(', ') }}"
-            "{% if d.catatan %} ({{ d.catatan }}){% endif %}</li>{% endfor %}</ol>{% endif %}"),
+            "{% if d.catatan %} ({{ d.catatan }}){% endif %}</li>{% endfor %}</ol>{% endif %}", signed_by_actor=True),
     DocType("lembar_disposisi", "Lembar Disposisi", "DISP-{seq:03d}/{unit}/{year}",
             "{% set nd = data.nota_dinas %}{% set d = data.disposisi_ini %}"
             "<table class=\"fields\" style=\"width:100%;border:1px solid #000\">"
@@ -106,7 +106,8 @@ DOC_TYPES = {t.code: t for t in [
             "<th style=\"border:1px solid #000;width:40%\">Diteruskan kepada Sdr.</th>"
             "<th style=\"border:1px solid #000\">Dengan hormat harap</th></tr><tr>"
             "<td style=\"border:1px solid #000;vertical-align:top;padding:4px\">"
-            "{% if d %}{{ d.kepada }}<br>{{ d.kepada_jabatan }}{% else %}{{ recipient or '—' }}{% endif %}</td>"
+            "{% if d %}{{ d.kepada }}{% if d.kepada_jabatan != d.kepada %}<br>{{ d.kepada_jabatan }}{% endif %}"
+            "{% else %}{{ recipient or '—' }}{% endif %}</td>"
             "<td style=\"border:1px solid #000;padding:4px\">{% for code, label in data.pilihan_disposisi or [] %}"
             "<span style=\"display:inline-block;width:10px;height:10px;border:1px solid #000;text-align:center;"
             "font-size:8pt;line-height:10px\">{{ 'X' if d and code in d.kode else '' }}</span> {{ label }}<br>"
