@@ -13,7 +13,7 @@ from app.dispositions.services import carry_out, chain_of, give_disposition
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.sop.definitions import DefinitionError, parse
-from app.sop.models import CaseState, Notice, StepState
+from app.sop.models import Case, CaseState, Notice, StepState
 from app.sop.notices import sweep
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -142,3 +142,29 @@ def test_the_case_page_shows_each_days_report_to_whom_it_is_granted(app, people)
         pages[who] = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert all(f"LAPORAN-HARI-{day}" in pages["head"] for day in (1, 2, 3))
     assert "LAPORAN-HARI" not in pages["kasubbag"]
+
+
+def test_staff_register_a_praja_who_has_no_account_as_the_cases_subject(app, people):
+    p = people
+    client = app.test_client()
+    assert client.submit("/login", {"email": p["staff"].email, "password": "rahasia123"}).status_code == 302
+    form = {"source": "pengamatan staf Unit BK", "reporting_unit": "", "level": "Nindya Praja",
+            "reason": "Terlihat murung selama dua minggu."}
+    page = client.get("/cases/new/ipdn-bk-praja").get_data(as_text=True)
+    assert "NPP" in page and "Orang praja" in page
+    response = client.submit("/cases/new/ipdn-bk-praja", {**form, "new_name": "Andi Saputra", "new_number": "33.0777"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    case = db.session.scalar(db.select(Case).order_by(Case.id.desc()).limit(1))
+    assert (case.subject.name, case.subject.employee_number, case.data["level"]) == ("Andi Saputra", "33.0777",
+                                                                                    "Nindya Praja")
+    assert case.subject.has_role("student") and not case.subject.notify_email
+    # the same NPP again, a name with markup, nobody at all: refused with the reason, nothing written
+    before = db.session.scalar(db.select(db.func.count(Case.id)))
+    for bad, message in [({"new_name": "Andi Lagi", "new_number": "33.0777"}, "sudah terdaftar"),
+                         ({"new_name": "<b>Andi</b>", "new_number": "33.0999"}, "Tuliskan nama"),
+                         ({"new_name": "Andi", "new_number": ""}, "Tuliskan NPP"),
+                         ({"new_name": "Andi", "new_number": "33.1", "new_email": "bukan-email"}, "tidak valid"),
+                         ({}, "daftarkan orang baru")]:
+        response = client.submit("/cases/new/ipdn-bk-praja", {**form, **bad})
+        assert response.status_code == 422 and message in response.get_data(as_text=True), bad
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == before

@@ -131,6 +131,10 @@ class Procedure:
     # The unit that offers it in a new installation: {code, name, institution} (None: the main unit).
     unit: dict | None = field(default=None, compare=False)
     extra_roles: dict = field(default_factory=dict)
+    # Whoever opens the case for someone may register that person on the request form when they
+    # have no account yet: name and their number under this label (NPP for a praja, NIP for a
+    # pegawai). None: only people with accounts can be chosen.
+    register_subject: str | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -254,7 +258,7 @@ STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_cl
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen", "repeat",
              "remind_before"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "register_subject"}
 
 
 def _unit(check: _Checker, doc: dict) -> dict | None:
@@ -476,6 +480,9 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     subject_role = doc.get("subject_role")
     if subject_role is not None and subject_role not in roles:
         check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
+    register_subject = check.text(doc, "register_subject", "", required=False)
+    if register_subject and (subject_role is None or len(register_subject) > 40):
+        check.error(doc, "register_subject", "memerlukan subject_role, dan labelnya paling panjang 40 karakter")
     referral = doc.get("referral") or {}
     if not isinstance(referral, dict) or set(referral) - {"__line__", "roles", "subject_roles", "from"}:
         check.error(doc, "referral", "harus berisi roles, subject_roles dan from saja")
@@ -578,7 +585,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                      referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
                      referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
-                     extra_roles=extra_roles, raw=_strip_lines(doc))
+                     extra_roles=extra_roles, register_subject=register_subject, raw=_strip_lines(doc))
 
 
 MAX_FILE_BYTES = 1_000_000
