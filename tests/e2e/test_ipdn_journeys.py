@@ -1,10 +1,14 @@
 """Journeys at IPDN, as the people of the Unit BK and its leaders would take them in a browser:
+the counselor reports a praja who has no account yet (registered with name and NPP on the
+request form), the kasubbag, the kepala unit (its nota dinas assigns the staff who accompanies
+the praja), that staff member and the psychiatrist (who joins the team) each act from "Tugas saya";
 a therapy case through the whole disposisi chain — the kepala unit, the Kepala Biro III and the
 rector each open the disposition waiting for them from "Tugas saya", read the report and pass it
 on; the kepala unit reports it carried out, the kasubbag archives — and a BK praja case through
 the three days of supervision, the related unit reporting each day from "Tugas saya"."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -28,29 +32,6 @@ def _users(*roles):
     return {role: find_user_by_email(f"{role}@demo.test") for role in roles}
 
 
-def _therapy_case(app) -> int:
-    """A new therapy case for the demo praja, brought to the kepala unit's disposition (what the
-    earlier steps' generic forms record; the demo walks them the same way)."""
-    from app.sop.registry import get_procedure
-    from app.sop.services import complete_step, open_case
-
-    with app.app_context():
-        u = _users("counselor", "kasubbag", "head", "staff", "psychiatrist", "student")
-        case = open_case(get_procedure("ipdn-terapi"), u["counselor"], {}, subject=u["student"])
-        at = (datetime.now() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-        for key, who, values in [
-                ("lapor_kasus", "counselor", {"case_summary": "Praja menarik diri dari kegiatan asrama."}),
-                ("terima_laporan", "kasubbag", {}),
-                ("nota_dinas", "head", {"companion": u["staff"], "external_party": "dr. Arif Wibowo, Sp.KJ",
-                                        "appointment_at": at, "appointment_place": "RS Jiwa Provinsi"}),
-                ("pendampingan", "staff", {"accompanied": True}),
-                ("terapi", "psychiatrist", {"therapy_report": "LAPORAN-TERAPI-E2E: kecemasan, lima sesi."}),
-                ("laporan_hasil", "kasubbag", {"result_report": "Hasil terapi baik; disarankan pemantauan."})]:
-            complete_step(case, key, u[who], values)
-        db.session.commit()
-        return case.id
-
-
 def _page(browser, live, role, phone=False):
     context = browser.new_context(bypass_csp=True, locale="id-ID", timezone_id="Asia/Jakarta",
                                   **({"viewport": PHONE} if phone else {}))
@@ -66,9 +47,66 @@ def _from_tasks(page, live, href_part: str):
     link.click()
 
 
+def _step(page, live, case_id: int, key: str):
+    """Open the step waiting for this person from "Tugas saya"."""
+    _from_tasks(page, live, f"/cases/{case_id}/steps/{key}")
+
+
+def _finish(page):
+    page.get_by_role("button", name="Selesaikan langkah").click()
+    expect(page.get_by_text("selesai.")).to_be_visible()
+
+
 def test_a_therapy_case_through_the_whole_disposisi_chain(browser, served):
     app, live, _mailbox = served
-    case_id = _therapy_case(app)
+
+    # 0. The counselor reports a praja who is not registered yet: registered on the request form
+    counselor = _page(browser, live, "counselor")
+    counselor.goto(f"{live}/cases/new/ipdn-terapi")
+    counselor.get_by_label("Nama").fill("Yoga Pratama")
+    counselor.get_by_label("NPP").fill("32.1045")
+    counselor.get_by_role("button", name="Kirim permohonan").click()
+    counselor.wait_for_url(re.compile(r".*/cases/\d+$"))
+    case_id = int(counselor.url.rsplit("/", 1)[1])
+    expect(counselor.get_by_text("Yoga Pratama").first).to_be_visible()
+    _step(counselor, live, case_id, "lapor_kasus")
+    counselor.get_by_label("Ringkasan kasus").fill("Praja menarik diri dari kegiatan asrama sejak sebulan.")
+    _finish(counselor)
+
+    kasubbag = _page(browser, live, "kasubbag")
+    _step(kasubbag, live, case_id, "terima_laporan")
+    _finish(kasubbag)
+
+    # The kepala unit's nota dinas assigns the staff member who accompanies the praja
+    head = _page(browser, live, "head")
+    _step(head, live, case_id, "nota_dinas")
+    head.get_by_label("Staf yang ditugaskan mendampingi").select_option(index=1)
+    head.get_by_label("Psikolog / psikiater yang dituju").fill("dr. Arif Wibowo, Sp.KJ")
+    appointment = (datetime.now() + timedelta(days=2)).replace(hour=9, minute=0)
+    head.get_by_label("Jadwal pemeriksaan").fill(appointment.strftime("%Y-%m-%dT%H:%M"))
+    head.get_by_label("Tempat pemeriksaan").fill("Klinik Psikiatri RS Universitas")
+    _finish(head)
+
+    staff = _page(browser, live, "staff")
+    _step(staff, live, case_id, "pendampingan")
+    staff.get_by_label("Pendampingan dilaksanakan sesuai jadwal").check()
+    _finish(staff)
+
+    psychiatrist = _page(browser, live, "psychiatrist")
+    _step(psychiatrist, live, case_id, "terapi")
+    psychiatrist.get_by_label("Hasil pemeriksaan dan laporan terapi").fill("LAPORAN-TERAPI-E2E: kecemasan, lima sesi.")
+    _finish(psychiatrist)
+
+    _step(kasubbag, live, case_id, "laporan_hasil")
+    kasubbag.get_by_label("Laporan tertulis hasil terapi").fill("Hasil terapi baik; disarankan pemantauan.")
+    _finish(kasubbag)
+    with app.app_context():
+        from app.sop.models import Case
+
+        case = db.session.get(Case, case_id)
+        assert case.subject.employee_number == "32.1045" and case.assignee.email == "staff@demo.test"
+        assert {m.user.email for m in case.team()} >= {"counselor@demo.test", "staff@demo.test",
+                                                        "psychiatrist@demo.test"}
 
     # 1. The kepala unit: the report, then the disposition to the Kepala Biro III
     head = _page(browser, live, "head")
