@@ -2,7 +2,7 @@
 the counselor reports a praja who has no account yet (registered with name and NPP on the
 request form), the kasubbag, the kepala unit (its nota dinas assigns the staff who accompanies
 the praja), that staff member and the psychiatrist (who joins the team) each act from "Tugas saya";
-a therapy case through the whole disposisi chain — the kepala unit, the Kepala Biro III and the
+then the case goes through the whole disposisi chain — the kepala unit, the Kepala Biro III and the
 rector each open the disposition waiting for them from "Tugas saya", read the report and pass it
 on; the kepala unit reports it carried out, the kasubbag archives — and a BK praja case through
 the three days of supervision, the related unit reporting each day from "Tugas saya"."""
