@@ -97,5 +97,7 @@ def test_the_lembar_disposisi_is_downloadable_from_the_case(app, people):
     case = therapy_case(p, "disposisi_kepala")
     assert give(login(app, p["head"]), case, p["bureau"]).status_code == 302
     page = login(app, p["bureau"]).get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Lembar Disposisi" in page
+    assert "Lembar Disposisi" in page and "Disposisi pimpinan" in page
+    # the leaders' instructions about the praja are not shown to the praja
+    assert "Disposisi pimpinan" not in login(app, p["praja"]).get(f"/cases/{case.id}").get_data(as_text=True)
     assert db.session.get(Case, case.id).step_row("disposisi_biro").state == "active"

@@ -60,8 +60,13 @@ TASK_SOURCES.append(_tasks)
 
 
 def _panel(case, user):
-    """The case's disposisi chain, for everyone who sees the case."""
+    """The case's disposisi chain, for the officers who see the case (the leaders' instructions
+    about a person are not shown to that person)."""
     from app.dispositions.services import chain_of, instruction_labels
+    from app.sop.access import on_team
+
+    if user.id == case.subject_id and not on_team(user, case):
+        return None
 
     chain = chain_of(case)
     if not chain:
