@@ -168,3 +168,34 @@ def test_staff_register_a_praja_who_has_no_account_as_the_cases_subject(app, peo
         response = client.submit("/cases/new/ipdn-bk-praja", {**form, **bad})
         assert response.status_code == 422 and message in response.get_data(as_text=True), bad
     assert db.session.scalar(db.select(db.func.count(Case.id))) == before
+
+
+def test_bk_pegawai_runs_the_same_way(app, make_user):
+    """The pegawai's procedure: the same steps, the person a pegawai registered with a NIP."""
+    roles = {"staff": "staff", "counselor": "counselor", "kasubbag": "kasubbag", "head": "head",
+             "related": "related_unit", "rector": "rectorate"}
+    p = {who: make_user(role, name=f"Orang {who}") for who, role in roles.items()}
+    procedure = get_procedure("ipdn-bk-pegawai")
+    from app.org.models import Unit
+    from app.sop.services import register_subject
+
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == "BK-IPDN"))
+    pegawai = register_subject(procedure, unit, p["staff"], "Hendra Wijaya", "19850101 201001 1 001")
+    assert pegawai.has_role("employee") and procedure.register_subject == "NIP"
+    case = open_case(procedure, p["staff"], {"source": "laporan bagian/unit", "level": "Biro Umum, analis",
+                                             "reason": "Konflik kerja."}, subject=pegawai, unit=unit, now=MONDAY)
+    for key, actor, values in [
+            ("pendataan", "staff", {"registration": "Lengkap."}),
+            ("kedatangan", "staff", {"arrived_at": datetime(2026, 11, 23, 10, 0)}),
+            ("intake", "counselor", {"biodata": "B", "prognosis": "P"}), ("rencana_kasubbag", "counselor", {"plan": "R"}),
+            ("rencana_kepala", "kasubbag", {}),
+            ("rencana_pengawasan", "head", {"related_unit_name": "Biro Umum", "supervision_plan": "Pantau."}),
+            ("pengawasan", "related", {"progress": "1"}), ("pengawasan", "related", {"progress": "2"}),
+            ("pengawasan", "related", {"progress": "3"}), ("teruskan_hasil", "kasubbag", {}),
+            ("telaah", "counselor", {"review": "Baik."}), ("laporan_pimpinan", "head", {"leadership_report": "L"})]:
+        complete_step(case, key, p[actor], values, now=MONDAY)
+    give_disposition(case, p["rector"], p["head"].id, ["diketahui"], "", date(2026, 11, 25), now=MONDAY)
+    carry_out(case, p["head"], "Selesai dibina.", now=MONDAY)
+    complete_step(case, "arsip", p["staff"], {}, now=MONDAY)
+    db.session.commit()
+    assert case.state == CaseState.CLOSED and case.subject.employee_number == "19850101 201001 1 001"
