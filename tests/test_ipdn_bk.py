@@ -177,7 +177,7 @@ def test_bk_pegawai_runs_the_same_way(app, make_user):
     p = {who: make_user(role, name=f"Orang {who}") for who, role in roles.items()}
     procedure = get_procedure("ipdn-bk-pegawai")
     from app.org.models import Unit
-    from app.sop.services import register_subject
+    from app.sop.subjects import register_subject
 
     unit = db.session.scalar(db.select(Unit).where(Unit.code == "BK-IPDN"))
     pegawai = register_subject(procedure, unit, p["staff"], "Hendra Wijaya", "19850101 201001 1 001")

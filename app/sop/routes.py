@@ -29,9 +29,9 @@ from app.sop.models import Case, CaseState, CaseStep, Closure, StepState
 from app.sop.registry import get_procedure, procedures
 from app.org.services import all_units
 from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
-from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, open_case, register_subject,
-                              task_list,
-                              recompute_deadlines)
+from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, open_case, recompute_deadlines,
+                              task_list)
+from app.sop.subjects import register_subject
 from app.sop.workcal import current_institution, forget_calendar, working_calendar
 
 PAGE_SIZE = 30
