@@ -56,6 +56,7 @@ DEMO_CASES = [
     ("ipdn-bk-pegawai", 2, timedelta(days=1)),
     ("ipdn-konseling-online-praja", 3, timedelta(hours=5)),
     ("ipdn-terapi", 6, timedelta(days=4)),
+    ("ipdn-terapi", 6, timedelta(days=5)),  # mid-way through the disposisi chain (demo_dispositions)
     ("ik-konseling-rujukan", 2, timedelta(days=1)),
     ("ik-konseling-inisiatif", 1, timedelta(hours=3)),
     ("puspaga-konseling", 4, timedelta(days=1)),
@@ -321,15 +322,16 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 
 # -- dispositions (IPDN) -------------------------------------------------------------------
 def demo_dispositions(now: datetime) -> None:
-    """The IPDN therapy case mid-chain: the kepala unit has given the disposition to the Kepala
-    Biro III, who finds it in "Tugas saya" (then the rector, then the unit carries it out)."""
+    """The older IPDN therapy case mid-chain (the newer one waits for the kepala unit's
+    disposition): the kepala unit has given the disposition to the Kepala Biro III, who finds it in
+    "Tugas saya" (then the rector, then the unit carries it out)."""
     from app.dispositions.models import Disposition
     from app.dispositions.services import give_disposition
 
     if db.session.scalar(db.select(Disposition.id).limit(1)) is not None:
         return
     case = db.session.scalar(db.select(Case).where(Case.code == "ipdn-terapi", Case.state == "open")
-                             .order_by(Case.id).limit(1))
+                             .order_by(Case.opened_at, Case.id).limit(1))
     row = case.step_row("disposisi_kepala") if case is not None else None
     if row is None or row.state != "active":
         return
