@@ -52,10 +52,11 @@ DEMO_CASES = [
     ("pgri-konseling-karier", 2, timedelta(days=1)),
     ("pgri-konseling-karier", 7, timedelta(days=6)),
     ("unpam-konseling-online", 4, timedelta(hours=2)),
-    ("ipdn-bk-praja", 5, timedelta(days=2)),
+    ("ipdn-bk-praja", 7, timedelta(days=2)),  # supervision, day 2 of 3
     ("ipdn-bk-pegawai", 2, timedelta(days=1)),
     ("ipdn-konseling-online-praja", 3, timedelta(hours=5)),
     ("ipdn-terapi", 6, timedelta(days=4)),
+    ("ipdn-terapi", 6, timedelta(days=5)),  # mid-way through the disposisi chain (demo_dispositions)
     ("ik-konseling-rujukan", 2, timedelta(days=1)),
     ("ik-konseling-inisiatif", 1, timedelta(hours=3)),
     ("puspaga-konseling", 4, timedelta(days=1)),
@@ -128,6 +129,16 @@ DEMO_TEXT = {
     "priorities": "Komunikasi orang tua dan anak.", "advice": "Jadwalkan waktu berbicara setiap hari.",
     "intervention": "Dua sesi konseling keluarga; komunikasi membaik.",
     "problem": "Kesulitan membagi waktu antara kuliah dan pekerjaan.",
+    # IPDN: BK and therapy administration
+    "reporting_unit": "Bagian Pengasuhan Praja", "biodata": "Praja Madya, 20 tahun, asal Kalimantan Barat.",
+    "related_unit_name": "Bagian Pengasuhan Praja",
+    "supervision_plan": "Amati kehadiran apel, kelas dan kegiatan asrama; laporkan setiap sore.",
+    "progress": "Hadir apel pagi dan seluruh kelas; mulai bergabung dalam kegiatan asrama.",
+    "review": "Perkembangan konsisten selama tiga hari; pendampingan dilanjutkan.",
+    "leadership_report": "Praja menunjukkan perbaikan; disarankan pemantauan sebulan.",
+    "appointment_place": "Klinik Psikiatri RS Universitas", "ipdn-terapi:external_party": "dr. Arif Wibowo, Sp.KJ",
+    "accompany_note": "Praja didampingi sejak keberangkatan hingga selesai pemeriksaan.",
+    "result_report": "Hasil pemeriksaan psikiater: kecemasan sedang; terapi lima sesi; kondisi membaik.",
 }
 
 
@@ -307,6 +318,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     seed_booking(utcnow())
     demo_workshop(utcnow())
     demo_referrals(utcnow())
+    demo_dispositions(utcnow())
     db.session.flush()
     return rows
 
@@ -366,6 +378,27 @@ def demo_referrals(now: datetime) -> None:
                                     counselor_id=counselor.id, served_at=morning - timedelta(days=days),
                                     duration_minutes=minutes, outcome=outcome, status="terlaksana",
                                     created_by_id=staff.id, created_at=morning - timedelta(days=days)))
+
+
+# -- dispositions (IPDN) -------------------------------------------------------------------
+def demo_dispositions(now: datetime) -> None:
+    """The older IPDN therapy case mid-chain (the newer one waits for the kepala unit's
+    disposition): the kepala unit has given the disposition to the Kepala Biro III, who finds it in
+    "Tugas saya" (then the rector, then the unit carries it out)."""
+    from app.dispositions.models import Disposition
+    from app.dispositions.services import give_disposition
+
+    if db.session.scalar(db.select(Disposition.id).limit(1)) is not None:
+        return
+    case = db.session.scalar(db.select(Case).where(Case.code == "ipdn-terapi", Case.state == "open")
+                             .order_by(Case.opened_at, Case.id).limit(1))
+    row = case.step_row("disposisi_kepala") if case is not None else None
+    if row is None or row.state != "active":
+        return
+    head, bureau = find_user_by_email("head@demo.test"), find_user_by_email("bureau_head@demo.test")
+    give_disposition(case, head, bureau.id, ["diketahui", "dipertimbangkan"],
+                     "Mohon arahan Bapak atas hasil pemeriksaan psikiater terlampir.",
+                     (now + timedelta(days=2)).date(), now=now)
 
 
 @click.command("seed-demo")

@@ -218,7 +218,22 @@ MATRIX = {
     ("referrals.external_step", "POST"): (lambda w: f"/cases/{w['external_case']}/external", frozenset({"staff"})),
     ("referrals.status_step", "GET"): (lambda w: f"/cases/{w['status_case']}/student-status", CASE_STAFF),
     ("referrals.status_step", "POST"): (lambda w: f"/cases/{w['status_case']}/student-status", frozenset({"staff"})),
+    # Dispositions (IPDN therapy): the lembar disposisi of the case's active disposisi step is for
+    # its actor (the kepala unit here), as is the report that the last disposition was carried out;
+    # everyone else gets 404 (the case is not theirs to see) — tests/test_ipdn_http.py walks the people.
+    ("dispositions.give", "GET"): (lambda w: f"/cases/{ipdn(w)['therapy_case']}/disposisi", HEAD),
+    ("dispositions.give", "POST"): (lambda w: f"/cases/{ipdn(w)['therapy_case']}/disposisi", HEAD),
+    ("dispositions.carry", "GET"): (lambda w: f"/cases/{ipdn(w, 'laksana_disposisi')['therapy_case']}/disposisi/laksana",
+                                    HEAD),
+    ("dispositions.carry", "POST"): (lambda w: f"/cases/{ipdn(w, 'laksana_disposisi')['therapy_case']}/disposisi/laksana",
+                                     HEAD),
 }
+
+
+def ipdn(world: dict, upto: str = "disposisi_kepala") -> dict:
+    from tests.test_ipdn_dispositions import lazy_therapy_world
+
+    return lazy_therapy_world(world, upto)
 
 
 def first_unit() -> int:
@@ -408,6 +423,8 @@ def walk(_app, shared_rollback):
     from tests.conftest import new_user
 
     world = make_world(new_user)
+    for upto in ("disposisi_kepala", "laksana_disposisi"):  # made here, so that no test's rollback loses them
+        ipdn(world, upto)
     sessions = {ANON: None}
     for who in ROLES:
         client = _app.test_client()

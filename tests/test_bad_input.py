@@ -608,6 +608,46 @@ FORMS += [
 ]
 
 
+# -- dispositions (IPDN) ----------------------------------------------------------------------
+def _ipdn_due() -> str:
+    from datetime import date, timedelta
+
+    return (date.today() + timedelta(days=3)).isoformat()
+
+
+# The recipient's id is only known once the case is made: its preparation fills it in.
+IPDN_GIVE = {"to_user": "", "instructions": "diketahui", "note": "Mohon arahan.", "due_on": _ipdn_due()}
+
+
+def ipdn_at_disposition(me, make_user) -> dict:
+    from tests.test_ipdn_dispositions import therapy_world
+
+    world = therapy_world(make_user, head=me)
+    IPDN_GIVE["to_user"] = str(world["bureau"])
+    return world
+
+
+def ipdn_at_carrying_out(me, make_user) -> dict:
+    from tests.test_ipdn_dispositions import therapy_world
+
+    return therapy_world(make_user, head=me, upto="laksana_disposisi")
+
+
+FORMS += [
+    Form("dispositions.give", lambda w: f"/cases/{w['therapy_case']}/disposisi", "head", IPDN_GIVE,
+         {"to_user": [huge_id(), empty(), unknown_choice()], "instructions": [unknown_choice(), empty()],
+          "note": [oversized(1000), script(), control()], "due_on": [empty(), not_date(), far_date()]},
+         prepare=ipdn_at_disposition),
+    Form("sop.new_case (daftarkan praja)", lambda w: "/cases/new/ipdn-bk-praja", "staff",
+         {"source": "pengamatan staf Unit BK", "level": "Madya Praja", "reason": "Murung.", "new_name": "Andi Saputra",
+          "new_number": "33.0777", "new_email": ""},
+         {"new_name": [empty(), oversized(120), script(), control()], "new_number": [empty(), oversized(40), script(), control()],
+          "new_email": [not_email(), oversized(254), script()]}),
+    Form("dispositions.carry", lambda w: f"/cases/{w['therapy_case']}/disposisi/laksana", "head",
+         {"note": "Telah dilaksanakan."}, {"note": [empty(), oversized(1000), script(), control()]},
+         prepare=ipdn_at_carrying_out),
+]
+
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
 

@@ -193,24 +193,32 @@ def test_subject_reads_own_words_and_what_is_shared_back_only(app, make_user):
 
 
 def test_grants_follow_the_source(app, make_user):
-    """IPDN: the intake and the handling plan go to the kasubbag and the kepala unit — and only
-    those; the supervision notes stay with the team."""
+    """IPDN: the intake (biodata, prognosis) and the handling plan go to the kasubbag and the kepala
+    unit — and only those; the reason staff wrote and the supervision notes do not go to the
+    kasubbag (the daily progress reports go to the kepala unit, as the source says)."""
     staff, counselor, kasubbag, head = make_user("staff"), make_user("counselor"), make_user("kasubbag"), make_user("head")
     related = make_user("related_unit")
     praja = make_user("student")
-    case = open_case(get_procedure("ipdn-bk-praja"), staff, {"level": "Tingkat II"}, subject=praja)
-    for key, actor, values in [("pendataan", staff, {"registration": "Data"}), ("kedatangan", staff, {}),
-                               ("intake", counselor, {"prognosis": "PROGNOSA"}),
+    case = open_case(get_procedure("ipdn-bk-praja"), staff, {"level": "Tingkat II", "source": "pengamatan staf Unit BK",
+                                                             "reason": "ALASAN"}, subject=praja)
+    for key, actor, values in [("pendataan", staff, {"registration": "Data"}),
+                               ("kedatangan", staff, {"arrived_at": datetime(2026, 11, 23, 9, 0)}),
+                               ("intake", counselor, {"biodata": "BIODATA", "prognosis": "PROGNOSA"}),
                                ("rencana_kasubbag", counselor, {"plan": "RENCANA"}), ("rencana_kepala", kasubbag, {}),
-                               ("rencana_pengawasan", head, {}),
-                               ("pengawasan", counselor, {"supervision": "PENGAWASAN"})]:
+                               ("rencana_pengawasan", head, {"related_unit_name": "Pengasuhan",
+                                                             "supervision_plan": "Pedoman"})]:
         complete_step(case, key, actor, values)
     db.session.commit()
     for person in (kasubbag, head):
         values, grounds = readable_values(person, case)
-        assert values == {"prognosis": "PROGNOSA", "plan": "RENCANA"}
+        assert values == {"biodata": "BIODATA", "prognosis": "PROGNOSA", "plan": "RENCANA"}
         assert set(grounds.values()) == {f"grant:{'kasubbag' if person is kasubbag else 'head'}"}
     assert readable_values(related, case)[0] == {}
+    complete_step(case, "pengawasan", related, {"progress": "PERKEMBANGAN"})
+    db.session.commit()
+    assert "progress" not in readable_values(kasubbag, case)[0]
+    assert readable_values(head, case)[0]["progress"] == "PERKEMBANGAN"
+    assert readable_values(related, case)[0] == {"progress": "PERKEMBANGAN"}  # what they wrote
     page = login(app, head).get("/procedures/ipdn-bk-praja").get_data(as_text=True)
     assert "Rencana penanganan" in page and "Kasubbag" in page.replace("kasubbag", "Kasubbag")
 

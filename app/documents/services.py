@@ -34,6 +34,9 @@ from app.org.services import current_institution
 from app.urls import external_url
 
 _sandbox = BoundedSandbox()
+# What other domains add to a case letter's `data` (the disposisi chain on a lembar disposisi):
+# callables (case, step_key, doc_type) -> dict.
+LETTER_DATA: list = []
 LOGO = STATIC_ROOT / "img" / "logo.svg"
 MAX_FIELD_WIDTH = 12  # {seq:03d} is the usual; a wide field only pads
 
@@ -252,7 +255,20 @@ def sample_context(doc_type: str) -> dict:
                      "attendees": 120, "report": "Ringkasan kegiatan.", "follow_up": "12 mahasiswa",
                      "external_party": "dr. Sari Wulandari, Sp.KJ", "external_institution": "RSJ Menur",
                      "external_address": "Jl. Raya Menur 120, Surabaya", "instruction": "Tindak lanjuti sesuai prosedur.",
-                     "workshop_title": "Workshop Minat Bakat 2026", "workshop_date": "5 Desember 2026"}}
+                     "workshop_title": "Workshop Minat Bakat 2026", "workshop_date": "5 Desember 2026",
+                     "yth": "Kepala Biro III", "appointment_at": "2026-11-26T09:00", "appointment_place": "RS Jiwa",
+                     "waktu": {"appointment_at": "Kamis, 26 November 2026 pukul 09.00"},
+                     "nota_dinas": {"nomor": "ND-001/BK-IPDN/XI/2026", "tanggal": "23 November 2026",
+                                    "dari": "Kepala Unit BK"},
+                     "disposisi_ini": _SAMPLE_DISPOSITION,
+                     "rantai_disposisi": [_SAMPLE_DISPOSITION],
+                     "pilihan_disposisi": [["diketahui", "Untuk diketahui"], ["ditindaklanjuti", "Untuk ditindaklanjuti"]]}}
+
+
+_SAMPLE_DISPOSITION = {"dari": "Kepala Unit BK", "dari_jabatan": "Kepala Unit", "kepada": "Kepala Biro III",
+                       "kepada_jabatan": "Kepala Biro III", "isi": ["Untuk ditindaklanjuti"], "kode": ["ditindaklanjuti"],
+                       "catatan": "Mohon arahan.", "batas_waktu": "25 November 2026", "tanggal": "23 November 2026",
+                       "selesai": False, "selesai_oleh": ""}
 
 
 def _logo_data_uri(institution: Institution) -> str:
@@ -333,7 +349,13 @@ def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None
         number = format_number(wording.number_format, seq, local,
                                case.unit.code if case is not None and case.unit else institution.unit_code)
         version = 1
-    context = letter_context(case, kind, signer, extra or {}, number, local, institution)
+    extra = dict(extra or {})
+    if case is not None and LETTER_DATA:
+        contributed = {}
+        for contribute in LETTER_DATA:
+            contributed.update(contribute(case, step_key, doc_type))
+        extra["data"] = {**contributed, **(extra.get("data") or {})}
+    context = letter_context(case, kind, signer, extra, number, local, institution)
     if case is not None and case.unit is not None:  # the kop of the unit the case belongs to
         context["institution"] = letterhead_of(case.unit)
     body = render_body(jinja_source(doc_type, wording.body, wording.mode), context)
@@ -415,7 +437,8 @@ def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter |
         return None
     current = current_letter(case.id, step.key, step.document)
     reason = _("Langkah \"%(step)s\" diselesaikan lagi.", step=row.title) if current is not None else None
-    letter = issue_letter(step.document, user, signer_for(user), case=case, step_key=step.key, now=now,
+    signer = user if DOC_TYPES[step.document].signed_by_actor else signer_for(user)
+    letter = issue_letter(step.document, user, signer, case=case, step_key=step.key, now=now,
                           correcting=current, reason=reason)
     deliver_letter(letter, case, letter_recipients(case, step.document_to), now)
     return letter

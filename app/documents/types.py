@@ -13,6 +13,8 @@ class DocType:
     body: str
     # One per person (a certificate per attendee): listed where they are given, not on the case
     per_person: bool = False
+    # Signed by whoever completes the step (a leader's lembar disposisi), not the head of unit
+    signed_by_actor: bool = False
 
 
 _OPEN = "<p>Yang bertanda tangan di bawah ini, {{ signer.position or 'Kepala' }} {{ institution.unit }} {{ institution.name }}, "
@@ -76,15 +78,48 @@ DOC_TYPES = {t.code: t for t in [
             _OPEN + "merekomendasikan {{ person }} untuk mendapatkan layanan lanjutan sesuai kebutuhan yang telah "
             "diidentifikasi dalam proses konseling (kasus #{{ case_id }}).</p>"),
     DocType("nota_dinas", "Nota Dinas", "ND-{seq:03d}/{unit}/{month_roman}/{year}",
-            "<table class=\"fields\"><tr><td>Kepada</td><td>: {{ recipient or 'Pimpinan' }}</td></tr>"
-            "<tr><td>Dari</td><td>: {{ signer.position or 'Kepala Unit' }}</td></tr>"
-            "<tr><td>Hal</td><td>: {{ service }} (kasus #{{ case_id }})</td></tr></table>\n"
-            "<p>Bersama ini kami laporkan tindak lanjut penanganan {{ person }} sebagaimana tercatat dalam sistem, "
-            "untuk mendapat arahan lebih lanjut.</p>"),
+            "<table class=\"fields\"><tr><td>Yth.</td><td>: {{ data.yth or recipient or 'Pimpinan' }}</td></tr>"
+            "<tr><td>Dari</td><td>: {{ signer.position or signer.name }}</td></tr>"
+            "{% if data.tembusan %}<tr><td>Tembusan</td><td>: {{ data.tembusan }}</td></tr>{% endif %}"
+            "<tr><td>Tanggal</td><td>: {{ date }}</td></tr>"
+            "<tr><td>Sifat</td><td>: Rahasia</td></tr>"
+            "<tr><td>Lampiran</td><td>: —</td></tr>"
+            "<tr><td>Hal</td><td>: Laporan {{ service }} a.n. {{ person or '—' }} (kasus #{{ case_id }})</td></tr>"
+            "</table>\n<hr>\n"
+            "<p>Bersama ini kami laporkan penanganan {{ person or '—' }} sebagaimana tercatat dalam sistem "
+            "(isinya yang rahasia dapat dibaca penerima yang berhak pada halaman kasus).</p>\n"
+            "{% if data.appointment_at %}<p>Yang bersangkutan dijadwalkan menjalani pemeriksaan pada "
+            "{{ data.waktu.appointment_at or data.appointment_at }} di {{ data.appointment_place or '—' }} ({{ data.external_party or '—' }}), "
+            "didampingi {{ assignee or 'staf' }}.</p>\n{% endif %}"
+            "<p>Demikian kami sampaikan, mohon arahan dan disposisi Bapak/Ibu.</p>\n"
+            "{% if data.rantai_disposisi %}<p><strong>Disposisi:</strong></p><ol>{% for d in data.rantai_disposisi %}"
+            "<li>{{ d.tanggal }} — {{ d.dari }} kepada {{ d.kepada }}: {{ d.isi|join(', ') }}"
+            "{% if d.catatan %} ({{ d.catatan }}){% endif %}</li>{% endfor %}</ol>{% endif %}", signed_by_actor=True),
     DocType("lembar_disposisi", "Lembar Disposisi", "DISP-{seq:03d}/{unit}/{year}",
-            "<table class=\"fields\"><tr><td>Perihal</td><td>: {{ service }} (kasus #{{ case_id }})</td></tr>"
-            "<tr><td>Diteruskan kepada</td><td>: {{ recipient or 'Kepala Unit' }}</td></tr>"
-            "<tr><td>Isi disposisi</td><td>: {{ data.instruction or '—' }}</td></tr></table>"),
+            "{% set nd = data.nota_dinas %}{% set d = data.disposisi_ini %}"
+            "<table class=\"fields\" style=\"width:100%;border:1px solid #000\">"
+            "<tr><td>Surat dari</td><td>: {{ nd.dari if nd else '—' }}</td></tr>"
+            "<tr><td>Nomor surat</td><td>: {{ nd.nomor if nd else '—' }}</td></tr>"
+            "<tr><td>Tanggal surat</td><td>: {{ nd.tanggal if nd else '—' }}</td></tr>"
+            "<tr><td>Diterima tanggal</td><td>: {{ date }}</td></tr>"
+            "<tr><td>Sifat</td><td>: Rahasia</td></tr>"
+            "<tr><td>Perihal</td><td>: {{ service }} a.n. {{ person or '—' }} (kasus #{{ case_id }})</td></tr></table>\n"
+            "<table style=\"width:100%;border-collapse:collapse;margin-top:8px\"><tr>"
+            "<th style=\"border:1px solid #000;width:40%\">Diteruskan kepada Sdr.</th>"
+            "<th style=\"border:1px solid #000\">Dengan hormat harap</th></tr><tr>"
+            "<td style=\"border:1px solid #000;vertical-align:top;padding:4px\">"
+            "{% if d %}{{ d.kepada }}{% if d.kepada_jabatan != d.kepada %}<br>{{ d.kepada_jabatan }}{% endif %}"
+            "{% else %}{{ recipient or '—' }}{% endif %}</td>"
+            "<td style=\"border:1px solid #000;padding:4px\">{% for code, label in data.pilihan_disposisi or [] %}"
+            "<span style=\"display:inline-block;width:10px;height:10px;border:1px solid #000;text-align:center;"
+            "font-size:8pt;line-height:10px\">{{ 'X' if d and code in d.kode else '' }}</span> {{ label }}<br>"
+            "{% endfor %}</td></tr></table>\n"
+            "<p><strong>Catatan:</strong> {{ d.catatan if d and d.catatan else (data.instruction or '—') }}</p>\n"
+            "<p>Batas waktu: {{ d.batas_waktu if d else '—' }}</p>\n"
+            "{% if data.rantai_disposisi and data.rantai_disposisi|length > 1 %}<p><strong>Riwayat disposisi:</strong></p><ol>"
+            "{% for x in data.rantai_disposisi %}<li>{{ x.tanggal }} — {{ x.dari }} kepada {{ x.kepada }}: "
+            "{{ x.isi|join(', ') }}{% if x.selesai %} (ditindaklanjuti {{ x.selesai_oleh }}){% endif %}</li>"
+            "{% endfor %}</ol>{% endif %}", signed_by_actor=True),
     DocType("informed_consent", "Persetujuan Layanan Konseling (Informed Consent)",
             "{seq:03d}/IC/{unit}/{month_roman}/{year}",
             "<p>Saya, {{ person }}, telah mendapat penjelasan tentang layanan konseling yang akan diberikan, "

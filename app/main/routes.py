@@ -20,7 +20,7 @@ def index():
     from app.database import utcnow
     from app.org.services import units_of
     from app.sop.offerings import services_for
-    from app.sop.services import my_tasks
+    from app.sop.services import task_list
 
     now = utcnow()
     upcoming = db.session.scalars(db.select(Appointment).where(
@@ -28,7 +28,7 @@ def index():
         Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
         .options(lazyload(Appointment.case))  # the list shows the time and the other person
         .order_by(Appointment.start_at).limit(3)).all()
-    return render("main/index.html", user=current_user, tasks=my_tasks(current_user, limit=5), upcoming=upcoming,
+    return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5), upcoming=upcoming,
                   services=services_for(current_user), units=units_of(current_user), now=now)
 
 

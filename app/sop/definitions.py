@@ -69,6 +69,18 @@ class Step:
     # The screen of another domain that carries the step out, with its options, e.g.
     # {name: booking, time: agreed_at, place: place, summary: "Konseling karier"}.
     screen: dict | None = field(default=None, compare=False)
+    # A step done several times in a row, each pass with its own deadline and report (supervision
+    # over three days, a progress report each day): how many passes, and how each is named.
+    repeat: int = 1
+    repeat_label: str = "ke-{n} dari {times}"
+    # For a step that starts at an event (`from: event:<field>`): a reminder this long before it.
+    remind_before: Duration | None = None
+
+    def pass_title(self, n: int) -> str:
+        """The title of pass `n` of a repeated step (the plain title when it runs once)."""
+        if self.repeat <= 1:
+            return self.title
+        return f"{self.title} ({self.repeat_label.format(n=n, times=self.repeat)})"
 
     @property
     def anchor_field(self) -> str | None:
@@ -119,6 +131,10 @@ class Procedure:
     # The unit that offers it in a new installation: {code, name, institution} (None: the main unit).
     unit: dict | None = field(default=None, compare=False)
     extra_roles: dict = field(default_factory=dict)
+    # Whoever opens the case for someone may register that person on the request form when they
+    # have no account yet: name and their number under this label (NPP for a praja, NIP for a
+    # pegawai). None: only people with accounts can be chosen.
+    register_subject: str | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -239,9 +255,10 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 
 
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
-             "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
+             "assigns", "document", "note", "share_with", "decision", "outcomes", "screen", "repeat",
+             "remind_before"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "register_subject"}
 
 
 def _unit(check: _Checker, doc: dict) -> dict | None:
@@ -336,11 +353,15 @@ SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mo
            # `student_status` checks the NIM against the roster into `nim`, `status`, `override`.
            "logbook": {"entry": "text", "time": "input"},
            "external_referral": {"party": "input", "institution": "input", "address": "input"},
-           "student_status": {"nim": "input", "status": "input", "override": "input"}}
+           "student_status": {"nim": "input", "status": "input", "override": "input"},
+           # `lembar_disposisi`: a leader gives a disposition (instruction, deadline) to a holder of `to`
+           "lembar_disposisi": {"to": "role"},
+           # `pelaksanaan_disposisi`: the recipient of the last disposition reports it carried out
+           "pelaksanaan_disposisi": {}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),
-            decision: str | None = None) -> dict | None:
+            decision: str | None = None, roles: set[str] = frozenset()) -> dict | None:
     """`screen: {name: booking, time: <datetime input>, place: <input>, summary: <text>, mode: <data>}`."""
     raw = node.get("screen")
     if raw is None:
@@ -365,9 +386,37 @@ def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_ke
             check.error(node, f"{path}.screen.{option}", f"'{value}' bukan data kasus atau langkah sebelumnya")
         elif options[option] == "option" and value not in choices:
             check.error(node, f"{path}.screen.{option}", f"'{value}' harus pilihan keputusan langkah ini")
+        elif options[option] == "role" and value not in roles:
+            check.error(node, f"{path}.screen.{option}", f"peran '{value}' tidak dikenal")
         else:
             result[option] = value
     return result
+
+
+def _repeat(check: _Checker, node: dict, path: str) -> tuple[int, str]:
+    """`repeat: 3` or `repeat: {times: 3, label: "hari ke-{n} dari {times}"}`."""
+    raw = node.get("repeat")
+    if raw is None:
+        return 1, Step.repeat_label
+    label = Step.repeat_label
+    if isinstance(raw, dict):
+        unknown = set(raw) - {"__line__", "times", "label"}
+        if unknown:
+            check.error(node, f"{path}.repeat", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
+        label, raw = raw.get("label", label), raw.get("times")
+        if not isinstance(label, str) or "{n}" not in label:
+            check.error(node, f"{path}.repeat.label", "harus teks yang memuat {n} (mis. \"hari ke-{n} dari {times}\")")
+            label = Step.repeat_label
+        else:
+            try:
+                label.format(n=1, times=2)
+            except (KeyError, IndexError, ValueError):
+                check.error(node, f"{path}.repeat.label", "hanya {n} dan {times} yang dapat dipakai")
+                label = Step.repeat_label
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 2 <= raw <= 30:
+        check.error(node, f"{path}.repeat", "harus bilangan bulat 2 sampai 30 (berapa kali langkah diulang)")
+        return 1, label
+    return raw, label
 
 
 def _check_outcomes(check: _Checker, raw_steps: list, steps: list[Step]) -> None:
@@ -438,6 +487,9 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
     subject_role = doc.get("subject_role")
     if subject_role is not None and subject_role not in roles:
         check.error(doc, "subject_role", f"peran '{subject_role}' tidak dikenal")
+    register_subject = check.text(doc, "register_subject", "", required=False)
+    if register_subject and (subject_role is None or len(register_subject) > 40):
+        check.error(doc, "register_subject", "memerlukan subject_role, dan labelnya paling panjang 40 karakter")
     referral = doc.get("referral") or {}
     if not isinstance(referral, dict) or set(referral) - {"__line__", "roles", "subject_roles", "from"}:
         check.error(doc, "referral", "harus berisi roles, subject_roles dan from saja")
@@ -510,7 +562,16 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         if assigns is not None and assigns not in {f.key for f in inputs if f.type == "user"}:
             check.error(node, f"{path}.assigns", f"'{assigns}' harus kunci masukan berjenis user di langkah ini")
         decision, outcomes = _decision(check, node, path, inputs)
-        screen = _screen(check, node, path, inputs, data_keys, decision)
+        screen = _screen(check, node, path, inputs, data_keys, decision, roles)
+        repeat, repeat_label = _repeat(check, node, path)
+        remind_before = None
+        if node.get("remind_before") is not None:
+            try:
+                remind_before = parse_duration(str(node["remind_before"]))
+            except DurationError as exc:
+                check.error(node, f"{path}.remind_before", str(exc))
+            if anchor is None:
+                check.error(node, f"{path}.remind_before", "hanya untuk langkah yang mulai pada peristiwa (from: event:<kunci>)")
         document, document_on, document_to = _document(check, node, path, decision, inputs, roles)
         data_keys |= {f.key for f in inputs}
         if key:
@@ -521,7 +582,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               inputs=tuple(inputs), when=when, assigns=assigns, document=document,
                               document_on=document_on, document_to=document_to, note=node.get("note"),
                               decision=decision,
-                              outcomes=outcomes, screen=screen))
+                              outcomes=outcomes, screen=screen, repeat=repeat, repeat_label=repeat_label,
+                              remind_before=remind_before))
     _check_outcomes(check, raw_steps, steps)
     if check.errors:
         raise DefinitionError(check.errors)
@@ -530,7 +592,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                      referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
                      referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
-                     extra_roles=extra_roles, raw=_strip_lines(doc))
+                     extra_roles=extra_roles, register_subject=register_subject, raw=_strip_lines(doc))
 
 
 MAX_FILE_BYTES = 1_000_000

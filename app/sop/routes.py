@@ -29,8 +29,9 @@ from app.sop.models import Case, CaseState, CaseStep, Closure, StepState
 from app.sop.registry import get_procedure, procedures
 from app.org.services import all_units
 from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
-from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, my_tasks, open_case,
-                              recompute_deadlines)
+from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, open_case, recompute_deadlines,
+                              task_list)
+from app.sop.subjects import register_subject
 from app.org.services import current_institution
 from app.sop.workcal import forget_calendar, working_calendar
 
@@ -82,10 +83,25 @@ def access_reason(reason: str) -> str:
 bp.add_app_template_global(service_time)
 
 
+@bp.app_template_global()
+def pass_value(row: CaseStep, key: str, values: dict):
+    """A confidential value as this pass of its step recorded it (a step repeated each day keeps
+    each day's report), for a reader who may read it (`values` holds only what they may read)."""
+    if key not in values or not row.sealed:
+        return values.get(key)
+    from app.crypto import UndecryptableError, unseal
+
+    try:
+        return unseal(row.sealed).get(key, values[key])
+    except UndecryptableError:
+        return values[key]
+
+
 @bp.get("/tasks")
 def tasks():
     """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx)."""
-    return render("sop/tasks.html", block="tasks", tasks=my_tasks(current_user), now=utcnow())
+    now = utcnow()
+    return render("sop/tasks.html", block="tasks", tasks=task_list(current_user, now), now=now)
 
 
 @bp.get("/procedures")
@@ -161,12 +177,23 @@ def new_case(code: str):
     mine = procedure.subject_role and current_user.has_role(procedure.subject_role)  # I ask for myself
     form = build_form(procedure.fields, data=profile_values(current_user) if mine else None)
     subject_error = None
+    registers = bool(procedure.register_subject) and not mine  # a person without an account may be registered
     if form.validate_on_submit():
         subject = None
-        if people:
-            subject = db.session.get(User, parse_id(request.form.get("subject_id")) or 0)
+        chosen = request.form.get("subject_id", "").strip()
+        if registers and not chosen and request.form.get("new_name", "").strip():
+            try:
+                subject = register_subject(procedure, unit, current_user, request.form.get("new_name", ""),
+                                           request.form.get("new_number", ""), request.form.get("new_email", ""))
+            except DomainError as exc:
+                db.session.rollback()
+                subject_error = exc.message
+        elif people or registers:
+            subject = db.session.get(User, parse_id(chosen) or 0)
             if subject is None or subject not in people:
-                subject_error = _("Pilih penerima layanan.")
+                subject = None
+                subject_error = (_("Pilih penerima layanan, atau daftarkan orang baru.") if registers
+                                 else _("Pilih penerima layanan."))
         if subject_error is None:
             try:
                 case = open_case(procedure, current_user, form_values(form, procedure.fields), subject=subject,
@@ -178,7 +205,7 @@ def new_case(code: str):
                 return redirect(url_for("sop.show_case", case_id=case.id))
     status = 422 if request.method == "POST" else 200
     return render("sop/new_case.html", procedure=procedure, unit=unit, form=form, people=people,
-                  subject_error=subject_error, status=status)
+                  subject_error=subject_error, registers=registers, status=status)
 
 
 def _read_values(case: Case) -> tuple[dict, dict]:

@@ -2,7 +2,8 @@
 deadline. Who may see, act and read is app/sop/access.py. Services flush, never commit."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from blinker import Namespace
@@ -37,6 +38,26 @@ ACTION_DETAILS: dict[str, str] = {}
 # Panels other domains add to the case page (letters, appointments…): callables taking
 # (case, user) and returning (template name, context) or None when they have nothing to show.
 CASE_PANELS: list[Callable[[Case, User], tuple[str, dict] | None]] = []
+
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A task another domain puts in "Tugas saya" (a disposition addressed to the user): what,
+    where it is done, its deadline; `replaces` is the id of a step row it stands for (that row is
+    then not listed twice)."""
+
+    title: str
+    url: str
+    case_id: int | None
+    service: str
+    due_at: datetime | None
+    detail: str = ""
+    replaces: int | None = None
+
+
+# Tasks other domains contribute to "Tugas saya": callables taking (user, now) -> [TaskItem].
+TASK_SOURCES: list[Callable[[User, datetime], list[TaskItem]]] = []
 
 MAX_ESCALATION_GRACE = 8 * 60  # working minutes: at most one office day after the due time
 
@@ -121,6 +142,12 @@ def schedule(case_step: CaseStep, step: Step, case: Case, values: dict, now: dat
         case_step.remind_at = remind.astimezone(due.tzinfo) if remind and remind < due else None
         grace = min(MAX_ESCALATION_GRACE, max(30, span_minutes // 2))
         case_step.escalate_at = calendar.add_working_minutes(due, grace).astimezone(due.tzinfo)
+    if step.remind_before is not None and step.anchor_field:
+        # an appointment: the reminder goes out this long before it (wall clock)
+        before = step.remind_before
+        span = timedelta(minutes=before.minutes) if before.unit in ("minutes", "hours") else \
+            timedelta(days=before.amount * (7 if before.unit == "weeks" else 1))
+        case_step.remind_at = start - span if start - span > now else None
     case_step.next_notice_at = next_notice_time(case_step, now)
 
 
@@ -237,7 +264,7 @@ def open_case(procedure: Procedure, opener: User, values: dict, subject: User | 
                 unit_id=unit.id if unit else None,
                 subject_id=subject.id if subject else None, opened_at=now, data=plain, sealed=seal(secret),
                 title=(title or (f"{procedure.title} — {subject.name}" if subject else procedure.title))[:200])
-    case.steps = [CaseStep(position=s.number, key=s.key, title=s.title[:300],
+    case.steps = [CaseStep(position=s.number, key=s.key, title=s.pass_title(1)[:300],
                            actors=step_actors(s.roles)) for s in procedure.steps]
     db.session.add(case)
     db.session.flush()
@@ -284,10 +311,30 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
         calendar = working_calendar(case.unit_id)
         row.duration_minutes = (int((now - row.active_at).total_seconds() // 60) if step.duration and step.duration.wall_clock
                                 else calendar.working_minutes_between(row.active_at, now))
-    _follow_outcome(case, procedure, step, {**plain, **secret}, now)
+    passes = _passes_done(case, procedure, row)
+    if passes < step.repeat:
+        again = CaseStep(position=row.position, key=row.key, attempt=row.attempt + 1,
+                         title=step.pass_title(passes + 1)[:300], actors=step_actors(row.roles), state=StepState.PENDING)
+        case.steps.append(again)
+        db.session.flush()
+        _activate(case, procedure, again, now, case_values(case))
+    else:
+        _follow_outcome(case, procedure, step, {**plain, **secret}, now)
     db.session.flush()
     step_completed.send(case, step=step, row=row, user=user, now=now)
     return row
+
+
+def _passes_done(case: Case, procedure: Procedure, row: CaseStep) -> int:
+    """How many passes of a repeated step are done in its current run (the passes since the step
+    before it was last done; a step sent back starts a new run)."""
+    step = procedure.step(row.key)
+    if step.repeat <= 1:
+        return 1
+    before = next((r for r in reversed(case.current_steps()) if r.position < row.position and r.done_at), None)
+    since = before.done_at if before else None
+    return sum(1 for r in case.steps if r.key == row.key and r.state == StepState.DONE
+               and (since is None or (r.active_at and r.active_at >= since)))
 
 
 def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
@@ -324,6 +371,18 @@ def recompute_deadlines(now: datetime | None = None) -> int:
 
 
 # -- lists ----------------------------------------------------------------------------------
+def task_list(user: User, now: datetime, limit: int = 200) -> list:
+    """"Tugas saya": the steps waiting for the user (CaseStep rows) and what other domains put
+    there (TaskItem), soonest due first; a contributed task stands in for the step it replaces."""
+    contributed = [item for source in TASK_SOURCES for item in source(user, now)]
+    replaced = {item.replaces for item in contributed if item.replaces}
+    rows = [row for row in my_tasks(user, limit) if row.id not in replaced]
+    items = rows + contributed
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    items.sort(key=lambda t: (t.due_at is None, t.due_at or far))
+    return items[:limit]
+
+
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     """Steps waiting for the user's roles or for them personally, soonest due first. Only what a
     task list shows is loaded (not the case's values, people or stored definition)."""
