@@ -8,7 +8,7 @@ from app.sop.definitions import BUILTIN_DIR, DefinitionError, parse
 from app.sop.registry import current_version, get_procedure, procedures
 
 EXPECTED = {
-    "pgri-konseling-karier": 7, "pgri-minat-bakat": 9, "unpam-konseling-online": 6, "ipdn-bk-praja": 13,
+    "pgri-konseling-karier": 7, "pgri-minat-bakat": 9, "unpam-konseling-online": 8, "ipdn-bk-praja": 13,
     "ipdn-bk-pegawai": 13, "ipdn-konseling-online-praja": 11, "ipdn-terapi": 11, "ik-konseling-rujukan": 7,
     "ik-konseling-inisiatif": 8, "puspaga-konseling": 12,
 }
@@ -40,7 +40,13 @@ def test_source_details_are_kept(app):
     assert approve.document_on == ("disetujui",) and minat.step("koordinasi").duration is None
     assert minat.step("penerusan_kaprodi").roles == ("kaprodi", "committee")
     unpam = get_procedure("unpam-konseling-online")
-    assert unpam.steps[-1].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
+    assert unpam.steps[5].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
+    # Rows 1–5 are the student's own stages (wall clock), row 6 the app's notice; then the follow-up.
+    assert all(s.roles == ("subject",) and s.duration.wall_clock for s in unpam.steps[:5])
+    assert unpam.steps[5].roles == ("system",) and unpam.steps[5].screen == {"name": "acknowledge"}
+    praja = get_procedure("ipdn-konseling-online-praja")
+    assert praja.step("rencana_kepala").roles == ("head",)  # row 4 sits in the Kepala Unit column
+    assert praja.step("janji_video").screen["only"] == "online"
     rujukan = get_procedure("ik-konseling-rujukan")
     assert rujukan.step("surat_rujukan").when == {"field": "needs_external", "equals": "ya"}
 

@@ -58,7 +58,8 @@ def event(appointment: Appointment, with_client: bool = True) -> Event:
         item.add("url", appointment.meeting_url)
     elif appointment.location:
         item.add("location", appointment.location)
-    item.add("description", f"Sesi konseling ({appointment.mode.value}). Rincian di Ruang Konseling: {link}")
+    code = f" Kode rapat: {appointment.meeting_code}." if appointment.meeting_code else ""
+    item.add("description", f"Sesi konseling ({appointment.mode.value}).{code} Rincian di Ruang Konseling: {link}")
     if not cancelled:
         for before in (timedelta(days=1), timedelta(hours=1)):
             alarm = Alarm()

@@ -188,7 +188,8 @@ def send_invites(appointment: Appointment, now: datetime) -> None:
     place = appointment.meeting_url or appointment.location or "—"
     link = external_url("booking.show_appointment", appointment_id=appointment.id)
     body = (f"{subject}\n\nKonselor: {appointment.counselor.name}\nBentuk: {appointment.mode.value}\n"
-            f"Tempat/tautan: {place}\n" + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
+            f"Tempat/tautan: {place}\n" + (f"Kode rapat: {appointment.meeting_code}\n" if appointment.meeting_code else "")
+            + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
             + f"\nRincian: {link}")
     method = "CANCEL" if cancelled else "REQUEST"
     files = [{**attachment("undangan.ics", "text/calendar", ics), "method": method}]
@@ -261,8 +262,11 @@ def book(case: Case, client: User, start: datetime, now: datetime | None = None)
 
 
 def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 60,
-            now: datetime | None = None) -> list[Appointment]:
-    """The counselor proposes up to three times; the client accepts one."""
+            now: datetime | None = None, mode: Mode | None = None, place: str | None = None,
+            code: str | None = None) -> list[Appointment]:
+    """The counselor proposes up to three times; the client accepts one. The form of service is
+    the one asked for unless `mode` is given; the place (room or meeting link) is the counselor's
+    window's unless `place` is given; `code` is the meeting's access code."""
     now = now or utcnow()
     _open_case(case)
     if _active_appointment_id(case.id):
@@ -276,12 +280,15 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
         raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))
-    mode = requested_mode(case) or Mode.IN_PERSON
-    window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
-                                                             Availability.mode == mode).limit(1))
-    place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
+    mode = mode or requested_mode(case) or Mode.IN_PERSON
+    if not place:
+        window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
+                                                                 Availability.mode == mode).limit(1))
+        place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
     proposals = [_new(case, counselor, case.subject, s, s + timedelta(minutes=minutes), mode, place,
                       AppointmentStatus.PROPOSED, now) for s in starts]
+    for proposal in proposals:
+        proposal.meeting_code = (code or "").strip()[:100] or None
     db.session.flush()
     notify(case.subject, _("Usulan waktu konseling"), _("Konselor Anda mengusulkan %(n)d pilihan waktu. Pilih salah satu: %(url)s",
            n=len(proposals), url=external_url("booking.case_booking", case_id=case.id)),

@@ -25,6 +25,8 @@ def agreement_step(case: Case | None):
 def requested_mode(case: Case | None) -> Mode | None:
     """The form of service the client asked for: the case value the booking screen's `mode` names."""
     step = agreement_step(case)
+    if step and "only" in step.screen:  # the step fixes the form of service (a video consultation)
+        return Mode(step.screen["only"])
     value = (case.data or {}).get(step.screen["mode"]) if step and "mode" in step.screen else None
     return Mode(value) if value in {m.value for m in Mode} else None
 
@@ -71,5 +73,7 @@ def record_agreement(appointment: Appointment, actor: User, now: datetime) -> No
         place = next(f for f in step.inputs if f.key == step.screen["place"])
         value = appointment.meeting_url or appointment.location or appointment.mode.value
         values[place.key] = value if place.type == "url" and appointment.meeting_url else value[:place.max]
+    if "code" in step.screen and appointment.meeting_code:
+        values[step.screen["code"]] = appointment.meeting_code
     doer = actor if can_act(actor, case, row) else appointment.counselor
     complete_step(case, step.key, doer, values, now=now)

@@ -325,7 +325,18 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # `booking_session` records on the appointment whether the session took place; `workshop` is the
 # edition page of the minat-bakat workshop, `part` naming what the step is there: proposal (of
 # the surat tugas), decision (the rectorate's), meeting (its outcome), preparation (the checklist).
-SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
+# `only` fixes the form of service (online / tatap muka) and `code` names the input that receives
+# the meeting's access code. `online_intake` is a self-service stage of the e-konseling wizard
+# (`part: account` is filled from the account's registration and confirmation times; `phone`
+# names the input holding the WhatsApp number the notices go to);
+# `acknowledge` is done by the app itself (a notice to the person served and to the counselors on
+# duty); `thread` is done in the case's private conversation, the text typed there filling the
+# `answer` input (posted to the conversation too when `post` is true).
+SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data", "code": "input",
+                       "only": "mode"},
+           "online_intake": {"part": "text", "phone": "input"},
+           "acknowledge": {},
+           "thread": {"answer": "input", "post": "flag"},
            "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
            "workshop": {"part": "text"},
            # `workshop_announce`: the minat-bakat edition's letters to each prodi's kaprodi
@@ -358,6 +369,10 @@ def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_ke
             check.error(node, f"{path}.screen.{option}", f"'{value}' bukan data kasus atau langkah sebelumnya")
         elif options[option] == "option" and value not in choices:
             check.error(node, f"{path}.screen.{option}", f"'{value}' harus pilihan keputusan langkah ini")
+        elif options[option] == "mode" and value not in ("online", "tatap muka"):
+            check.error(node, f"{path}.screen.{option}", f"'{value}' harus online atau tatap muka")
+        elif options[option] == "flag" and not isinstance(value, bool):
+            check.error(node, f"{path}.screen.{option}", "harus true atau false")
         else:
             result[option] = value
     return result

@@ -306,6 +306,16 @@ def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
     return row
 
 
+def restart_clock(case: Case, now: datetime) -> CaseStep | None:
+    """The active step's time starts at `now`, its deadline computed again: a self-service stage
+    begins when the person comes back to it (after confirming their e-mail), not when the earlier
+    stage ended."""
+    row = next((r for r in case.current_steps() if r.state == StepState.ACTIVE), None)
+    if row is not None:
+        _activate(case, procedure_of(case.version), row, now, case_values(case))
+    return row
+
+
 def recompute_deadlines(now: datetime | None = None) -> int:
     """After the calendar changed: recompute every active step's deadline from when it began."""
     now = now or utcnow()
