@@ -22,8 +22,10 @@ from app.sop.services import can_open
 
 def _intake_procedure(code: str):
     procedure = get_procedure(code[:60])
-    if procedure is None or not is_intake(procedure) or not can_open(current_user, procedure):
+    if procedure is None or not is_intake(procedure):
         abort(404)
+    if not can_open(current_user, procedure) or not current_user.has_role(procedure.subject_role or ""):
+        abort(403)  # the wizard is the person served's own (staff open requests on the case pages)
     return procedure
 
 
@@ -59,7 +61,8 @@ def wizard(case_id: int):
     if stage is None:
         return redirect(url_for("online.show_thread", case_id=case.id))
     row, step = stage
-    form = build_form(step.inputs)
+    phone = step.screen.get("phone")
+    form = build_form(step.inputs, data={phone: current_user.phone} if phone and current_user.phone else None)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -75,8 +78,10 @@ def wizard(case_id: int):
         if stage is None:
             return redirect(url_for("online.show_thread", case_id=case.id))
         row, step = stage
+    forms = [r for r, s in stages(case) if s.screen.get("part") != "account" and r.state.value != "skipped"]
+    number = next((i for i, r in enumerate(forms, 1) if r.id == row.id), 1)
     return render("online/wizard.html", block="stage", case=case, row=row, step=step, form=form,
-                  stages=stages(case), status=status)
+                  number=number, total=len(forms), status=status)
 
 
 def _thread_case(case_id: int):
