@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
-from app.booking.steps import record_agreement, record_outcome, reopen_agreement, requested_mode
+from app.booking.steps import agreement_step, record_agreement, record_outcome, reopen_agreement, requested_mode
 from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
 from app.database import insert_ignore, utcnow
@@ -278,6 +278,9 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
         raise DomainError(_("Waktu yang diusulkan harus di masa depan."))
     if any(_conflict(counselor.id, s, s + timedelta(minutes=minutes)) for s in starts):
         raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
+    step = agreement_step(case)
+    if step is not None and step.screen.get("working_hours"):
+        _check_working_hours(counselor, starts, minutes)
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))
     mode = mode or requested_mode(case) or Mode.IN_PERSON
@@ -294,6 +297,20 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
            n=len(proposals), url=external_url("booking.case_booking", case_id=case.id)),
            key=f"proposal:{case.id}:{proposals[0].id}", now=now)
     return proposals
+
+
+def _check_working_hours(counselor: User, starts: list[datetime], minutes: int) -> None:
+    """Each proposed time lies inside one of the counselor's weekly availability windows (the
+    step's `working_hours: true`: "pada jam kerja konselor")."""
+    _profile, windows = _profile_and_windows(counselor)
+    tz = _tz()
+    for start in starts:
+        local = start.astimezone(tz)
+        end = (local + timedelta(minutes=minutes)).time()
+        if not any(w.weekday == local.weekday() and w.start_time <= local.time() and end <= w.end_time
+                   and end > local.time() for w in windows):
+            raise DomainError(_("Waktu %(when)s di luar jam kerja Anda (ketersediaan mingguan).",
+                                when=format_datetime(local, WHEN)))
 
 
 def accept(proposal: Appointment, client: User, now: datetime | None = None) -> Appointment:

@@ -325,15 +325,16 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # `booking_session` records on the appointment whether the session took place; `workshop` is the
 # edition page of the minat-bakat workshop, `part` naming what the step is there: proposal (of
 # the surat tugas), decision (the rectorate's), meeting (its outcome), preparation (the checklist).
-# `only` fixes the form of service (online / tatap muka) and `code` names the input that receives
-# the meeting's access code. `online_intake` is a self-service stage of the e-konseling wizard
+# `only` fixes the form of service (online / tatap muka), `code` names the input that receives
+# the meeting's access code, `working_hours: true` keeps proposed times inside the counselor's
+# weekly availability. `online_intake` is a self-service stage of the e-konseling wizard
 # (`part: account` is filled from the account's registration and confirmation times; `phone`
 # names the input holding the WhatsApp number the notices go to);
 # `acknowledge` is done by the app itself (a notice to the person served and to the counselors on
 # duty); `thread` is done in the case's private conversation, the text typed there filling the
 # `answer` input (posted to the conversation too when `post` is true).
 SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data", "code": "input",
-                       "only": "mode"},
+                       "only": "mode", "working_hours": "flag"},
            "online_intake": {"part": "text", "phone": "input"},
            "acknowledge": {},
            "thread": {"answer": "input", "post": "flag"},
