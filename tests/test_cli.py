@@ -19,7 +19,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     count = db.session.scalar(db.select(db.func.count(User.id)))
     second = runner.invoke(args=["seed-demo", "--password", "demo12345"])
     assert second.exit_code == 0 and "(sudah ada)" in second.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(DEMO_NAMES)
+    # one account per demo role, and the app's own (it sent the e-konseling acknowledgement)
+    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(DEMO_NAMES) + 1
     # cases of every procedure, at different steps; a second run adds none
     from app.sop.models import Case
     from app.sop.registry import procedures
