@@ -26,6 +26,7 @@ NAV = [
     ("auth.register_client", _l("Daftarkan klien"), {"staff"}),
     ("admin.list_units", _l("Unit layanan"), {"admin"}),
     ("workshops.list_programs", _l("Program studi"), {"admin", "head"}),
+    ("online.rota", _l("Jadwal piket"), {"head"}),
 ]
 
 
