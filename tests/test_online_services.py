@@ -207,3 +207,40 @@ def test_closing_without_a_session_skips_it_and_only_the_team_may_close(people):
     assert case.state == CaseState.CLOSED
     with pytest.raises(DomainError):
         post_message(case, counselor, "Lagi", now=SUNDAY_22 + timedelta(hours=2))
+
+
+def test_the_compliance_report_shows_each_stage_against_its_minutes(people):
+    from app.reports.services import compliance
+
+    case = start_intake(get_procedure(UNPAM), people["student"], now=SUNDAY_22)
+    submit_all(case, people["student"])
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    db.session.commit()
+    report = compliance(SUNDAY_22.date(), SUNDAY_22.date(), code=UNPAM, now=SUNDAY_22 + timedelta(minutes=12))
+    rows = {r.position: r for r in report.rows[UNPAM]}
+    assert [(rows[n].done, rows[n].median, rows[n].standard) for n in (3, 4, 5, 6)] == [
+        (1, 3, 10), (1, 1, 2), (1, 6, 20), (1, 1, 2)]
+    assert rows[6].on_time == 1 and rows[2].on_time == 0  # the e-mail link took 6 of its 5 minutes
+
+
+def test_a_tatap_muka_student_books_a_slot_directly_once_a_counselor_answers(people):
+    from app.booking.services import book, free_slots
+
+    student, counselor = people["student"], people["counselor"]
+    case = start_intake(get_procedure(UNPAM), student, now=SUNDAY_22)
+    submit_stage(case, student, {"nim": "1", "prodi": "P", "phone": "0812345678", "mode": "tatap muka"},
+                 now=SUNDAY_22 + timedelta(minutes=2))
+    submit_stage(case, student, {"area": "akademik", "problem": "Jadwal kuliah bentrok"},
+                 now=SUNDAY_22 + timedelta(minutes=5))
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=6))
+    db.session.add(Availability(counselor_id=counselor.id, weekday=1, start_time=time(9), end_time=time(12),
+                                session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON, room="Ruang DKT 2"))
+    post_message(case, counselor, "Silakan pilih jadwal tatap muka.", now=SUNDAY_22 + timedelta(minutes=30))
+    now = SUNDAY_22 + timedelta(minutes=40)
+    slot = free_slots(counselor, datetime(2026, 12, 1).date(), 1, now)[0]
+    appointment = book(case, student, slot.start, now=now)
+    db.session.commit()
+    assert appointment.mode == Mode.IN_PERSON and appointment.location == "Ruang DKT 2"
+    row = case.current_steps()[6]
+    assert row.state == StepState.DONE and row.data["session_place"] == "Ruang DKT 2"
+    assert case.current_steps()[7].state == StepState.ACTIVE  # the report follows the session
