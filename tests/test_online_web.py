@@ -180,3 +180,14 @@ def test_the_tick_at_22_on_a_sunday_delivers_the_acknowledgement_by_mail_and_wha
     assert f"/online/cases/{case.id}" in whatsapp_gateway[0]["message"]
     db.session.expire_all()
     assert case.current_steps()[5].state == StepState.DONE
+
+
+def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    client = sign_in(app, owner)
+    refused = client.submit(f"/online/cases/{case.id}/messages", {"text": "x" * 4001}, headers={"HX-Request": "true"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and body.lstrip().startswith('<div id="compose">') and 'class="error"' in body
+    sent = client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo"}, headers={"HX-Request": "true"})
+    assert sent.headers["HX-Redirect"].startswith(f"/online/cases/{case.id}")

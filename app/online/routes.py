@@ -95,12 +95,14 @@ def _after() -> int:
     return int(value) if value.isdigit() and len(value) < 12 else 0
 
 
-def _thread_page(case, status: int = 200, **forms):
+def _thread_page(case, status: int = 200, block: str | None = None, **forms):
+    """The conversation page; for htmx, the new messages (`?after=`) or the block `block`."""
     participant = is_participant(current_user, case)
     after = _after() if request.headers.get("HX-Request") else 0
-    items = messages(case, current_user, after) if participant else []
+    items = messages(case, current_user, after) if participant and block is None else []
     last = items[-1][0].id if items else after
-    return render("online/thread.html", block="messages" if after else None, case=case, items=items, last=last,
+    return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
+                  last=last,
                   participant=participant, team=on_team(current_user, case), finish=can_finish(current_user, case),
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
@@ -125,8 +127,8 @@ def post(case_id: int):
         except DomainError as exc:
             refuse(form, exc)
         else:
-            return redirect(url_for("online.show_thread", case_id=case.id) + "#akhir")
-    return _thread_page(_thread_case(case_id), 422, message_form=form)
+            return redirect(url_for("online.show_thread", case_id=case.id))
+    return _thread_page(_thread_case(case_id), 422, block="compose", message_form=form)
 
 
 @bp.post("/cases/<int:case_id>/finish")
