@@ -128,7 +128,8 @@ def test_the_counselor_answers_takes_the_case_and_htmx_fetches_only_new_messages
     assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo, saya Bu Rina."}).status_code == 302
     assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Terima kasih, Bu."}).status_code == 302
     full = student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
-    assert "Halo, saya Bu Rina." in full and "Terima kasih, Bu." in full
+    assert "Halo, saya Bu Rina." in full and "Terima kasih, Bu." in full and "RAHASIA: nilai turun" in full
+    assert "RAHASIA: nilai turun" in counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     first = db.session.scalar(sa.text("select min(id) from thread_messages"))
     fragment = student_client.get(f"/online/cases/{case.id}?after={first}", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)

@@ -12,7 +12,7 @@ from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
-from app.online.thread import can_finish, finish_step, may_open, messages, post_message, propose_session
+from app.online.thread import can_finish, finish_step, may_open, messages, own_words, post_message, propose_session
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.forms import build_form, form_values
@@ -101,8 +101,9 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     after = _after() if request.headers.get("HX-Request") else 0
     items = messages(case, current_user, after) if participant and block is None else []
     last = items[-1][0].id if items else after
+    story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
-                  last=last,
+                  last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=can_finish(current_user, case),
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),

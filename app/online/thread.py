@@ -20,7 +20,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import notify, notify_all
 from app.online.models import ThreadMessage
-from app.sop.access import can_claim, claim, claimable_role, can_act, is_participant, log_access, on_team, undecryptable
+from app.sop.access import (can_act, can_claim, claim, claimable_role, is_participant, log_access, on_team,
+                            readable_values, undecryptable)
 from app.sop.definitions import Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
@@ -63,6 +64,22 @@ def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessa
     if result:
         log_access(case, reader, "read", grounds={"percakapan": ground})
     return result
+
+
+def own_words(case: Case, reader: User) -> list[tuple[str, str]]:
+    """What the person served wrote in their own steps (the problem, the complaint), for the
+    conversation's head: (label, text) of the confidential inputs `reader` may read; logged."""
+    if not is_participant(reader, case):
+        return []
+    procedure = procedure_of(case.version)
+    fields = [f for s in procedure.steps if "subject" in s.roles for f in s.inputs if f.confidential]
+    if not fields:
+        return []
+    values, grounds = readable_values(reader, case)
+    shown = {f.key: grounds[f.key] for f in fields if f.key in values}
+    if shown:
+        log_access(case, reader, "read", grounds=shown)
+    return [(f.label, str(values[f.key])) for f in fields if f.key in shown]
 
 
 def _clean(text: str | None) -> str:
