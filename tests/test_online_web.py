@@ -192,3 +192,16 @@ def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
     assert refused.status_code == 422 and body.lstrip().startswith('<div id="compose">') and 'class="error"' in body
     sent = client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo"}, headers={"HX-Request": "true"})
     assert sent.headers["HX-Redirect"].startswith(f"/online/cases/{case.id}")
+
+
+def test_a_request_opened_on_the_generic_page_continues_in_the_wizard(app, make_user):
+    student = make_user("student", units=["DKT"])
+    client = sign_in(app, student)
+    opened = client.submit(f"/cases/new/{UNPAM}", {})
+    assert opened.status_code == 302
+    case_path = opened.headers["Location"]
+    page = client.get(case_path).get_data(as_text=True)
+    wizard = f"/online{case_path}/wizard"
+    assert wizard in page and "/online" + case_path in page  # the step leads to the wizard; the thread panel
+    stage = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 1 dari 3" in stage and 'name="phone"' in stage
