@@ -14,7 +14,7 @@ from app.booking.models import Appointment, AppointmentStatus, Availability, Mod
 from app.booking.services import cancel, free_slots, profile_for, reschedule
 from app.extensions import db
 from app.notifications.models import OutboxMessage
-from app.online.thread import finish_step, messages, post_message
+from app.online.thread import messages, post_message
 from app.sop.models import StepState
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -47,10 +47,11 @@ def test_the_video_consultation_is_a_real_appointment_in_working_hours(app, make
     complete_step(case, "formulir", praja, {"complaint": "RAHASIA: sulit tidur"}, now=NOW)
     complete_step(case, "teruskan", staff, {}, now=NOW)
     post_message(case, praja, "Mohon bantuannya.", now=NOW)
-    finish_step(case, counselor, "Prognosa ringan; mari bertemu lewat video.", now=NOW + timedelta(minutes=20))
+    post_message(case, counselor, "Prognosa ringan; mari bertemu lewat video.", now=NOW + timedelta(minutes=20))
     db.session.commit()
     assert [m.user_id for m in case.team()] == [counselor.id]  # claimed by answering
-    assert case.step_row("intake").state == StepState.DONE
+    intake = case.step_row("intake")  # the counselor's answer in the conversation is the intake's
+    assert intake.state == StepState.DONE and intake.done_by_id == counselor.id and intake.duration_minutes == 20
     assert [t for _m, t in messages(case, praja)][-1] == "Prognosa ringan; mari bertemu lewat video."
     complete_step(case, "rencana_kasubbag", counselor, {}, now=NOW)
     complete_step(case, "rencana_kepala", head, {}, now=NOW)

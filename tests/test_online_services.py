@@ -138,6 +138,9 @@ def test_the_conversation_is_sealed_logged_and_claimed_by_the_counselor_who_answ
     post_message(case, counselor, "Halo Sinta, saya siap mendengarkan.", now=SUNDAY_22 + timedelta(minutes=13))
     db.session.commit()
     assert [m.user_id for m in case.team()] == [counselor.id] and case.team()[0].how == "claimed"
+    answered = case.current_steps()[6]
+    assert answered.state == StepState.DONE and answered.done_by_id == counselor.id  # the first answer, timed
+    assert "Halo Sinta" not in str(answered.data) and "Halo Sinta" not in (answered.sealed or "")
     with pytest.raises(DomainError):
         post_message(case, other, "Saya juga", now=SUNDAY_22 + timedelta(minutes=14))
     db.session.rollback()
@@ -184,11 +187,11 @@ def test_a_video_session_is_proposed_in_office_hours_and_becomes_a_real_appointm
     feed = app.test_client().get(f"/calendar/{profile_for(counselor).feed_token}.ics").data
     [event] = Calendar.from_ical(feed).walk("VEVENT")
     assert str(event["URL"]) == "https://meet.example.id/unpam-dkt" and "828 123" in str(event["DESCRIPTION"])
-    session_row = next(r for r in case.current_steps() if r.state == StepState.DONE and r.position == 7)
+    session_row = next(r for r in case.current_steps() if r.state == StepState.DONE and r.position == 8)
     assert session_row.done_by_id == counselor.id
     finish_step(case, counselor, "RAHASIA: dua sesi, membaik.", now=now + timedelta(days=3))
     db.session.commit()
-    assert case.state == CaseState.CLOSED and "RAHASIA" not in str(case.current_steps()[7].data)
+    assert case.state == CaseState.CLOSED and "RAHASIA" not in str(case.current_steps()[8].data)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
 
 
@@ -203,7 +206,7 @@ def test_closing_without_a_session_skips_it_and_only_the_team_may_close(people):
         finish_step(case, other, "Laporan", now=SUNDAY_22 + timedelta(minutes=20))
     finish_step(case, counselor, "Cukup lewat pesan.", now=SUNDAY_22 + timedelta(hours=1))
     db.session.commit()
-    assert [r.state for r in case.current_steps()[6:]] == [StepState.SKIPPED, StepState.DONE]
+    assert [r.state for r in case.current_steps()[6:]] == [StepState.DONE, StepState.SKIPPED, StepState.DONE]
     assert case.state == CaseState.CLOSED
     with pytest.raises(DomainError):
         post_message(case, counselor, "Lagi", now=SUNDAY_22 + timedelta(hours=2))
@@ -241,6 +244,6 @@ def test_a_tatap_muka_student_books_a_slot_directly_once_a_counselor_answers(peo
     appointment = book(case, student, slot.start, now=now)
     db.session.commit()
     assert appointment.mode == Mode.IN_PERSON and appointment.location == "Ruang DKT 2"
-    row = case.current_steps()[6]
+    row = case.current_steps()[7]
     assert row.state == StepState.DONE and row.data["session_place"] == "Ruang DKT 2"
-    assert case.current_steps()[7].state == StepState.ACTIVE  # the report follows the session
+    assert case.current_steps()[8].state == StepState.ACTIVE  # the report follows the session

@@ -8,7 +8,7 @@ from app.sop.definitions import BUILTIN_DIR, DefinitionError, parse
 from app.sop.registry import current_version, get_procedure, procedures
 
 EXPECTED = {
-    "pgri-konseling-karier": 7, "pgri-minat-bakat": 9, "unpam-konseling-online": 8, "ipdn-bk-praja": 13,
+    "pgri-konseling-karier": 7, "pgri-minat-bakat": 9, "unpam-konseling-online": 9, "ipdn-bk-praja": 13,
     "ipdn-bk-pegawai": 13, "ipdn-konseling-online-praja": 11, "ipdn-terapi": 11, "ik-konseling-rujukan": 7,
     "ik-konseling-inisiatif": 8, "puspaga-konseling": 12,
 }

@@ -1,7 +1,9 @@
 """A case's private conversation between the person served and the case team. Message texts are
 sealed at rest; every read of them is written to the access log; e-mails only say that there is
 a new message, with the link. A counselor who may take the case claims it by answering. A step
-declaring `screen: {name: thread, answer: <input>}` is completed from here."""
+declaring `screen: {name: thread, answer: <input>, post: true}` is done by the message its actor
+sends (the first answer, the intake's answer); one without `post` (the closing report) on its own
+form here."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -98,8 +100,19 @@ def _claim_by_answering(case: Case, user: User, now: datetime) -> None:
     row = next((r for r in case.current_steps() if r.state == StepState.ACTIVE and claimable_role(user, case, r)
                 and can_act(user, case, r)), None)
     if row is None:
-        raise DomainError(_("Kasus ini sudah ditangani konselor lain."), field="text")
+        raise DomainError(_("Kasus ini belum dapat atau tidak lagi dapat Anda tangani."), field="text")
     claim(case, user, row, now)
+
+
+def _answering_step(case: Case, author: User) -> tuple[CaseStep, Step] | None:
+    """The active step that a message of `author` completes (`screen: {name: thread, post: true}`)."""
+    procedure = procedure_of(case.version)
+    for row in case.current_steps():
+        step = procedure.step(row.key)
+        if (row.state == StepState.ACTIVE and step.screen and step.screen["name"] == SCREEN
+                and step.screen.get("post") and can_act(author, case, row)):
+            return row, step
+    return None
 
 
 def post_message(case: Case, author: User, text: str, now: datetime | None = None) -> ThreadMessage:
@@ -114,6 +127,9 @@ def post_message(case: Case, author: User, text: str, now: datetime | None = Non
     message.author = author
     db.session.add(message)
     db.session.flush()
+    answering = _answering_step(case, author)
+    if answering is not None:  # the answer the step asks for (the first answer, the intake's)
+        complete_step(case, answering[0].key, author, {answering[1].screen["answer"]: text}, now=now)
     link = external_url("online.show_thread", case_id=case.id)
     subject = _("Pesan baru di Ruang Konseling (#%(id)d)", id=case.id)
     body = _("Ada pesan baru untuk Anda pada layanan %(service)s. Bacalah di aplikasi: %(link)s",
@@ -129,11 +145,13 @@ def post_message(case: Case, author: User, text: str, now: datetime | None = Non
 
 # -- steps done in the conversation ---------------------------------------------------------
 def thread_step(case: Case) -> tuple[CaseStep, Step] | None:
-    """The next step done in the conversation (not yet done), with its row."""
+    """The next step written on its own form in the conversation (not yet done; a step whose
+    answer is posted is done by sending a message), with its row."""
     procedure = procedure_of(case.version)
     for row in case.current_steps():
         step = procedure.step(row.key)
-        if step.screen and step.screen["name"] == SCREEN and row.state in (StepState.ACTIVE, StepState.PENDING):
+        if (step.screen and step.screen["name"] == SCREEN and not step.screen.get("post")
+                and row.state in (StepState.ACTIVE, StepState.PENDING)):
             return row, step
     return None
 
@@ -154,8 +172,8 @@ def can_finish(user: User, case: Case) -> tuple[CaseStep, Step] | None:
 
 
 def finish_step(case: Case, user: User, text: str, now: datetime | None = None) -> CaseStep:
-    """Complete the conversation step with `text` as its `answer` input (posted to the
-    conversation too when the step says `post: true`); an unused session step is skipped."""
+    """Complete the conversation's own-form step (the closing report) with `text` as its
+    `answer` input, kept confidential on the case; an unused session step is skipped."""
     now = now or utcnow()
     found = can_finish(user, case)
     if found is None:
@@ -164,8 +182,6 @@ def finish_step(case: Case, user: User, text: str, now: datetime | None = None) 
     row, step = found
     if row.state != StepState.ACTIVE:
         skip_to(case, row.key, now)
-    if step.screen.get("post"):
-        post_message(case, user, text, now)
     return complete_step(case, row.key, user, {step.screen["answer"]: text}, now=now)
 
 
