@@ -32,6 +32,7 @@ from app.urls import external_url
 
 SCREEN = "thread"
 MAX_TEXT = 4000
+MAX_SHOWN = 500  # messages on one page: the latest
 
 
 def has_thread(procedure: Procedure) -> bool:
@@ -58,7 +59,7 @@ def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessa
         return []
     rows = list(db.session.scalars(db.select(ThreadMessage).where(ThreadMessage.case_id == case.id,
                                                                    ThreadMessage.id > after)
-                                   .order_by(ThreadMessage.id).limit(500)))
+                                   .order_by(ThreadMessage.id.desc()).limit(MAX_SHOWN)))[::-1]  # the latest
     try:
         result = [(m, unseal(m.sealed).get("text", "")) for m in rows]
     except UndecryptableError:
