@@ -205,3 +205,16 @@ def test_a_request_opened_on_the_generic_page_continues_in_the_wizard(app, make_
     assert wizard in page and "/online" + case_path in page  # the step leads to the wizard; the thread panel
     stage = client.get(wizard).get_data(as_text=True)
     assert "Tahap 1 dari 3" in stage and 'name="phone"' in stage
+
+
+def test_the_students_own_data_export_holds_their_conversation(app, make_user):
+    from app.account.services import my_data
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    from app.online.thread import post_message
+
+    post_message(case, owner, "Pesan saya sendiri")
+    db.session.commit()
+    [conversation] = my_data(owner)["conversations"]
+    assert conversation["case_id"] == case.id and [m["text"] for m in conversation["messages"]] == ["Pesan saya sendiri"]
