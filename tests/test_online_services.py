@@ -247,3 +247,12 @@ def test_a_tatap_muka_student_books_a_slot_directly_once_a_counselor_answers(peo
     row = case.current_steps()[7]
     assert row.state == StepState.DONE and row.data["session_place"] == "Ruang DKT 2"
     assert case.current_steps()[8].state == StepState.ACTIVE  # the report follows the session
+
+
+def test_an_account_registered_long_before_skips_the_registration_stages(make_user):
+    old = make_user("student", units=["DKT"], created_at=SUNDAY_22 - timedelta(days=200),
+                    email_confirmed_at=SUNDAY_22 - timedelta(days=199))
+    case = start_intake(get_procedure(UNPAM), old, now=SUNDAY_22)
+    assert case.opened_at == SUNDAY_22
+    assert [r.state for r in case.current_steps()[:3]] == [StepState.SKIPPED, StepState.SKIPPED, StepState.ACTIVE]
+    assert current_stage(case)[0].active_at == SUNDAY_22

@@ -4,7 +4,7 @@ measured against the SOP's minutes. Stages with `part: account` are the registra
 confirmation e-mail, taken from the account's own times."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
@@ -16,9 +16,10 @@ from app.extensions import db
 from app.sop.definitions import Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
-from app.sop.services import complete_step, open_case, restart_clock
+from app.sop.services import complete_step, open_case, restart_clock, skip_to
 
 SCREEN = "online_intake"
+FRESH = timedelta(days=1)
 
 
 def is_intake(procedure: Procedure) -> bool:
@@ -49,9 +50,21 @@ def stages(case: Case) -> list[tuple[CaseStep, Step]]:
             if (step := procedure.step(row.key)).screen and step.screen["name"] == SCREEN]
 
 
+def _fresh(person: User, now: datetime) -> bool:
+    """The account was made for this request (registered within the last day)."""
+    return now - person.created_at <= FRESH
+
+
 def _account_stages(case: Case, person: User, now: datetime) -> None:
     """The stages the account already went through: registering (done when the account was
-    created) and the e-mail with the link (done when the address was confirmed)."""
+    created) and the e-mail with the link (done when the address was confirmed). An account
+    registered long before this request did not go through them for it: they are skipped."""
+    if not _fresh(person, now):
+        procedure = procedure_of(case.version)
+        first_form = next(s for s in procedure.steps if s.screen and s.screen["name"] == SCREEN
+                          and s.screen.get("part") != "account")
+        skip_to(case, first_form.key, now)
+        return
     first = True
     while (stage := current_stage(case)) and stage[1].screen.get("part") == "account":
         row, _step = stage
@@ -62,8 +75,9 @@ def _account_stages(case: Case, person: User, now: datetime) -> None:
 
 
 def start_intake(procedure: Procedure, person: User, now: datetime | None = None) -> Case:
-    """Open the service for `person` (their own request): the case begins when they registered;
-    the account stages are recorded, the first form stage starts now. A case of this service
+    """Open the service for `person` (their own request): for an account registered for it, the
+    case begins when they registered and the account stages are recorded; the first form stage
+    starts now. A case of this service
     still running is continued instead of opening another."""
     now = now or utcnow()
     if not is_intake(procedure):
@@ -72,7 +86,7 @@ def start_intake(procedure: Procedure, person: User, now: datetime | None = None
                                                       Case.state == CaseState.OPEN).order_by(Case.id.desc()).limit(1))
     if running is not None:
         return running
-    case = open_case(procedure, person, {}, now=min(person.created_at, now))
+    case = open_case(procedure, person, {}, now=min(person.created_at, now) if _fresh(person, now) else now)
     _account_stages(case, person, now)
     return case
 
