@@ -11,6 +11,7 @@ from flask import current_app
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from app.booking.models import Appointment, AppointmentStatus, Mode
+from app.booking.steps import booking_options
 from app.urls import external_url
 
 PRODID = "-//Ruang Konseling//Jadwal layanan//ID"
@@ -32,8 +33,8 @@ def _address(user, role: str | None = None) -> vCalAddress:
 def summary(appointment: Appointment) -> str:
     """The service (the booking step's `summary`, else the procedure's title) and initials."""
     procedure = appointment.case.procedure if appointment.case else None
-    step = procedure.screen_step("booking") if procedure else None
-    label = (step.screen.get("summary") if step else None) or (procedure.title if procedure else "Konseling")
+    options = booking_options(procedure)
+    label = (options.get("summary") if options else None) or (procedure.title if procedure else "Konseling")
     return f"{label} — {appointment.client.initials}"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
-from app.booking.steps import agreement_step, record_agreement, record_outcome, reopen_agreement, requested_mode
+from app.booking.steps import booking_options, record_agreement, record_outcome, reopen_agreement, requested_mode
 from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
 from app.database import insert_ignore, utcnow
@@ -278,8 +278,8 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
         raise DomainError(_("Waktu yang diusulkan harus di masa depan."))
     if any(_conflict(counselor.id, s, s + timedelta(minutes=minutes)) for s in starts):
         raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
-    step = agreement_step(case)
-    if step is not None and step.screen.get("working_hours"):
+    options = booking_options(case.procedure)
+    if options is not None and options.get("working_hours"):
         _check_working_hours(counselor, starts, minutes)
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))

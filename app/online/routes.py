@@ -12,7 +12,8 @@ from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
-from app.online.thread import can_finish, finish_step, may_open, messages, own_words, post_message, propose_session
+from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
+                               propose_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.forms import build_form, form_values
@@ -104,7 +105,7 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
-                  participant=participant, team=on_team(current_user, case), finish=can_finish(current_user, case),
+                  participant=participant, team=on_team(current_user, case), finish=closing_report(current_user, case),
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or SessionForm(formdata=None),
@@ -134,16 +135,16 @@ def post(case_id: int):
 
 @bp.post("/cases/<int:case_id>/finish")
 def finish(case_id: int):
-    """Complete the step done in the conversation (the answer, the closing report)."""
+    """Close the case in its follow-up with the counselor's short report."""
     case = _thread_case(case_id)
     form = FinishForm()
     if form.validate_on_submit():
         try:
-            row = finish_step(case, current_user, form.text.data)
+            close_with_report(case, current_user, form.text.data)
         except DomainError as exc:
             refuse(form, exc)
         else:
-            flash(_("Langkah \u201c%(title)s\u201d selesai.", title=row.title), "success")
+            flash(_("Layanan ditutup; percakapan kini hanya dapat dibaca."), "success")
             return redirect(url_for("online.show_thread", case_id=case.id))
     return _thread_page(_thread_case(case_id), 422, finish_form=form)
 

@@ -1,9 +1,9 @@
 """A case's private conversation between the person served and the case team. Message texts are
 sealed at rest; every read of them is written to the access log; e-mails only say that there is
-a new message, with the link. A counselor who may take the case claims it by answering. A step
-declaring `screen: {name: thread, answer: <input>, post: true}` is done by the message its actor
-sends (the first answer, the intake's answer); one without `post` (the closing report) on its own
-form here."""
+a new message, with the link. A counselor who may take the case claims it by answering (an active
+step of theirs, or the procedure's `follow_up` after the last step). A step declaring
+`screen: {name: thread, answer: <input>}` is done by the message its actor sends (the intake's
+answer). A case in its follow-up is closed here with the counselor's short report."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,12 +22,12 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import notify, notify_all
 from app.online.models import ThreadMessage
-from app.sop.access import (can_act, can_claim, claim, claimable_role, is_participant, log_access, on_team,
-                            readable_values, undecryptable)
-from app.sop.definitions import Procedure, Step
+from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
+                            is_participant, log_access, on_team, readable_values, undecryptable)
+from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
-from app.sop.services import complete_step, skip_to
+from app.sop.services import close_case, complete_step
 from app.urls import external_url
 
 SCREEN = "thread"
@@ -100,18 +100,21 @@ def _claim_by_answering(case: Case, user: User, now: datetime) -> None:
     """A counselor who is not yet on the team takes the case by its active step of their role."""
     row = next((r for r in case.current_steps() if r.state == StepState.ACTIVE and claimable_role(user, case, r)
                 and can_act(user, case, r)), None)
-    if row is None:
+    if row is not None:
+        claim(case, user, row, now)
+    elif follow_up_role(user, case):
+        claim_follow_up(case, user, now)  # after the last step: whoever answers first takes it
+    else:
         raise DomainError(_("Kasus ini belum dapat atau tidak lagi dapat Anda tangani."), field="text")
-    claim(case, user, row, now)
 
 
 def _answering_step(case: Case, author: User) -> tuple[CaseStep, Step] | None:
-    """The active step that a message of `author` completes (`screen: {name: thread, post: true}`)."""
+    """The active step that a message of `author` completes (`screen: {name: thread}`)."""
     procedure = procedure_of(case.version)
     for row in case.current_steps():
         step = procedure.step(row.key)
         if (row.state == StepState.ACTIVE and step.screen and step.screen["name"] == SCREEN
-                and step.screen.get("post") and can_act(author, case, row)):
+                and can_act(author, case, row)):
             return row, step
     return None
 
@@ -144,46 +147,25 @@ def post_message(case: Case, author: User, text: str, now: datetime | None = Non
     return message
 
 
-# -- steps done in the conversation ---------------------------------------------------------
-def thread_step(case: Case) -> tuple[CaseStep, Step] | None:
-    """The next step written on its own form in the conversation (not yet done; a step whose
-    answer is posted is done by sending a message), with its row."""
-    procedure = procedure_of(case.version)
-    for row in case.current_steps():
-        step = procedure.step(row.key)
-        if (step.screen and step.screen["name"] == SCREEN and not step.screen.get("post")
-                and row.state in (StepState.ACTIVE, StepState.PENDING)):
-            return row, step
-    return None
+# -- the follow-up's closing report --------------------------------------------------------
+def closing_report(user: User, case: Case) -> Field | None:
+    """The report `user` may close the case with now (the procedure's `follow_up.report`), if any:
+    the case is in its follow-up and they are on the team in one of its `closed_by` roles."""
+    follow_up = case.procedure.follow_up
+    return follow_up.report if follow_up and follow_up.report and can_close(user, case) else None
 
 
-def can_finish(user: User, case: Case) -> tuple[CaseStep, Step] | None:
-    """The conversation step `user` may complete now: it is active and theirs, or only optional
-    session steps (`screen: booking`) stand before it and they are on the team."""
-    found = thread_step(case)
-    if found is None or case.state != CaseState.OPEN:
-        return None
-    row, step = found
-    if row.state == StepState.ACTIVE:
-        return found if can_act(user, case, row) else None
-    procedure = procedure_of(case.version)
-    before = [r for r in case.current_steps() if r.position < row.position and r.state == StepState.ACTIVE]
-    sessions_only = all((s := procedure.step(r.key).screen) and s["name"] == "booking" for r in before)
-    return found if before and sessions_only and on_team(user, case) else None
-
-
-def finish_step(case: Case, user: User, text: str, now: datetime | None = None) -> CaseStep:
-    """Complete the conversation's own-form step (the closing report) with `text` as its
-    `answer` input, kept confidential on the case; an unused session step is skipped."""
+def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:
+    """Close the case with the counselor's short report (kept on the case, never posted); the
+    conversation is read-only afterwards."""
     now = now or utcnow()
-    found = can_finish(user, case)
-    if found is None:
-        raise DomainError(_("Langkah ini bukan untuk Anda atau belum dapat dikerjakan."), field="text")
+    report = closing_report(user, case)
+    if report is None:
+        raise DomainError(_("Layanan ini belum dapat Anda tutup."), field="text")
     text = _clean(text)
-    row, step = found
-    if row.state != StepState.ACTIVE:
-        skip_to(case, row.key, now)
-    return complete_step(case, row.key, user, {step.screen["answer"]: text}, now=now)
+    if len(text) > report.max:
+        raise DomainError(_("Laporan paling panjang %(n)d karakter.", n=report.max), field="text")
+    return close_case(case, user, {report.key: text}, now=now)
 
 
 # -- a session proposed from the conversation -----------------------------------------------

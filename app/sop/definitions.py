@@ -95,6 +95,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What happens after the last step when the source leaves the rest to the counselor: the case
+    stays open (no step of its own) until one of `closed_by` on the team closes it with `report`;
+    `booking` holds the options of sessions booked on the case meanwhile (summary, mode, only,
+    working_hours, as the booking screen's)."""
+    closed_by: tuple[str, ...]
+    report: Field | None = None
+    booking: dict | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Procedure:
     code: str
     title: str
@@ -119,6 +130,8 @@ class Procedure:
     # The unit that offers it in a new installation: {code, name, institution} (None: the main unit).
     unit: dict | None = field(default=None, compare=False)
     extra_roles: dict = field(default_factory=dict)
+    # The case stays open after its last step until closed (None: the last step closes it).
+    follow_up: FollowUp | None = field(default=None, compare=False)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -241,7 +254,7 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
 STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "follow_up"}
 
 
 def _unit(check: _Checker, doc: dict) -> dict | None:
@@ -261,6 +274,36 @@ def _unit(check: _Checker, doc: dict) -> dict | None:
     if unknown:
         check.error(raw, "unit", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
     return {"code": code, "name": name, "institution": institution} if code and name and institution else None
+
+
+def _follow_up(check: _Checker, doc: dict, roles: set[str], data_keys: set[str]) -> FollowUp | None:
+    """`follow_up: {closed_by: [<role>], report: <input>, booking: {summary, mode, only, working_hours}}`:
+    after its last step the case stays open until a team member holding `closed_by` closes it."""
+    raw = doc.get("follow_up")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        check.error(doc, "follow_up", "harus berupa pemetaan {closed_by, report, booking}")
+        return None
+    closed_by = check.str_list(raw, "closed_by", "follow_up")
+    if not closed_by:
+        check.error(raw, "follow_up.closed_by", "wajib menyebut minimal satu peran yang menutup kasus")
+    for role in closed_by:
+        if role not in roles:
+            check.error(raw, "follow_up.closed_by", f"peran '{role}' tidak dikenal")
+    report = _field(check, raw["report"], "follow_up.report", roles) if "report" in raw else None
+    if report is not None and report.key in data_keys:
+        check.error(raw, "follow_up.report", f"'{report.key}' sudah dipakai data kasus atau langkah")
+    booking = None
+    if "booking" in raw:
+        node = raw["booking"] if isinstance(raw["booking"], dict) else {}
+        screen = _screen(check, {"screen": {**node, "name": "booking"}, "__line__": node.get("__line__", "?")},
+                         "follow_up.booking", [], data_keys)
+        booking = {k: v for k, v in (screen or {}).items() if k != "name"}  # time/place/code: no inputs here
+    unknown = set(raw) - {"__line__", "closed_by", "report", "booking"}
+    if unknown:
+        check.error(raw, "follow_up", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
+    return FollowUp(closed_by=closed_by, report=report, booking=booking)
 
 
 def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
@@ -532,6 +575,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               decision=decision,
                               outcomes=outcomes, screen=screen))
     _check_outcomes(check, raw_steps, steps)
+    follow_up = _follow_up(check, doc, roles, data_keys)
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
@@ -539,7 +583,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                      referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
                      referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
-                     extra_roles=extra_roles, raw=_strip_lines(doc))
+                     extra_roles=extra_roles, follow_up=follow_up, raw=_strip_lines(doc))
 
 
 MAX_FILE_BYTES = 1_000_000

@@ -53,7 +53,7 @@ def access_action(action: str, steps: dict | None = None) -> str:
     detail = ACTION_DETAILS.get(action) or (steps or {}).get(detail, detail)
     words = {"view": _("membuka kasus"), "read": _("membaca isi rahasia"), "step": _("menyelesaikan langkah"),
              "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim"),
-             "export": _("mengunduh data pribadi")}
+             "export": _("mengunduh data pribadi"), "close": _("menutup kasus")}
     team = {"claimed": _("mengambil kasus"), "assigned": _("ditugaskan"), "added": _("menambah anggota tim"),
             "removed": _("mengeluarkan anggota tim")}
     if kind == "team":
