@@ -1,7 +1,8 @@
 """Online counseling services: the e-konseling wizard with its stage times, the acknowledgement
 sent by the app itself within 2 minutes at any hour, the duty rota, the private conversation
 (sealed, logged, claimed by the counselor who answers), a proposed video session through booking,
-the closing report."""
+the closing report. The case has the source's 6 steps; the counselor's part is its follow-up: the
+case stays open after the acknowledgement until the counselor closes it with the report."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -20,7 +21,7 @@ from app.online.acknowledge import SYSTEM_EMAIL, acknowledge_due
 from app.online.intake import current_stage, start_intake, submit_stage
 from app.online.models import ThreadMessage
 from app.online.rota import add_shift, on_duty
-from app.online.thread import finish_step, messages, post_message, propose_session
+from app.online.thread import close_with_report, messages, post_message, propose_session
 from app.org.models import Unit
 from app.sop.models import CaseAccess, CaseState, StepState
 from app.sop.registry import get_procedure
@@ -105,7 +106,8 @@ def test_the_acknowledgement_is_sent_by_the_app_within_two_minutes_on_a_sunday_n
     assert all(m.next_attempt_at <= submitted + timedelta(minutes=2) for m in out)
     assert any(m.user_id == counselor.id for m in out) and not any(m.user_id == people["other"].id for m in out)
     assert all("sulit tidur" not in m.body for m in out)  # never the problem itself
-    assert case.step_row(case.current_steps()[6].key).state == StepState.ACTIVE  # the counselor's follow-up
+    assert len(case.current_steps()) == 6 and case.state == CaseState.OPEN  # the counselor's follow-up
+    assert case.closed_at is None
 
 
 def test_the_rota_names_who_is_on_duty_and_else_the_next_shift(people):
@@ -138,9 +140,10 @@ def test_the_conversation_is_sealed_logged_and_claimed_by_the_counselor_who_answ
     post_message(case, counselor, "Halo Sinta, saya siap mendengarkan.", now=SUNDAY_22 + timedelta(minutes=13))
     db.session.commit()
     assert [m.user_id for m in case.team()] == [counselor.id] and case.team()[0].how == "claimed"
-    answered = case.current_steps()[6]
-    assert answered.state == StepState.DONE and answered.done_by_id == counselor.id  # the first answer, timed
-    assert "Halo Sinta" not in str(answered.data) and "Halo Sinta" not in (answered.sealed or "")
+    assert case.assignee_id == counselor.id and case.state == CaseState.OPEN  # no step of its own
+    claimed = db.session.scalar(sa.select(CaseAccess).where(CaseAccess.case_id == case.id,
+                                                           CaseAccess.action == "team:claimed"))
+    assert claimed.user_id == counselor.id
     with pytest.raises(DomainError):
         post_message(case, other, "Saya juga", now=SUNDAY_22 + timedelta(minutes=14))
     db.session.rollback()
@@ -187,29 +190,50 @@ def test_a_video_session_is_proposed_in_office_hours_and_becomes_a_real_appointm
     feed = app.test_client().get(f"/calendar/{profile_for(counselor).feed_token}.ics").data
     [event] = Calendar.from_ical(feed).walk("VEVENT")
     assert str(event["URL"]) == "https://meet.example.id/unpam-dkt" and "828 123" in str(event["DESCRIPTION"])
-    session_row = next(r for r in case.current_steps() if r.state == StepState.DONE and r.position == 8)
-    assert session_row.done_by_id == counselor.id
-    finish_step(case, counselor, "RAHASIA: dua sesi, membaik.", now=now + timedelta(days=3))
+    assert agreed.case_id == case.id and len(case.current_steps()) == 6  # on the case, no step
+    assert case.state == CaseState.OPEN
+    close_with_report(case, counselor, "RAHASIA: dua sesi, membaik.", now=now + timedelta(days=3))
     db.session.commit()
-    assert case.state == CaseState.CLOSED and "RAHASIA" not in str(case.current_steps()[8].data)
+    assert case.state == CaseState.CLOSED and case.closed_at == now + timedelta(days=3)
+    assert "RAHASIA" not in str(case.data) and "RAHASIA" not in (case.sealed or "")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
 
 
-def test_closing_without_a_session_skips_it_and_only_the_team_may_close(people):
-    counselor, other = people["counselor"], people["other"]
-    case = acknowledged_case(people)
+def test_the_closing_report_closes_the_case_only_by_its_counselor_and_is_in_its_history(people):
+    from app.sop.access import read_ground
+
+    student, counselor, other = people["student"], people["counselor"], people["other"]
+    case = start_intake(get_procedure(UNPAM), student, now=SUNDAY_22)
+    submit_all(case, student)
+    with pytest.raises(DomainError):  # the steps are not behind it yet (the acknowledgement is due)
+        close_with_report(case, counselor, "Laporan", now=SUNDAY_22 + timedelta(minutes=11))
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    db.session.commit()
     with pytest.raises(DomainError):
-        finish_step(case, counselor, "Laporan", now=SUNDAY_22 + timedelta(minutes=20))  # not on the team yet
+        close_with_report(case, counselor, "Laporan", now=SUNDAY_22 + timedelta(minutes=20))  # not on the team yet
     db.session.rollback()
     post_message(case, counselor, "Halo", now=SUNDAY_22 + timedelta(minutes=13))
-    with pytest.raises(DomainError):
-        finish_step(case, other, "Laporan", now=SUNDAY_22 + timedelta(minutes=20))
-    finish_step(case, counselor, "Cukup lewat pesan.", now=SUNDAY_22 + timedelta(hours=1))
+    for who in (other, student, people["head"]):
+        with pytest.raises(DomainError):
+            close_with_report(case, who, "Laporan", now=SUNDAY_22 + timedelta(minutes=20))
+    with pytest.raises(DomainError):  # an empty report
+        close_with_report(case, counselor, "  ", now=SUNDAY_22 + timedelta(minutes=20))
+    assert case.state == CaseState.OPEN
+    close_with_report(case, counselor, "Cukup lewat pesan.", now=SUNDAY_22 + timedelta(hours=1))
     db.session.commit()
-    assert [r.state for r in case.current_steps()[6:]] == [StepState.DONE, StepState.SKIPPED, StepState.DONE]
-    assert case.state == CaseState.CLOSED
-    with pytest.raises(DomainError):
+    assert case.state == CaseState.CLOSED and case.closed_at == SUNDAY_22 + timedelta(hours=1)
+    assert [r.state for r in case.current_steps()] == [StepState.DONE] * 6
+    closing = db.session.scalar(sa.select(CaseAccess).where(CaseAccess.case_id == case.id,
+                                                           CaseAccess.action == "close"))
+    assert closing.user_id == counselor.id and closing.fields == "report"
+    assert read_ground(counselor, case, "report") == "team" and read_ground(student, case, "report") is None
+    assert read_ground(people["head"], case, "report") is None
+    with pytest.raises(DomainError):  # the conversation is read-only now
         post_message(case, counselor, "Lagi", now=SUNDAY_22 + timedelta(hours=2))
+    with pytest.raises(DomainError):
+        post_message(case, student, "Terima kasih", now=SUNDAY_22 + timedelta(hours=2))
+    with pytest.raises(DomainError):
+        close_with_report(case, counselor, "Lagi", now=SUNDAY_22 + timedelta(hours=2))
 
 
 def test_the_compliance_report_shows_each_stage_against_its_minutes(people):
@@ -244,9 +268,8 @@ def test_a_tatap_muka_student_books_a_slot_directly_once_a_counselor_answers(peo
     appointment = book(case, student, slot.start, now=now)
     db.session.commit()
     assert appointment.mode == Mode.IN_PERSON and appointment.location == "Ruang DKT 2"
-    row = case.current_steps()[7]
-    assert row.state == StepState.DONE and row.data["session_place"] == "Ruang DKT 2"
-    assert case.current_steps()[8].state == StepState.ACTIVE  # the report follows the session
+    assert appointment.case_id == case.id and case.state == CaseState.OPEN  # the report follows the session
+    assert len(case.current_steps()) == 6
 
 
 def test_an_account_registered_long_before_skips_the_registration_stages(make_user):
