@@ -183,6 +183,33 @@ def test_the_tick_at_22_on_a_sunday_delivers_the_acknowledgement_by_mail_and_wha
     assert case.current_steps()[5].state == StepState.DONE
 
 
+def test_the_counselor_closes_the_open_case_with_a_report_and_the_conversation_becomes_read_only(app, make_user):
+    from app.sop.models import CaseState
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    counselor_client, student_client = sign_in(app, counselor), sign_in(app, owner)
+    assert case.state == CaseState.OPEN and all(r.state == StepState.DONE for r in case.current_steps())
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish", {"text": "Laporan"}).status_code == 422  # not yet theirs
+    assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo."}).status_code == 302
+    page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Laporan singkat" in page and "Tutup layanan" in page
+    assert "Tutup layanan" not in student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert student_client.submit(f"/online/cases/{case.id}/finish", {"text": "Selesai"}).status_code == 422
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish", {"text": " "}).status_code == 422
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish",
+                                   {"text": "RAHASIA: cukup lewat pesan."}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).state == CaseState.CLOSED
+    closed = student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Halo." in closed and "Layanan ini sudah selesai" in closed and "Kirim</button>" not in closed
+    assert "RAHASIA: cukup" not in closed  # the report is the team's
+    assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Lagi"}).status_code == 422
+    log = counselor_client.get(f"/cases/{case.id}/access").get_data(as_text=True)
+    assert "menutup kasus" in log
+
+
 def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
     owner = make_user("student", units=["DKT"])
     case = acknowledged(owner)
