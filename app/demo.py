@@ -312,7 +312,8 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
 # -- online counseling (app/online) ---------------------------------------------------------
 def demo_online(now: datetime) -> None:
     """UNPAM's e-konseling: the head's duty rota (the demo counselor on weekdays and on weekend
-    evenings) and the demo student's request through the wizard, acknowledged, answered by the
+    evenings) and the demo student's request through the wizard's 6 steps, acknowledged, then in
+    its follow-up (no steps; open until the counselor closes it with a report): answered by the
     counselor on duty (who took the case by answering) and replied to: one open conversation."""
     from app.online.acknowledge import acknowledge_due
     from app.online.intake import current_stage, start_intake, submit_stage

@@ -195,6 +195,7 @@ def test_the_counselor_closes_the_open_case_with_a_report_and_the_conversation_b
     assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo."}).status_code == 302
     page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     assert "Laporan singkat" in page and "Tutup layanan" in page
+    assert "tetap terbuka untuk tindak lanjut" in counselor_client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Tutup layanan" not in student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     assert student_client.submit(f"/online/cases/{case.id}/finish", {"text": "Selesai"}).status_code == 422
     assert counselor_client.submit(f"/online/cases/{case.id}/finish", {"text": " "}).status_code == 422
@@ -208,6 +209,8 @@ def test_the_counselor_closes_the_open_case_with_a_report_and_the_conversation_b
     assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Lagi"}).status_code == 422
     log = counselor_client.get(f"/cases/{case.id}/access").get_data(as_text=True)
     assert "menutup kasus" in log
+    assert "RAHASIA: cukup lewat pesan." in counselor_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "RAHASIA: cukup" not in student_client.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):

@@ -195,7 +195,9 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
         granted = next((r for r in follow_up.report.share_with if r != "subject" and holds_role(user, case, r)), None)
         if "subject" in follow_up.report.share_with and user.id == case.subject_id:
             return "subject"
-        return f"grant:{granted}" if granted and can_view(user, case) else ("review" if active_review(user, case, now) else None)
+        if granted and can_view(user, case):
+            return f"grant:{granted}"
+        return "review" if active_review(user, case, now) else None
     if field is None:
         return None
     if on_team(user, case):

@@ -374,8 +374,8 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # (`part: account` is filled from the account's registration and confirmation times; `phone`
 # names the input holding the WhatsApp number the notices go to);
 # `acknowledge` is done by the app itself (a notice to the person served and to the counselors on
-# duty); `thread` is done in the case's private conversation, the text typed there filling the
-# `answer` input (posted to the conversation too when `post` is true).
+# duty); `thread` is done in the case's private conversation by the message its actor sends, the
+# text filling the `answer` input (`post: true` says so explicitly).
 SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data", "code": "input",
                        "only": "mode", "working_hours": "flag"},
            "online_intake": {"part": "text", "phone": "input"},
