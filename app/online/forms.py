@@ -16,8 +16,9 @@ class MessageForm(BaseForm):
 
 
 class FinishForm(BaseForm):
-    text = TextAreaField(_l("Isi"), filters=[strip], validators=[
-        DataRequired(_l("Tuliskan isinya.")), Length(max=4000, message=_l("Paling panjang 4000 karakter."))])
+    """The closing report (its own id: the message box on the same page is `text` too)."""
+    text = TextAreaField(_l("Laporan"), id="report_text", filters=[strip], validators=[
+        DataRequired(_l("Tuliskan laporannya.")), Length(max=4000, message=_l("Paling panjang 4000 karakter."))])
 
 
 class SessionForm(BaseForm):

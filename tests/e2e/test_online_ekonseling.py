@@ -3,7 +3,8 @@ wizard and submits the problem at 22.00 on a Sunday; the scheduler (run with the
 sends the acknowledgement, which reaches a real SMTP server and a fake WhatsApp gateway on
 loopback within two minutes, and tells the counselor on duty; the counselor answers in the private
 conversation (taking the case) and proposes a video session; the student accepts it and the
-calendar invite (METHOD:REQUEST) arrives."""
+calendar invite (METHOD:REQUEST) arrives. The case, open after its 6 steps, is closed by the
+counselor's short report; the conversation is then read-only."""
 from __future__ import annotations
 
 import re
@@ -133,5 +134,15 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         assert "https://meet.google.com/unp-amdk-tko" in calendar.get_content()
         messages = [m for m in mailbox.to(EMAIL) if m["Subject"].startswith("Pesan baru")]
         assert messages and all("Bu Endang" not in m.get_content() for m in messages)  # never the text
+
+        # The case stayed open after its 6 steps; the counselor closes it with the short report.
+        counselor.goto(url + case_path)
+        counselor.get_by_label("Laporan", exact=True).fill("RAHASIA: satu sesi video, tidur membaik.")
+        counselor.get_by_role("button", name="Tutup layanan").click()
+        expect(counselor.get_by_text("Layanan ditutup")).to_be_visible()
+        page.goto(url + case_path)
+        expect(page.get_by_text("Layanan ini sudah selesai; percakapan ditutup.")).to_be_visible()
+        expect(page.get_by_role("button", name="Kirim")).to_have_count(0)  # read-only now
+        expect(page.get_by_text("Halo Sinta, saya Bu Endang.")).to_be_visible()
     gateway.shutdown()
     gateway.server_close()
