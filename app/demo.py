@@ -319,6 +319,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     demo_workshop(utcnow())
     demo_referrals(utcnow())
     demo_dispositions(utcnow())
+    demo_online(utcnow())
     db.session.flush()
     return rows
 
@@ -399,6 +400,45 @@ def demo_dispositions(now: datetime) -> None:
     give_disposition(case, head, bureau.id, ["diketahui", "dipertimbangkan"],
                      "Mohon arahan Bapak atas hasil pemeriksaan psikiater terlampir.",
                      (now + timedelta(days=2)).date(), now=now)
+
+
+# -- online counseling (app/online) ---------------------------------------------------------
+def demo_online(now: datetime) -> None:
+    """UNPAM's e-konseling: the head's duty rota (the demo counselor on weekdays and on weekend
+    evenings) and the demo student's request through the wizard's 6 steps, acknowledged, then in
+    its follow-up (no steps; open until the counselor closes it with a report): answered by the
+    counselor on duty (who took the case by answering) and replied to: one open conversation."""
+    from app.online.acknowledge import acknowledge_due
+    from app.online.intake import current_stage, start_intake, submit_stage
+    from app.online.models import DutyShift, ThreadMessage
+    from app.online.rota import add_shift
+    from app.online.thread import post_message
+    from app.org.models import Unit
+
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == "DKT"))
+    head, counselor = find_user_by_email("head@demo.test"), find_user_by_email("counselor@demo.test")
+    student = find_user_by_email("student@demo.test")
+    if unit is None or db.session.scalar(db.select(DutyShift.id).where(DutyShift.unit_id == unit.id).limit(1)):
+        return
+    add_user_to_units(student, ["DKT"])
+    for weekday in range(7):
+        start, end = (time(8), time(16)) if weekday < 5 else (time(19), time(0))
+        add_shift(head, unit.id, counselor.id, weekday, start, end)
+    procedure = procedures()["unpam-konseling-online"]
+    moment = now - timedelta(hours=1)
+    case = start_intake(procedure, student, now=moment)  # continues the demo case of seed_cases
+    answers = {"nim": student.nim or "2302030011", "prodi": student.prodi or "Psikologi",
+               "phone": student.phone or "081234560009", "mode": "online", "area": "akademik",
+               "problem": "Saya tertinggal dua mata kuliah dan mulai sulit tidur karena cemas menghadapi ujian."}
+    while (stage := current_stage(case)) is not None:
+        moment = max(moment, stage[0].active_at) + timedelta(minutes=3)
+        submit_stage(case, student, {f.key: answers.get(f.key, "") for f in stage[1].inputs}, now=moment)
+    acknowledge_due(moment + timedelta(minutes=1))
+    if db.session.scalar(db.select(ThreadMessage.id).where(ThreadMessage.case_id == case.id).limit(1)) is None:
+        post_message(case, counselor, "Halo Rina, terima kasih sudah bercerita. Mata kuliah mana yang paling "
+                     "membuat cemas? Kita bisa bertemu lewat video bila perlu.", now=min(now, moment + timedelta(minutes=5)))
+        post_message(case, student, "Statistika dan Kalkulus, Bu. Saya mau bertemu lewat video.",
+                     now=min(now, moment + timedelta(minutes=9)))
 
 
 @click.command("seed-demo")

@@ -24,6 +24,7 @@ from jobs import lease
 from app.sop.notices import sweep
 from jobs.digest import send_digest
 from app.workshops.evaluations import send_due_evaluation_links
+from app.online.acknowledge import acknowledge_due
 
 log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -33,8 +34,9 @@ JOBS = {
     "outbox": deliver_due,
     "digest": send_digest,
     "workshop_evaluations": send_due_evaluation_links,  # evaluation links after a workshop
+    "online_acknowledgements": acknowledge_due,  # a request's acknowledgement within 2 minutes, any hour
 }
-TICK_JOBS = ("deadline_sweep", "workshop_evaluations", "outbox")  # what a tick enqueues, then delivery
+TICK_JOBS = ("deadline_sweep", "workshop_evaluations", "online_acknowledgements", "outbox")  # what a tick enqueues, then delivery
 # For /metrics (app/metrics.py registers them; under `make run` they reach gunicorn's /metrics
 # through the shared PROMETHEUS_MULTIPROC_DIR).
 LAST_RUN = Gauge("ruang_job_last_run_timestamp_seconds", "When each periodic job last ran here", ("job",),
@@ -110,6 +112,8 @@ def build(app) -> BackgroundScheduler:
     scheduler.add_job(run_job, CronTrigger(hour=7, minute=0), args=[app, "digest"], id="digest")
     scheduler.add_job(run_job, IntervalTrigger(minutes=15), args=[app, "workshop_evaluations"],
                       id="workshop_evaluations")
+    scheduler.add_job(run_job, IntervalTrigger(seconds=30), args=[app, "online_acknowledgements"],
+                      id="online_acknowledgements", next_run_time=started)
     return scheduler
 
 

@@ -227,6 +227,20 @@ MATRIX = {
                                     HEAD),
     ("dispositions.carry", "POST"): (lambda w: f"/cases/{ipdn(w, 'laksana_disposisi')['therapy_case']}/disposisi/laksana",
                                      HEAD),
+    # -- online counseling (app/online): the wizard is its student's own (others 404); the conversation
+    # of an unclaimed request is for a counselor of the unit who may take it (the head sees the case
+    # but not the conversation: 403); the rota is the head's. tests/test_online_web.py walks the rest.
+    ("online.start", "GET"): (lambda w: "/online/unpam-konseling-online/start", frozenset({"student"})),
+    ("online.start", "POST"): (lambda w: "/online/unpam-konseling-online/start", frozenset({"student"})),
+    ("online.wizard", "GET"): (lambda w: f"/online/cases/{w['online_wizard']}/wizard", NOBODY),
+    ("online.wizard", "POST"): (lambda w: f"/online/cases/{w['online_wizard']}/wizard", NOBODY),
+    ("online.show_thread", "GET"): (lambda w: f"/online/cases/{w['online_case']}", COUNSELOR),
+    ("online.post", "POST"): (lambda w: f"/online/cases/{w['online_case']}/messages", COUNSELOR),
+    ("online.finish", "POST"): (lambda w: f"/online/cases/{w['online_case']}/finish", COUNSELOR),
+    ("online.propose", "POST"): (lambda w: f"/online/cases/{w['online_case']}/session", COUNSELOR),
+    ("online.rota", "GET"): (lambda w: "/online/rota", HEAD),
+    ("online.rota", "POST"): (lambda w: "/online/rota", HEAD),
+    ("online.delete_shift", "POST"): (lambda w: f"/online/rota/{w['shift']}/delete", HEAD),
 }
 
 
@@ -280,7 +294,7 @@ def make_world(make_user) -> dict:
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
     return (world | booking_world(make_user, staff, head) | workshop_world(make_user, head) | report_world(head)
-            | referral_world(make_user, staff))
+            | referral_world(make_user, staff) | online_world(make_user, head))
 
 
 def referral_world(make_user, staff) -> dict:
@@ -316,6 +330,30 @@ def referral_world(make_user, staff) -> dict:
     db.session.commit()
     return {"referral": waiting.id, "referral_case": waiting.case_id, "logbook_case": at_log.case_id,
             "external_case": at_letter.case_id, "status_case": own.id, "logbook_line": line.id}
+
+
+def online_world(make_user, head) -> dict:
+    """An e-konseling request acknowledged and waiting for a counselor, one still in the wizard,
+    and a shift of the duty rota."""
+    from datetime import time
+
+    from app.extensions import db
+    from tests.test_online_web import acknowledged, in_wizard
+
+    from app.online.rota import add_shift
+
+    shift = add_shift(head, first_unit_with("DKT"), make_user("counselor", name="Konselor Piket Dunia").id, 6,
+                      time(20), time(0))
+    db.session.commit()
+    return {"online_case": acknowledged(make_user("student", name="Mahasiswa Online")).id,
+            "online_wizard": in_wizard(make_user("student", name="Mahasiswa Wizard")).id, "shift": shift.id}
+
+
+def first_unit_with(code: str) -> int:
+    from app.extensions import db
+    from app.org.models import Unit
+
+    return db.session.scalar(db.select(Unit.id).where(Unit.code == code))
 
 
 def workshop_world(make_user, head) -> dict:

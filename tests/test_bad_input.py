@@ -646,6 +646,46 @@ FORMS += [
     Form("dispositions.carry", lambda w: f"/cases/{w['therapy_case']}/disposisi/laksana", "head",
          {"note": "Telah dilaksanakan."}, {"note": [empty(), oversized(1000), script(), control()]},
          prepare=ipdn_at_carrying_out),
+
+
+# -- online counseling (app/online) ----------------------------------------------------------
+def online_request(me, make_user, stage: str = "acknowledged") -> dict:
+    """An e-konseling request: `me`'s at the identity stage ("wizard"), another student's waiting
+    for a counselor ("acknowledged"), or that one taken by `me` answering ("claimed"); the unit's
+    rota for the head."""
+    from app.extensions import db
+    from app.online.thread import post_message
+    from tests.test_online_web import acknowledged, in_wizard
+
+    if stage == "wizard":
+        return {"case": in_wizard(me).id}
+    case = acknowledged(make_user("student", name="Mahasiswa Online"))
+    if stage == "claimed":
+        post_message(case, me, "Halo")
+        db.session.commit()
+    return {"case": case.id}
+
+
+FORMS += [
+    Form("online.wizard", lambda w: f"/online/cases/{w['case']}/wizard", "student",
+         {"nim": "221011", "prodi": "Psikologi", "phone": "0812 3456 7890", "mode": "online"},
+         {"nim": [empty(), oversized(20)], "prodi": [empty(), oversized(120)],
+          "phone": [empty(), not_phone(), script()], "mode": [empty(), unknown_choice(), script()]},
+         prepare=lambda me, mu: online_request(me, mu, "wizard")),
+    Form("online.post", lambda w: f"/online/cases/{w['case']}/messages", "counselor", {"text": "Halo, saya konselor."},
+         {"text": [empty(), oversized(4000), control()]}, prepare=lambda me, mu: online_request(me, mu, "claimed")),
+    Form("online.finish", lambda w: f"/online/cases/{w['case']}/finish", "counselor", {"text": "Laporan singkat."},
+         {"text": [empty(), oversized(4000), control()]}, prepare=lambda me, mu: online_request(me, mu, "claimed")),
+    Form("online.propose", lambda w: f"/online/cases/{w['case']}/session", "counselor",
+         {"start": "2031-01-07T09:00", "mode": "online", "meeting_url": "https://meet.example.id/abc",
+          "meeting_code": "123 456"},
+         {"start": [empty(), not_datetime(), far_datetime()], "mode": [empty(), unknown_choice(), script()],
+          "meeting_url": [script(), oversized(500)], "meeting_code": [oversized(100), script(), control()]},
+         prepare=lambda me, mu: online_request(me, mu, "claimed")),
+    Form("online.rota", lambda w: "/online/rota", "head",
+         {"unit": "1", "counselor": "1", "weekday": "6", "start_time": "20:00", "end_time": "00:00"},
+         {"unit": [empty(), unknown_choice(), huge_id()], "counselor": [empty(), unknown_choice(), huge_id()],
+          "weekday": [empty(), unknown_choice()], "start_time": [empty(), not_time()]}),
 ]
 
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")

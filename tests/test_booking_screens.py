@@ -18,7 +18,7 @@ from tests.test_booking import NOW, local
 
 def test_a_second_procedure_books_through_the_same_screen_by_yaml_alone(app, make_user):
     praja = make_user("student", name="Praja Bagus Wicaksono")
-    staff, counselor, kasubbag = make_user("staff"), make_user("counselor", name="Dr. Rina"), make_user("kasubbag")
+    staff, counselor, head = make_user("staff"), make_user("counselor", name="Dr. Rina"), make_user("head")
     for weekday in range(5):
         db.session.add(Availability(counselor_id=counselor.id, weekday=weekday, start_time=time(13),
                                     end_time=time(15), session_minutes=45, buffer_minutes=15, mode=Mode.ONLINE,
@@ -28,7 +28,7 @@ def test_a_second_procedure_books_through_the_same_screen_by_yaml_alone(app, mak
     complete_step(case, "teruskan", staff, {}, now=NOW)
     complete_step(case, "intake", counselor, {"prognosis": "Ringan"}, now=NOW)  # claims the case
     complete_step(case, "rencana_kasubbag", counselor, {}, now=NOW)
-    complete_step(case, "rencana_kepala", kasubbag, {}, now=NOW)
+    complete_step(case, "rencana_kepala", head, {}, now=NOW)  # the Kepala Unit's row
     db.session.commit()
     assert case.assignee_id == counselor.id and case.step_row("janji_video").state == StepState.ACTIVE
 
@@ -41,7 +41,8 @@ def test_a_second_procedure_books_through_the_same_screen_by_yaml_alone(app, mak
     db.session.commit()
     row = case.step_row("janji_video")
     assert row.state == StepState.DONE and row.done_by_id == counselor.id  # the counselor's step, agreed
-    assert row.data == {"meeting_at": "2026-11-24T13:00:00", "meeting_url": "https://meet.example.id/ipdn-bk"}
+    assert row.data == {"meeting_at": "2026-11-24T13:00:00", "meeting_url": "https://meet.example.id/ipdn-bk",
+                        "meeting_code": None}
     feed = client_feed(app, counselor)
     [event] = Calendar.from_ical(feed).walk("VEVENT")
     assert str(event["SUMMARY"]) == f"Konsultasi video konseling — {praja.initials}"

@@ -19,7 +19,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     count = db.session.scalar(db.select(db.func.count(User.id)))
     second = runner.invoke(args=["seed-demo", "--password", "demo12345"])
     assert second.exit_code == 0 and "(sudah ada)" in second.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(DEMO_NAMES)
+    # one account per demo role, and the app's own (it sent the e-konseling acknowledgement)
+    assert db.session.scalar(db.select(db.func.count(User.id))) == count == len(DEMO_NAMES) + 1
     # cases of every procedure, at different steps; a second run adds none
     from app.sop.models import Case
     from app.sop.registry import procedures
@@ -38,7 +39,9 @@ def test_demo_data_looks_like_real_data(app):
     from app.sop.models import Case
 
     assert app.test_cli_runner().invoke(args=["seed-demo", "--password", "demo12345"]).exit_code == 0
-    users = db.session.scalars(db.select(User)).all()
+    from app.online.acknowledge import SYSTEM_EMAIL
+
+    users = db.session.scalars(db.select(User).where(User.email != SYSTEM_EMAIL)).all()  # people, not the app
     phones = [u.phone for u in users]
     assert all(re.fullmatch(r"\+628\d{8,11}", p) for p in phones) and len(set(phones)) == len(phones)
     alumni = find_user_by_email("alumni@demo.test")

@@ -40,7 +40,17 @@ def test_source_details_are_kept(app):
     assert approve.document_on == ("disetujui",) and minat.step("koordinasi").duration is None
     assert minat.step("penerusan_kaprodi").roles == ("kaprodi", "committee")
     unpam = get_procedure("unpam-konseling-online")
-    assert unpam.steps[-1].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
+    assert unpam.steps[5].duration.wall_clock and unpam.steps[3].when == {"field": "mode", "equals": "online"}
+    # Rows 1–5 are the student's own stages (wall clock), row 6 the app's notice; the counselor's
+    # part has no row: it is the follow-up, closed by the counselor with a report.
+    assert all(s.roles == ("subject",) and s.duration.wall_clock for s in unpam.steps[:5])
+    assert unpam.steps[5].roles == ("system",) and unpam.steps[5].screen == {"name": "acknowledge"}
+    assert unpam.follow_up.closed_by == ("counselor",) and unpam.follow_up.report.confidential
+    assert unpam.follow_up.booking == {"summary": "E-konseling", "mode": "mode"}
+    assert all(p.follow_up is None for code, p in procedures().items() if code != "unpam-konseling-online")
+    praja = get_procedure("ipdn-konseling-online-praja")
+    assert praja.step("rencana_kepala").roles == ("head",)  # row 4 sits in the Kepala Unit column
+    assert praja.step("janji_video").screen["only"] == "online"
     rujukan = get_procedure("ik-konseling-rujukan")
     assert rujukan.step("surat_rujukan").when == {"field": "needs_external", "equals": "ya"}
 
@@ -97,6 +107,64 @@ def test_malformed_definitions(text, message):
     with pytest.raises(DefinitionError) as info:
         parse(text, "uji.yaml")
     assert message in str(info.value)
+
+
+FOLLOW_UP = "code: a-b\ntitle: T\nsource: S\nfollow_up: {}\nsteps:\n  - {{key: a, title: A, roles: [counselor]}}\n"
+
+
+@pytest.mark.parametrize("follow_up, message", [
+    ("[counselor]", "follow_up: harus berupa pemetaan"),
+    ("{report: {key: r, label: R}}", "follow_up.closed_by: wajib menyebut"),
+    ("{closed_by: [kurir]}", "follow_up.closed_by: peran 'kurir' tidak dikenal"),
+    ("{closed_by: [counselor], report: {key: r}}", "follow_up.report.label: wajib diisi"),
+    ("{closed_by: [counselor], booking: {mode: tidak_ada}}", "'tidak_ada' bukan data kasus"),
+    ("{closed_by: [counselor], booking: {time: t}}", "'t' harus kunci masukan"),
+    ("{closed_by: [counselor], tutup: otomatis}", "follow_up: kunci tidak dikenal: tutup"),
+])
+def test_malformed_follow_up(follow_up, message):
+    with pytest.raises(DefinitionError) as info:
+        parse(FOLLOW_UP.format(follow_up), "uji.yaml")
+    assert message in str(info.value)
+
+
+def test_a_follow_up_keeps_the_case_open_after_its_last_step_until_closed(app, tmp_path, make_user):
+    """Generic: the engine leaves a case with `follow_up` open when its last step is done; only a
+    team member holding a `closed_by` role closes it, with the report; it is in the access log."""
+    import sqlalchemy as sa
+
+    from app.errors import DomainError
+    from app.extensions import db
+    from app.sop.models import CaseAccess, CaseState, StepState
+    from app.sop.services import close_case, complete_step, open_case
+
+    follow_up = "{closed_by: [counselor], report: {key: catatan, label: Catatan, confidential: true}}"
+    text = FOLLOW_UP.format(follow_up).replace("code: a-b", "code: uji-tindak-lanjut").replace(
+        "source: S", "source: S\nopen_roles: [student]\nsubject_role: student")
+    (tmp_path / "uji.yaml").write_text(text)
+    app.config["SOP_PROCEDURES_DIR"] = str(tmp_path)
+    try:
+        student, counselor, other, head = (make_user("student"), make_user("counselor"), make_user("counselor"),
+                                           make_user("head"))
+        case = open_case(get_procedure("uji-tindak-lanjut"), student, {})
+        with pytest.raises(DomainError):  # its step is still active
+            close_case(case, counselor, {"catatan": "x"})
+        complete_step(case, "a", counselor, {})
+        assert case.state == CaseState.OPEN and case.closed_at is None
+        assert [r.state for r in case.current_steps()] == [StepState.DONE]
+        for who in (student, other, head):
+            with pytest.raises(DomainError):
+                close_case(case, who, {"catatan": "x"})
+        with pytest.raises(DomainError):  # the report is required
+            close_case(case, counselor, {})
+        close_case(case, counselor, {"catatan": "RAHASIA: selesai"})
+        db.session.commit()
+        assert case.state == CaseState.CLOSED and "RAHASIA" not in (case.sealed or "") + str(case.data)
+        assert db.session.scalar(sa.select(CaseAccess.user_id).where(CaseAccess.case_id == case.id,
+                                                                    CaseAccess.action == "close")) == counselor.id
+        with pytest.raises(DomainError):
+            close_case(case, counselor, {"catatan": "lagi"})
+    finally:
+        app.config.pop("SOP_PROCEDURES_DIR")
 
 
 def test_check_command_on_missing_file(app):

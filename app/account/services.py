@@ -130,7 +130,17 @@ def my_data(user: User, letters: list[Letter] | None = None) -> dict:
                      for m in _messages(user)],
         "account_events": [{"at": _iso(e.at), "action": e.action, "label": e.action_label, "summary": e.summary,
                             "by": e.actor.name if e.actor else None} for e in _audit(user)],
+        "conversations": _conversations(user, cases),
     }
+
+
+def _conversations(user: User, cases: list[Case]) -> list[dict]:
+    """The private conversations of the person's cases, as they read them (each read logged)."""
+    from app.online.thread import has_thread, messages
+
+    return [{"case_id": case.id, "messages": [{"at": _iso(m.created_at), "from": m.author.name, "text": text}
+                                              for m, text in messages(case, user)]}
+            for case in cases if has_thread(case.procedure)]
 
 
 def to_json(data: dict) -> bytes:

@@ -14,9 +14,10 @@ STEP_SCREENS["booking_session"] = "booking.case_booking"
 
 def _booking_panel(case, user):
     """The way to the booking page, for the client and the counselor of a case that books."""
+    from app.booking.steps import booking_options
     from app.sop.access import is_participant
 
-    if not (case.procedure.screen_step("booking") and case.assignee_id and is_participant(user, case)):
+    if not (booking_options(case.procedure) and case.assignee_id and is_participant(user, case)):
         return None
     return "booking/_case_panel.html", {}
 

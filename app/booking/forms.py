@@ -57,6 +57,11 @@ class ProposalForm(BaseForm):
         DataRequired(_l("Isi minimal satu waktu.")), InCalendar()])
     second = DateTimeLocalField(_l("Pilihan 2"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
     third = DateTimeLocalField(_l("Pilihan 3"), format="%Y-%m-%dT%H:%M", validators=[Optional(), InCalendar()])
+    # A video session: its link and access code (else the counselor's window's link or room).
+    meeting_url = URLField(_l("Tautan pertemuan (opsional)"), filters=[strip], validators=[
+        Optional(), URL(message=_l("Tautan tidak valid (awali dengan https://).")), Length(max=500)])
+    meeting_code = StringField(_l("Kode rapat / kata sandi (opsional)"), filters=[strip], validators=[
+        Optional(), Length(max=100, message=_l("Paling panjang 100 karakter.")), PlainText()])
 
 
 class ChangeForm(BaseForm):

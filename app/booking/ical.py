@@ -11,6 +11,7 @@ from flask import current_app
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from app.booking.models import Appointment, AppointmentStatus, Mode
+from app.booking.steps import booking_options
 from app.urls import external_url
 
 PRODID = "-//Ruang Konseling//Jadwal layanan//ID"
@@ -32,8 +33,8 @@ def _address(user, role: str | None = None) -> vCalAddress:
 def summary(appointment: Appointment) -> str:
     """The service (the booking step's `summary`, else the procedure's title) and initials."""
     procedure = appointment.case.procedure if appointment.case else None
-    step = procedure.screen_step("booking") if procedure else None
-    label = (step.screen.get("summary") if step else None) or (procedure.title if procedure else "Konseling")
+    options = booking_options(procedure)
+    label = (options.get("summary") if options else None) or (procedure.title if procedure else "Konseling")
     return f"{label} — {appointment.client.initials}"
 
 
@@ -58,7 +59,8 @@ def event(appointment: Appointment, with_client: bool = True) -> Event:
         item.add("url", appointment.meeting_url)
     elif appointment.location:
         item.add("location", appointment.location)
-    item.add("description", f"Sesi konseling ({appointment.mode.value}). Rincian di Ruang Konseling: {link}")
+    code = f" Kode rapat: {appointment.meeting_code}." if appointment.meeting_code else ""
+    item.add("description", f"Sesi konseling ({appointment.mode.value}).{code} Rincian di Ruang Konseling: {link}")
     if not cancelled:
         for before in (timedelta(days=1), timedelta(hours=1)):
             alarm = Alarm()

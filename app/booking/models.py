@@ -99,6 +99,8 @@ class Appointment(db.Model):
     mode: Mapped[Mode] = mapped_column(state_enum(Mode))
     location: Mapped[str | None] = mapped_column(String(200))
     meeting_url: Mapped[str | None] = mapped_column(String(500))
+    # The meeting's access code / password, when the link needs one (told with the link).
+    meeting_code: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[AppointmentStatus] = mapped_column(
         state_enum(AppointmentStatus))
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, raised on every change

@@ -163,7 +163,8 @@ def propose_times(case_id: int):
     if form.validate_on_submit():
         starts = [f.data.replace(tzinfo=_tz()) for f in (form.first, form.second, form.third) if f.data]
         try:
-            propose(case, current_user, starts)
+            propose(case, current_user, starts, place=form.meeting_url.data or None,
+                    code=form.meeting_code.data or None)
         except DomainError as exc:
             refuse(form, exc)
         else:

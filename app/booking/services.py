@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
-from app.booking.steps import record_agreement, record_outcome, reopen_agreement, requested_mode
+from app.booking.steps import booking_options, record_agreement, record_outcome, reopen_agreement, requested_mode
 from app.booking.models import (Appointment, AppointmentStatus, Availability, AvailabilityException,
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
 from app.database import insert_ignore, utcnow
@@ -188,7 +188,8 @@ def send_invites(appointment: Appointment, now: datetime) -> None:
     place = appointment.meeting_url or appointment.location or "—"
     link = external_url("booking.show_appointment", appointment_id=appointment.id)
     body = (f"{subject}\n\nKonselor: {appointment.counselor.name}\nBentuk: {appointment.mode.value}\n"
-            f"Tempat/tautan: {place}\n" + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
+            f"Tempat/tautan: {place}\n" + (f"Kode rapat: {appointment.meeting_code}\n" if appointment.meeting_code else "")
+            + (f"Alasan: {appointment.reason}\n" if appointment.reason else "")
             + f"\nRincian: {link}")
     method = "CANCEL" if cancelled else "REQUEST"
     files = [{**attachment("undangan.ics", "text/calendar", ics), "method": method}]
@@ -261,8 +262,11 @@ def book(case: Case, client: User, start: datetime, now: datetime | None = None)
 
 
 def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 60,
-            now: datetime | None = None) -> list[Appointment]:
-    """The counselor proposes up to three times; the client accepts one."""
+            now: datetime | None = None, mode: Mode | None = None, place: str | None = None,
+            code: str | None = None) -> list[Appointment]:
+    """The counselor proposes up to three times; the client accepts one. The form of service is
+    the one asked for unless `mode` is given; the place (room or meeting link) is the counselor's
+    window's unless `place` is given; `code` is the meeting's access code."""
     now = now or utcnow()
     _open_case(case)
     if _active_appointment_id(case.id):
@@ -274,19 +278,39 @@ def propose(case: Case, counselor: User, starts: list[datetime], minutes: int = 
         raise DomainError(_("Waktu yang diusulkan harus di masa depan."))
     if any(_conflict(counselor.id, s, s + timedelta(minutes=minutes)) for s in starts):
         raise DomainError(_("Salah satu waktu bentrok dengan jadwal Anda yang lain."))
+    options = booking_options(case.procedure)
+    if options is not None and options.get("working_hours"):
+        _check_working_hours(counselor, starts, minutes)
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))
-    mode = requested_mode(case) or Mode.IN_PERSON
-    window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
-                                                             Availability.mode == mode).limit(1))
-    place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
+    mode = mode or requested_mode(case) or Mode.IN_PERSON
+    if not place:
+        window = db.session.scalar(db.select(Availability).where(Availability.counselor_id == counselor.id,
+                                                                 Availability.mode == mode).limit(1))
+        place = (window.meeting_url if mode == Mode.ONLINE else window.room) if window else None
     proposals = [_new(case, counselor, case.subject, s, s + timedelta(minutes=minutes), mode, place,
                       AppointmentStatus.PROPOSED, now) for s in starts]
+    for proposal in proposals:
+        proposal.meeting_code = (code or "").strip()[:100] or None
     db.session.flush()
     notify(case.subject, _("Usulan waktu konseling"), _("Konselor Anda mengusulkan %(n)d pilihan waktu. Pilih salah satu: %(url)s",
            n=len(proposals), url=external_url("booking.case_booking", case_id=case.id)),
            key=f"proposal:{case.id}:{proposals[0].id}", now=now)
     return proposals
+
+
+def _check_working_hours(counselor: User, starts: list[datetime], minutes: int) -> None:
+    """Each proposed time lies inside one of the counselor's weekly availability windows (the
+    step's `working_hours: true`: "pada jam kerja konselor")."""
+    _profile, windows = _profile_and_windows(counselor)
+    tz = _tz()
+    for start in starts:
+        local = start.astimezone(tz)
+        end = (local + timedelta(minutes=minutes)).time()
+        if not any(w.weekday == local.weekday() and w.start_time <= local.time() and end <= w.end_time
+                   and end > local.time() for w in windows):
+            raise DomainError(_("Waktu %(when)s di luar jam kerja Anda (ketersediaan mingguan).",
+                                when=format_datetime(local, WHEN)))
 
 
 def accept(proposal: Appointment, client: User, now: datetime | None = None) -> Appointment:

@@ -1,6 +1,7 @@
 """The case an appointment serves: its steps say in YAML what booking fills in. The step with
 `screen: {name: booking}` is agreed by the booked time (and runs again when that time no longer
-holds); the step with `screen: {name: booking_session}` records whether the session took place."""
+holds); the step with `screen: {name: booking_session}` records whether the session took place.
+A procedure whose `follow_up` declares `booking` books sessions on the case without a step."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,10 +23,23 @@ def agreement_step(case: Case | None):
     return case.procedure.screen_step("booking") if case is not None else None
 
 
+def booking_options(procedure) -> dict | None:
+    """The booking screen's options (summary, mode, only, working_hours): the agreement step's, else
+    those of the procedure's `follow_up.booking` (sessions booked on the case without a step)."""
+    if procedure is None:
+        return None
+    step = procedure.screen_step("booking")
+    if step is not None:
+        return step.screen
+    return procedure.follow_up.booking if procedure.follow_up else None
+
+
 def requested_mode(case: Case | None) -> Mode | None:
     """The form of service the client asked for: the case value the booking screen's `mode` names."""
-    step = agreement_step(case)
-    value = (case.data or {}).get(step.screen["mode"]) if step and "mode" in step.screen else None
+    options = booking_options(case.procedure) if case is not None else None
+    if options and "only" in options:  # the step fixes the form of service (a video consultation)
+        return Mode(options["only"])
+    value = (case.data or {}).get(options["mode"]) if options and "mode" in options else None
     return Mode(value) if value in {m.value for m in Mode} else None
 
 
@@ -71,5 +85,7 @@ def record_agreement(appointment: Appointment, actor: User, now: datetime) -> No
         place = next(f for f in step.inputs if f.key == step.screen["place"])
         value = appointment.meeting_url or appointment.location or appointment.mode.value
         values[place.key] = value if place.type == "url" and appointment.meeting_url else value[:place.max]
+    if "code" in step.screen and appointment.meeting_code:
+        values[step.screen["code"]] = appointment.meeting_code
     doer = actor if can_act(actor, case, row) else appointment.counselor
     complete_step(case, step.key, doer, values, now=now)

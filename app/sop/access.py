@@ -58,6 +58,27 @@ def claimable_role(user: User, case: Case, row: CaseStep) -> str | None:
                 None)
 
 
+def in_follow_up(case: Case) -> bool:
+    """Every step is behind the case, yet it stays open: its procedure's `follow_up` (the
+    counselor's answers, sessions) goes on until one of `closed_by` closes it."""
+    return (case.state == CaseState.OPEN and case.procedure.follow_up is not None
+            and not any(r.state in (StepState.ACTIVE, StepState.PENDING) for r in case.current_steps()))
+
+
+def follow_up_role(user: User, case: Case) -> str | None:
+    """The team role in which `user` would take a case in follow-up nobody serves yet."""
+    if not in_follow_up(case) or on_team(user, case):
+        return None
+    team_roles = set(case.procedure.team_roles)
+    return next((r for r in case.procedure.follow_up.closed_by
+                 if r in team_roles and holds_role(user, case, r) and _open_to_claim(case, r)), None)
+
+
+def can_close(user: User, case: Case) -> bool:
+    """A team member holding one of the `follow_up.closed_by` roles closes a case in follow-up."""
+    return in_follow_up(case) and on_team(user, case) and holds_role(user, case, *case.procedure.follow_up.closed_by)
+
+
 # -- units ----------------------------------------------------------------------------------
 def in_unit(user: User, case: Case) -> bool:
     """The case is one of the user's units' (a case of no unit belongs to every unit)."""
@@ -81,9 +102,9 @@ def _in_units_of(user: User, case=Case):
 
 # -- seeing and acting ----------------------------------------------------------------------
 def can_claim(user: User, case: Case) -> bool:
-    """The user may take the case by one of its active steps."""
+    """The user may take the case by one of its active steps, or in its follow-up."""
     return any(row.state == StepState.ACTIVE and claimable_role(user, case, row) and can_act(user, case, row)
-               for row in case.steps)
+               for row in case.steps) or follow_up_role(user, case) is not None
 
 
 def can_act(user: User, case: Case, row: CaseStep) -> bool:
@@ -111,7 +132,8 @@ def can_view(user: User, case: Case) -> bool:
         return True
     if is_head_of(user, case):
         return True
-    return any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
+    return (any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
+            or follow_up_role(user, case) is not None)
 
 
 def is_participant(user: User, case: Case) -> bool:
@@ -165,6 +187,17 @@ def read_ground(user: User, case: Case, key: str, now: datetime | None = None) -
     if not user.is_authenticated:
         return None
     field, step = case.procedure.field_origins().get(key, (None, None))
+    follow_up = case.procedure.follow_up
+    if field is None and follow_up and follow_up.report and follow_up.report.key == key:
+        # the closing report: the team's, and whom it is shared with (or a review)
+        if on_team(user, case):
+            return "team"
+        granted = next((r for r in follow_up.report.share_with if r != "subject" and holds_role(user, case, r)), None)
+        if "subject" in follow_up.report.share_with and user.id == case.subject_id:
+            return "subject"
+        if granted and can_view(user, case):
+            return f"grant:{granted}"
+        return "review" if active_review(user, case, now) else None
     if field is None:
         return None
     if on_team(user, case):
@@ -237,6 +270,14 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
     db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
                               reason=f"{user.name} ({role_label(role)})" + (f": {note}" if note else "")))
     return member
+
+
+def claim_follow_up(case: Case, user: User, now: datetime | None = None) -> CaseMember:
+    """Take a case in follow-up that nobody serves yet (a counselor answering it)."""
+    role = follow_up_role(user, case)
+    if role is None:
+        raise DomainError(_("Kasus ini sudah ditangani tim lain atau bukan untuk Anda."))
+    return _add_member(case, user, role, "claimed", user, now or utcnow())
 
 
 def claim(case: Case, user: User, row: CaseStep, now: datetime | None = None) -> CaseMember:

@@ -107,6 +107,17 @@ class Step:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What happens after the last step when the source leaves the rest to the counselor: the case
+    stays open (no step of its own) until one of `closed_by` on the team closes it with `report`;
+    `booking` holds the options of sessions booked on the case meanwhile (summary, mode, only,
+    working_hours, as the booking screen's)."""
+    closed_by: tuple[str, ...]
+    report: Field | None = None
+    booking: dict | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Procedure:
     code: str
     title: str
@@ -135,6 +146,8 @@ class Procedure:
     # have no account yet: name and their number under this label (NPP for a praja, NIP for a
     # pegawai). None: only people with accounts can be chosen.
     register_subject: str | None = None
+    # The case stays open after its last step until closed (None: the last step closes it).
+    follow_up: FollowUp | None = field(default=None, compare=False)
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -258,7 +271,7 @@ STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_cl
              "assigns", "document", "note", "share_with", "decision", "outcomes", "screen", "repeat",
              "remind_before"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
-            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "register_subject"}
+            "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "register_subject", "follow_up"}
 
 
 def _unit(check: _Checker, doc: dict) -> dict | None:
@@ -278,6 +291,36 @@ def _unit(check: _Checker, doc: dict) -> dict | None:
     if unknown:
         check.error(raw, "unit", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
     return {"code": code, "name": name, "institution": institution} if code and name and institution else None
+
+
+def _follow_up(check: _Checker, doc: dict, roles: set[str], data_keys: set[str]) -> FollowUp | None:
+    """`follow_up: {closed_by: [<role>], report: <input>, booking: {summary, mode, only, working_hours}}`:
+    after its last step the case stays open until a team member holding `closed_by` closes it."""
+    raw = doc.get("follow_up")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        check.error(doc, "follow_up", "harus berupa pemetaan {closed_by, report, booking}")
+        return None
+    closed_by = check.str_list(raw, "closed_by", "follow_up")
+    if not closed_by:
+        check.error(raw, "follow_up.closed_by", "wajib menyebut minimal satu peran yang menutup kasus")
+    for role in closed_by:
+        if role not in roles:
+            check.error(raw, "follow_up.closed_by", f"peran '{role}' tidak dikenal")
+    report = _field(check, raw["report"], "follow_up.report", roles) if "report" in raw else None
+    if report is not None and report.key in data_keys:
+        check.error(raw, "follow_up.report", f"'{report.key}' sudah dipakai data kasus atau langkah")
+    booking = None
+    if "booking" in raw:
+        node = raw["booking"] if isinstance(raw["booking"], dict) else {}
+        screen = _screen(check, {"screen": {**node, "name": "booking"}, "__line__": node.get("__line__", "?")},
+                         "follow_up.booking", [], data_keys)
+        booking = {k: v for k, v in (screen or {}).items() if k != "name"}  # time/place/code: no inputs here
+    unknown = set(raw) - {"__line__", "closed_by", "report", "booking"}
+    if unknown:
+        check.error(raw, "follow_up", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
+    return FollowUp(closed_by=closed_by, report=report, booking=booking)
 
 
 def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
@@ -342,7 +385,19 @@ def _document(check: _Checker, node: dict, path: str, decision: str | None, inpu
 # `booking_session` records on the appointment whether the session took place; `workshop` is the
 # edition page of the minat-bakat workshop, `part` naming what the step is there: proposal (of
 # the surat tugas), decision (the rectorate's), meeting (its outcome), preparation (the checklist).
-SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data"},
+# `only` fixes the form of service (online / tatap muka), `code` names the input that receives
+# the meeting's access code, `working_hours: true` keeps proposed times inside the counselor's
+# weekly availability. `online_intake` is a self-service stage of the e-konseling wizard
+# (`part: account` is filled from the account's registration and confirmation times; `phone`
+# names the input holding the WhatsApp number the notices go to);
+# `acknowledge` is done by the app itself (a notice to the person served and to the counselors on
+# duty); `thread` is done in the case's private conversation by the message its actor sends, the
+# text filling the `answer` input (`post: true` says so explicitly).
+SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mode": "data", "code": "input",
+                       "only": "mode", "working_hours": "flag"},
+           "online_intake": {"part": "text", "phone": "input"},
+           "acknowledge": {},
+           "thread": {"answer": "input", "post": "flag"},
            "booking_session": {"held": "option", "no_show_rebook": "option", "no_show_close": "option"},
            "workshop": {"part": "text"},
            # `workshop_announce`: the minat-bakat edition's letters to each prodi's kaprodi
@@ -388,6 +443,10 @@ def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_ke
             check.error(node, f"{path}.screen.{option}", f"'{value}' harus pilihan keputusan langkah ini")
         elif options[option] == "role" and value not in roles:
             check.error(node, f"{path}.screen.{option}", f"peran '{value}' tidak dikenal")
+        elif options[option] == "mode" and value not in ("online", "tatap muka"):
+            check.error(node, f"{path}.screen.{option}", f"'{value}' harus online atau tatap muka")
+        elif options[option] == "flag" and not isinstance(value, bool):
+            check.error(node, f"{path}.screen.{option}", "harus true atau false")
         else:
             result[option] = value
     return result
@@ -585,6 +644,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               outcomes=outcomes, screen=screen, repeat=repeat, repeat_label=repeat_label,
                               remind_before=remind_before))
     _check_outcomes(check, raw_steps, steps)
+    follow_up = _follow_up(check, doc, roles, data_keys)
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
@@ -592,7 +652,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                      referral_roles=tuple(referral_roles), referral_subject_roles=tuple(referral_subject_roles),
                      referral_from=tuple(referral_from), team_roles=team_roles,
                      institution=doc.get("institution"), description=description, unit=unit,
-                     extra_roles=extra_roles, register_subject=register_subject, raw=_strip_lines(doc))
+                     extra_roles=extra_roles, register_subject=register_subject, follow_up=follow_up, raw=_strip_lines(doc))
 
 
 MAX_FILE_BYTES = 1_000_000

@@ -20,8 +20,8 @@ from app.htmx import render
 from app.keyset import keyset_page
 from app.sop import bp, words  # noqa: F401 - words: the templates' SOP filters
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
-                            claimable_role, is_head_of, load_case, log_access, on_team, open_review, readable_values,
-                            remove_member, visible_cases_filter)
+                            claimable_role, in_follow_up, is_head_of, load_case, log_access, on_team, open_review,
+                            readable_values, remove_member, visible_cases_filter)
 from app.sop.calendar import national_holidays
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
                            team_candidates)
@@ -55,7 +55,7 @@ def access_action(action: str, steps: dict | None = None) -> str:
     detail = ACTION_DETAILS.get(action) or (steps or {}).get(detail, detail)
     words = {"view": _("membuka kasus"), "read": _("membaca isi rahasia"), "step": _("menyelesaikan langkah"),
              "letter": _("menerbitkan surat"), "review": _("membuka untuk telaah"), "team": _("perubahan tim"),
-             "export": _("mengunduh data pribadi")}
+             "export": _("mengunduh data pribadi"), "close": _("menutup kasus")}
     team = {"claimed": _("mengambil kasus"), "assigned": _("ditugaskan"), "added": _("menambah anggota tim"),
             "removed": _("mengeluarkan anggota tim")}
     if kind == "team":
@@ -235,7 +235,7 @@ def _case_page(case: Case, status: int = 200, **forms):
                   claimable=lambda row: claimable_role(current_user, case, row),
                   panels=case_panels(case, current_user), on_team=on_team(current_user, case),
                   review=active_review(current_user, case), can_review=can_review(current_user, case),
-                  can_see_log=can_see_log(current_user, case), is_head=is_head,
+                  can_see_log=can_see_log(current_user, case), is_head=is_head, follow_up=in_follow_up(case),
                   review_form=forms.get("review_form") or ReviewForm(formdata=None), team_form=team_form,
                   remove_form=RemoveMemberForm(formdata=None), claim_error=forms.get("claim_error"),
                   remove_error=forms.get("remove_error"), status=status)

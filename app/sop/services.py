@@ -17,9 +17,10 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
-from app.sop.access import actionable_filter, assign, can_act, claim, claimable_role, sealed_values
+from app.sop.access import (actionable_filter, assign, can_act, can_close, claim, claimable_role, in_follow_up,
+                            sealed_values)
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
+from app.sop.models import Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
 from app.org.models import Unit
 from app.sop.offerings import default_unit
 from app.sop.registry import current_version, procedure_of
@@ -178,7 +179,8 @@ def _close(case: Case, now: datetime) -> None:
 
 def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) -> CaseStep | None:
     """Activate the first applicable step after position `after`; skip those whose condition
-    fails; close the case when none is left."""
+    fails; close the case when none is left, unless its procedure has a `follow_up` (the case
+    then stays open until closed by `close_case`)."""
     values = case_values(case)
     for row in case.current_steps():
         if row.position <= after or row.state != StepState.PENDING:
@@ -187,8 +189,33 @@ def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) 
             row.state = StepState.SKIPPED
             continue
         return _activate(case, procedure, row, now, values)
-    _close(case, now)
+    if procedure.follow_up is None:
+        _close(case, now)
     return None
+
+
+def close_case(case: Case, actor: User, values: dict, now: datetime | None = None) -> Case:
+    """Close a case in its follow-up (every step behind it): a team member holding one of the
+    procedure's `follow_up.closed_by` roles, with its `report` (kept on the case, confidential
+    if declared so); the closing is in the case's access log."""
+    now = now or utcnow()
+    procedure = procedure_of(case.version)
+    if case.state != CaseState.OPEN:
+        raise DomainError(_("Kasus ini sudah ditutup."))
+    if not in_follow_up(case):
+        raise DomainError(_("Kasus ini belum dapat ditutup: langkahnya belum selesai."))
+    if not can_close(actor, case):
+        raise DomainError(_("Kasus ini ditutup oleh konselor yang menanganinya."))
+    report = procedure.follow_up.report
+    plain, secret = _check_values((report,) if report else (), values)
+    case.data = {**(case.data or {}), **plain}
+    if secret:
+        case.sealed = seal({**sealed_values(case), **secret})
+    _close(case, now)
+    db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="close", at=now,
+                              fields=",".join(sorted({**plain, **secret}))[:400] or None))
+    db.session.flush()
+    return case
 
 
 def _send_back(case: Case, procedure: Procedure, target: str, upto: int, now: datetime) -> CaseStep:
@@ -353,6 +380,16 @@ def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
     if row.state != StepState.ACTIVE:
         _activate(case, procedure, row, now, case_values(case))
     db.session.flush()
+    return row
+
+
+def restart_clock(case: Case, now: datetime) -> CaseStep | None:
+    """The active step's time starts at `now`, its deadline computed again: a self-service stage
+    begins when the person comes back to it (after confirming their e-mail), not when the earlier
+    stage ended."""
+    row = next((r for r in case.current_steps() if r.state == StepState.ACTIVE), None)
+    if row is not None:
+        _activate(case, procedure_of(case.version), row, now, case_values(case))
     return row
 
 

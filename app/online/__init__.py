@@ -1,0 +1,25 @@
+"""Online counseling on the SOP engine: the self-service e-konseling wizard, the acknowledgement
+sent by the app itself, the head's duty rota, and each case's private conversation (messages,
+a proposed video or tatap muka session through booking, the closing report)."""
+from flask import Blueprint
+
+bp = Blueprint("online", __name__, url_prefix="/online")
+
+from app.online import routes, rota_routes  # noqa: E402,F401
+from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
+
+# The wizard's stages are done on the wizard; the steps done in the conversation, on it.
+STEP_SCREENS["online_intake"] = "online.wizard"
+STEP_SCREENS["thread"] = "online.show_thread"
+STEP_SCREENS["acknowledge"] = "online.show_thread"
+
+
+def _thread_panel(case, user):
+    """The way to the private conversation, for the person served and the team (and a counselor
+    who may take the case)."""
+    from app.online.thread import may_open
+
+    return ("online/_case_panel.html", {}) if may_open(user, case) else None
+
+
+CASE_PANELS.append(_thread_panel)

@@ -1,0 +1,166 @@
+"""Pages of online counseling: the wizard (one stage per form, phone first) and the private
+conversation (htmx: the new messages every few seconds, posting without reloading)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.booking.models import Mode
+from app.errors import DomainError
+from app.forms import refuse
+from app.htmx import render
+from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
+from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
+from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
+                               propose_session)
+from app.online import bp
+from app.sop.access import is_participant, load_case, on_team
+from app.sop.forms import build_form, form_values
+from app.sop.registry import get_procedure
+from app.sop.services import can_open
+
+
+def _intake_procedure(code: str):
+    procedure = get_procedure(code[:60])
+    if procedure is None or not is_intake(procedure):
+        abort(404)
+    if not can_open(current_user, procedure) or not current_user.has_role(procedure.subject_role or ""):
+        abort(403)  # the wizard is the person served's own (staff open requests on the case pages)
+    return procedure
+
+
+@bp.route("/<code>/start", methods=["GET", "POST"])
+def start(code: str):
+    """The e-konseling begins: what happens, then one button; a running request is continued."""
+    procedure = _intake_procedure(code)
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            case = start_intake(procedure, current_user)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            return redirect(url_for("online.wizard", case_id=case.id))
+    return render("online/start.html", procedure=procedure, form=form, status=422 if request.method == "POST" else 200)
+
+
+def _own_case(case_id: int):
+    """The wizard belongs to the person served (another's case: 404)."""
+    case = load_case(case_id)
+    if case.subject_id != current_user.id or not is_intake(case.procedure):
+        abort(404)
+    return case
+
+
+@bp.route("/cases/<int:case_id>/wizard", methods=["GET", "POST"])
+def wizard(case_id: int):
+    """The current stage's short form; once the stages are done, the conversation."""
+    case = _own_case(case_id)
+    resume(case, current_user)
+    stage = current_stage(case)
+    if stage is None:
+        return redirect(url_for("online.show_thread", case_id=case.id))
+    row, step = stage
+    phone = step.screen.get("phone")
+    form = build_form(step.inputs, data={phone: current_user.phone} if phone and current_user.phone else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                submit_stage(case, current_user, form_values(form, step.inputs))
+            except DomainError as exc:
+                refuse(form, exc)
+            else:
+                return redirect(url_for("online.wizard", case_id=case.id))
+        status = 422
+        case = _own_case(case_id)
+        stage = current_stage(case)
+        if stage is None:
+            return redirect(url_for("online.show_thread", case_id=case.id))
+        row, step = stage
+    forms = [r for r, s in stages(case) if s.screen.get("part") != "account" and r.state.value != "skipped"]
+    number = next((i for i, r in enumerate(forms, 1) if r.id == row.id), 1)
+    return render("online/wizard.html", block="stage", case=case, row=row, step=step, form=form,
+                  number=number, total=len(forms), status=status)
+
+
+def _thread_case(case_id: int):
+    """The conversation: the person served and the team; a counselor who may take the case sees
+    only the way to take it; anyone else who cannot see the case: 404."""
+    return load_case(case_id, may_open)
+
+
+def _after() -> int:
+    value = request.args.get("after", "0")
+    return int(value) if value.isdigit() and len(value) < 12 else 0
+
+
+def _thread_page(case, status: int = 200, block: str | None = None, **forms):
+    """The conversation page; for htmx, the new messages (`?after=`) or the block `block`."""
+    participant = is_participant(current_user, case)
+    after = _after() if request.headers.get("HX-Request") else 0
+    items = messages(case, current_user, after) if participant and block is None else []
+    last = items[-1][0].id if items else after
+    story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
+    return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
+                  last=last, story=story,
+                  participant=participant, team=on_team(current_user, case), finish=closing_report(current_user, case),
+                  message_form=forms.get("message_form") or MessageForm(formdata=None),
+                  finish_form=forms.get("finish_form") or FinishForm(formdata=None),
+                  session_form=forms.get("session_form") or SessionForm(formdata=None),
+                  status=status)
+
+
+@bp.get("/cases/<int:case_id>")
+def show_thread(case_id: int):
+    """The private conversation of a case (with `?after=<id>`, htmx fetches only newer messages)."""
+    return _thread_page(_thread_case(case_id))
+
+
+@bp.post("/cases/<int:case_id>/messages")
+def post(case_id: int):
+    """Send a message (a counselor not yet on the team takes the case by answering)."""
+    case = _thread_case(case_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            post_message(case, current_user, form.text.data)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            return redirect(url_for("online.show_thread", case_id=case.id))
+    return _thread_page(_thread_case(case_id), 422, block="compose", message_form=form)
+
+
+@bp.post("/cases/<int:case_id>/finish")
+def finish(case_id: int):
+    """Close the case in its follow-up with the counselor's short report."""
+    case = _thread_case(case_id)
+    form = FinishForm()
+    if form.validate_on_submit():
+        try:
+            close_with_report(case, current_user, form.text.data)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            flash(_("Layanan ditutup; percakapan kini hanya dapat dibaca."), "success")
+            return redirect(url_for("online.show_thread", case_id=case.id))
+    return _thread_page(_thread_case(case_id), 422, finish_form=form)
+
+
+@bp.post("/cases/<int:case_id>/session")
+def propose(case_id: int):
+    """The counselor proposes a video or tatap muka session at one of their free slots."""
+    case = _thread_case(case_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            propose_session(case, current_user, form.start.data, Mode(form.mode.data), form.meeting_url.data or None,
+                            form.meeting_code.data or None)
+        except DomainError as exc:
+            refuse(form, exc)
+        else:
+            flash(_("Usulan sesi dikirim; konseli menerimanya di halaman jadwal."), "success")
+            return redirect(url_for("online.show_thread", case_id=case.id))
+    return _thread_page(_thread_case(case_id), 422, session_form=form)

@@ -1,0 +1,194 @@
+"""A case's private conversation between the person served and the case team. Message texts are
+sealed at rest; every read of them is written to the access log; e-mails only say that there is
+a new message, with the link. A counselor who may take the case claims it by answering (an active
+step of theirs, or the procedure's `follow_up` after the last step). A step declaring
+`screen: {name: thread, answer: <input>}` is done by the message its actor sends (the intake's
+answer). A case in its follow-up is closed here with the counselor's short report."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from app.auth.models import User
+from app.booking.models import Appointment, Mode
+from app.booking.services import free_slots, propose
+from app.crypto import UndecryptableError, seal, unseal
+from app.database import utcnow
+from app.errors import DomainError
+from app.extensions import db
+from app.notifications.services import notify, notify_all
+from app.online.models import ThreadMessage
+from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
+                            is_participant, log_access, on_team, readable_values, undecryptable)
+from app.sop.definitions import Field, Procedure, Step
+from app.sop.models import Case, CaseState, CaseStep, StepState
+from app.sop.registry import procedure_of
+from app.sop.services import close_case, complete_step
+from app.urls import external_url
+
+SCREEN = "thread"
+MAX_TEXT = 4000
+MAX_SHOWN = 500  # messages on one page: the latest
+
+
+def has_thread(procedure: Procedure) -> bool:
+    """The procedure's cases have a conversation (a step done in it, or the e-konseling wizard)."""
+    return any(s.screen and s.screen["name"] in (SCREEN, "online_intake") for s in procedure.steps)
+
+
+def may_open(user: User, case: Case) -> bool:
+    """The conversation page is for the person served and the team, and for a counselor who may
+    still take the case (who sees only the way to take it, never the messages)."""
+    return has_thread(case.procedure) and (is_participant(user, case) or can_claim(user, case))
+
+
+def _ground(user: User, case: Case) -> str | None:
+    if on_team(user, case):
+        return "team"
+    return "subject" if user.id == case.subject_id else None
+
+
+def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessage, str]]:
+    """The messages after id `after`, decrypted, for the subject or the team; reading any logs it."""
+    ground = _ground(reader, case)
+    if ground is None:
+        return []
+    rows = list(db.session.scalars(db.select(ThreadMessage).where(ThreadMessage.case_id == case.id,
+                                                                   ThreadMessage.id > after)
+                                   .order_by(ThreadMessage.id.desc()).limit(MAX_SHOWN)))[::-1]  # the latest
+    try:
+        result = [(m, unseal(m.sealed).get("text", "")) for m in rows]
+    except UndecryptableError:
+        raise undecryptable(case) from None
+    if result:
+        log_access(case, reader, "read", grounds={"percakapan": ground})
+    return result
+
+
+def own_words(case: Case, reader: User) -> list[tuple[str, str]]:
+    """What the person served wrote in their own steps (the problem, the complaint), for the
+    conversation's head: (label, text) of the confidential inputs `reader` may read; logged."""
+    if not is_participant(reader, case):
+        return []
+    procedure = procedure_of(case.version)
+    fields = [f for s in procedure.steps if "subject" in s.roles for f in s.inputs if f.confidential]
+    if not fields:
+        return []
+    values, grounds = readable_values(reader, case)
+    shown = {f.key: grounds[f.key] for f in fields if f.key in values}
+    if shown:
+        log_access(case, reader, "read", grounds=shown)
+    return [(f.label, str(values[f.key])) for f in fields if f.key in shown]
+
+
+def _clean(text: str | None) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(_("Tuliskan pesan Anda."), field="text")
+    if len(text) > MAX_TEXT:
+        raise DomainError(_("Pesan paling panjang %(n)d karakter.", n=MAX_TEXT), field="text")
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+        raise DomainError(_("Pesan berisi karakter yang tidak diizinkan."), field="text")
+    return text
+
+
+def _claim_by_answering(case: Case, user: User, now: datetime) -> None:
+    """A counselor who is not yet on the team takes the case by its active step of their role."""
+    row = next((r for r in case.current_steps() if r.state == StepState.ACTIVE and claimable_role(user, case, r)
+                and can_act(user, case, r)), None)
+    if row is not None:
+        claim(case, user, row, now)
+    elif follow_up_role(user, case):
+        claim_follow_up(case, user, now)  # after the last step: whoever answers first takes it
+    else:
+        raise DomainError(_("Kasus ini belum dapat atau tidak lagi dapat Anda tangani."), field="text")
+
+
+def _answering_step(case: Case, author: User) -> tuple[CaseStep, Step] | None:
+    """The active step that a message of `author` completes (`screen: {name: thread}`)."""
+    procedure = procedure_of(case.version)
+    for row in case.current_steps():
+        step = procedure.step(row.key)
+        if (row.state == StepState.ACTIVE and step.screen and step.screen["name"] == SCREEN
+                and can_act(author, case, row)):
+            return row, step
+    return None
+
+
+def post_message(case: Case, author: User, text: str, now: datetime | None = None) -> ThreadMessage:
+    """Add a message; the other side is told there is one (never what it says)."""
+    now = now or utcnow()
+    text = _clean(text)
+    if case.state != CaseState.OPEN:
+        raise DomainError(_("Layanan ini sudah selesai; percakapan ditutup."), field="text")
+    if not is_participant(author, case):
+        _claim_by_answering(case, author, now)
+    message = ThreadMessage(case_id=case.id, author_id=author.id, sealed=seal({"text": text}), created_at=now)
+    message.author = author
+    db.session.add(message)
+    db.session.flush()
+    answering = _answering_step(case, author)
+    if answering is not None:  # the answer the step asks for (the first answer, the intake's)
+        complete_step(case, answering[0].key, author, {answering[1].screen["answer"]: text}, now=now)
+    link = external_url("online.show_thread", case_id=case.id)
+    subject = _("Pesan baru di Ruang Konseling (#%(id)d)", id=case.id)
+    body = _("Ada pesan baru untuk Anda pada layanan %(service)s. Bacalah di aplikasi: %(link)s",
+             service=case.procedure.title, link=link)
+    if author.id == case.subject_id:
+        team = [m.user for m in case.team()]
+        if team:
+            notify_all(team, subject, body, key=f"thread:{message.id}", now=now)
+    elif case.subject is not None:
+        notify(case.subject, subject, body, key=f"thread:{message.id}", now=now)
+    return message
+
+
+# -- the follow-up's closing report --------------------------------------------------------
+def closing_report(user: User, case: Case) -> Field | None:
+    """The report `user` may close the case with now (the procedure's `follow_up.report`), if any:
+    the case is in its follow-up and they are on the team in one of its `closed_by` roles."""
+    follow_up = case.procedure.follow_up
+    return follow_up.report if follow_up and follow_up.report and can_close(user, case) else None
+
+
+def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:
+    """Close the case with the counselor's short report (kept on the case, never posted); the
+    conversation is read-only afterwards."""
+    now = now or utcnow()
+    report = closing_report(user, case)
+    if report is None:
+        raise DomainError(_("Layanan ini belum dapat Anda tutup."), field="text")
+    text = _clean(text)
+    if len(text) > report.max:
+        raise DomainError(_("Laporan paling panjang %(n)d karakter.", n=report.max), field="text")
+    return close_case(case, user, {report.key: text}, now=now)
+
+
+# -- a session proposed from the conversation -----------------------------------------------
+def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, place: str | None,
+                    code: str | None, now: datetime | None = None) -> Appointment:
+    """The counselor proposes a video (link and code) or tatap muka session at one of their free
+    slots; the person accepts it on the booking page (invite, reminders, the counselor's feed)."""
+    now = now or utcnow()
+    if not on_team(counselor, case) or case.assignee_id != counselor.id:
+        raise DomainError(_("Hanya konselor kasus ini yang dapat mengusulkan sesi."), field="start")
+    if mode == Mode.ONLINE and not place:
+        raise DomainError(_("Sesi video memerlukan tautan pertemuan."), field="meeting_url")
+    local = (start if start.tzinfo else start.replace(tzinfo=ZoneInfo(current_app.config["APP_TIMEZONE"])))
+    slot = next((s for s in free_slots(counselor, local.date(), 1, now) if s.start == local), None)
+    if slot is None:
+        raise DomainError(_("Waktu itu di luar jam layanan Anda atau sudah terisi; pilih salah satu slot Anda."),
+                          field="start")
+    minutes = int((slot.end - slot.start) / timedelta(minutes=1))
+    proposal = propose(case, counselor, [slot.start], minutes=minutes, now=now, mode=mode,
+                       place=place or slot.place, code=code)[0]
+    what = _("sesi video") if mode == Mode.ONLINE else _("sesi tatap muka")
+    post_message(case, counselor, _("Saya mengusulkan %(what)s pada %(when)s. Terima atau pilih waktu lain di "
+                                    "halaman jadwal: %(link)s", what=what,
+                                    when=format_datetime(slot.start, "EEEE, d MMMM y, HH.mm z"),
+                                    link=external_url("booking.case_booking", case_id=case.id)), now)
+    return proposal

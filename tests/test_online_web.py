@@ -1,0 +1,250 @@
+"""Online counseling over HTTP: the wizard (full page and htmx fragment), the conversation and
+who may reach it (another student's: 404), the head's rota, and the scheduler's tick sending the
+acknowledgement to a real SMTP server and a fake WhatsApp gateway on loopback."""
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from app.database import utcnow
+from app.extensions import db
+from app.online.acknowledge import acknowledge_due
+from app.online.intake import start_intake, submit_stage
+from app.online.models import DutyShift
+from app.sop.models import CaseAccess, StepState
+from app.sop.registry import get_procedure
+
+UNPAM = "unpam-konseling-online"
+IDENTITY = {"nim": "221011", "prodi": "Psikologi", "phone": "0812 3456 7890", "mode": "online"}
+
+
+def in_wizard(student, now=None):
+    """A request of `student` waiting at its identity stage."""
+    case = start_intake(get_procedure(UNPAM), student, now=now or utcnow())
+    db.session.commit()
+    return case
+
+
+def acknowledged(student, now=None):
+    """A request of `student` through the wizard and acknowledged, waiting for a counselor."""
+    now = now or utcnow()
+    case = in_wizard(student, now)
+    submit_stage(case, student, IDENTITY, now=now)
+    submit_stage(case, student, {}, now=now)
+    submit_stage(case, student, {"area": "akademik", "problem": "RAHASIA: nilai turun"}, now=now)
+    acknowledge_due(now + timedelta(seconds=30))
+    db.session.commit()
+    return case
+
+
+def sign_in(app, user):
+    client = app.test_client()
+    assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
+    return client
+
+
+class Gateway(BaseHTTPRequestHandler):
+    """A WhatsApp gateway on loopback that keeps what it is asked to send."""
+
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        length = int(self.headers["Content-Length"])
+        self.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"status": "queued"}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def whatsapp_gateway(app):
+    """A fake WhatsApp gateway on a free loopback port; the app's WHATSAPP_GATEWAY_URL points at it."""
+    handler = type("Handler", (Gateway,), {"received": []})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    old = app.config["WHATSAPP_GATEWAY_URL"]
+    app.config["WHATSAPP_GATEWAY_URL"] = f"http://127.0.0.1:{server.server_address[1]}/send"
+    yield handler.received
+    server.shutdown()
+    server.server_close()
+    app.config["WHATSAPP_GATEWAY_URL"] = old
+
+
+def test_the_wizard_one_stage_per_form_then_the_conversation(app, make_user):
+    student = make_user("student", units=["DKT"])
+    client = sign_in(app, student)
+    start = client.get(f"/online/{UNPAM}/start")
+    assert start.status_code == 200 and "Mulai" in start.get_data(as_text=True)
+    response = client.submit(f"/online/{UNPAM}/start", {})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/wizard")
+    wizard = response.headers["Location"]
+    page = client.get(wizard).get_data(as_text=True)
+    assert 'name="phone"' in page and 'type="tel"' in page and "Tahap 1 dari" in page
+    refused = client.submit(wizard, {**IDENTITY, "phone": "12"}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Nomor WhatsApp tidak valid" in refused.get_data(as_text=True)
+    assert "<html" not in refused.get_data(as_text=True)  # the stage only, swapped in place
+    assert client.submit(wizard, IDENTITY).status_code == 302
+    assert client.submit(wizard, {}).status_code == 302  # online: "Next"
+    done = client.submit(wizard, {"area": "personal", "problem": "RAHASIA: cemas"})
+    assert done.status_code == 302
+    assert client.get(wizard).headers["Location"].endswith(wizard.rsplit("/", 1)[0])  # to the conversation
+    thread = client.get(wizard.rsplit("/", 1)[0])
+    assert thread.status_code == 200 and "Percakapan pribadi" in thread.get_data(as_text=True)
+
+
+def test_another_students_conversation_and_wizard_are_404_and_the_head_reads_nothing(app, make_user):
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    waiting = in_wizard(make_user("student", units=["DKT"]))
+    intruder = sign_in(app, make_user("student", units=["DKT"]))
+    for path in (f"/online/cases/{case.id}", f"/online/cases/{waiting.id}/wizard"):
+        assert intruder.get(path).status_code == 404
+    assert intruder.submit(f"/online/cases/{case.id}/messages", {"text": "Hai"}).status_code == 404
+    elsewhere = sign_in(app, make_user("counselor", units=["BK-IPDN"]))  # a counselor of another unit
+    assert elsewhere.get(f"/online/cases/{case.id}").status_code == 404
+    head = sign_in(app, make_user("head", units=["DKT"]))
+    assert head.get(f"/online/cases/{case.id}").status_code == 403
+    assert sign_in(app, owner).get(f"/online/cases/{waiting.id}").status_code == 404
+
+
+def test_the_counselor_answers_takes_the_case_and_htmx_fetches_only_new_messages(app, make_user):
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    counselor_client, student_client = sign_in(app, counselor), sign_in(app, owner)
+    page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Jawab dan tangani" in page and "nilai turun" not in page  # not yet theirs: no content
+    assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "  "}).status_code == 422
+    assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo, saya Bu Rina."}).status_code == 302
+    assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Terima kasih, Bu."}).status_code == 302
+    full = student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Halo, saya Bu Rina." in full and "Terima kasih, Bu." in full and "RAHASIA: nilai turun" in full
+    assert "RAHASIA: nilai turun" in counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    first = db.session.scalar(sa.text("select min(id) from thread_messages"))
+    fragment = student_client.get(f"/online/cases/{case.id}?after={first}", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "Terima kasih, Bu." in body and "Halo, saya" not in body and "<html" not in body
+    assert fragment.headers["Vary"] == "HX-Request" or "HX-Request" in fragment.headers["Vary"]
+    assert "Terima kasih, Bu." in counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    reads = db.session.scalars(sa.select(CaseAccess.user_id).where(CaseAccess.case_id == case.id,
+                                                                   CaseAccess.action == "read")).all()
+    assert counselor.id in reads and owner.id in reads
+    other = sign_in(app, make_user("counselor", units=["DKT"]))
+    assert other.get(f"/online/cases/{case.id}").status_code == 404  # taken: the team only
+
+
+def test_the_head_keeps_the_rota_of_their_own_units(app, make_user):
+    head = make_user("head", units=["DKT"])
+    counselor = make_user("counselor", name="Konselor Rota", units=["DKT"])
+    client = sign_in(app, head)
+    page = client.get("/online/rota").get_data(as_text=True)
+    assert "Konselor Rota" in page
+    unit = db.session.scalar(sa.text("select id from units where code = 'DKT'"))
+    response = client.submit("/online/rota", {"unit": str(unit), "counselor": str(counselor.id), "weekday": "6",
+                                              "start_time": "20:00", "end_time": "00:00"})
+    assert response.status_code == 302
+    shift = db.session.scalar(sa.select(DutyShift))
+    assert (shift.weekday, shift.counselor_id) == (6, counselor.id)
+    other_head = sign_in(app, make_user("head", units=["BK-IPDN"]))
+    assert other_head.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 404
+    assert client.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DutyShift)) == 0
+
+
+@pytest.mark.real_commits
+def test_the_tick_at_22_on_a_sunday_delivers_the_acknowledgement_by_mail_and_whatsapp(app, make_user, smtp_server,
+                                                                                    whatsapp_gateway):
+    from jobs.scheduler import tick
+
+    sunday_22 = datetime(2026, 11, 29, 22, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    student = make_user("student", units=["DKT"], email="sinta@test.id")
+    case = in_wizard(student, sunday_22)
+    submit_stage(case, student, IDENTITY, now=sunday_22)
+    submit_stage(case, student, {}, now=sunday_22)
+    submit_stage(case, student, {"area": "personal", "problem": "RAHASIA"}, now=sunday_22 + timedelta(minutes=5))
+    db.session.commit()
+    result = tick(app, sunday_22 + timedelta(minutes=6))
+    assert result["online_acknowledgements"] == {"acknowledged": 1} and result["outbox"]["sent"] >= 2
+    [mail] = smtp_server.to("sinta@test.id")
+    assert mail["Subject"] == "Permohonan konseling Anda sudah kami terima" and "RAHASIA" not in mail.get_content()
+    assert [m["to"] for m in whatsapp_gateway] == ["+6281234567890"]
+    assert f"/online/cases/{case.id}" in whatsapp_gateway[0]["message"]
+    db.session.expire_all()
+    assert case.current_steps()[5].state == StepState.DONE
+
+
+def test_the_counselor_closes_the_open_case_with_a_report_and_the_conversation_becomes_read_only(app, make_user):
+    from app.sop.models import CaseState
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    counselor_client, student_client = sign_in(app, counselor), sign_in(app, owner)
+    assert case.state == CaseState.OPEN and all(r.state == StepState.DONE for r in case.current_steps())
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish", {"text": "Laporan"}).status_code == 422  # not yet theirs
+    assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo."}).status_code == 302
+    page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Laporan singkat" in page and "Tutup layanan" in page
+    assert "tetap terbuka untuk tindak lanjut" in counselor_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Tutup layanan" not in student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert student_client.submit(f"/online/cases/{case.id}/finish", {"text": "Selesai"}).status_code == 422
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish", {"text": " "}).status_code == 422
+    assert counselor_client.submit(f"/online/cases/{case.id}/finish",
+                                   {"text": "RAHASIA: cukup lewat pesan."}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).state == CaseState.CLOSED
+    closed = student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Halo." in closed and "Layanan ini sudah selesai" in closed and "Kirim</button>" not in closed
+    assert "RAHASIA: cukup" not in closed  # the report is the team's
+    assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Lagi"}).status_code == 422
+    log = counselor_client.get(f"/cases/{case.id}/access").get_data(as_text=True)
+    assert "menutup kasus" in log
+    assert "RAHASIA: cukup lewat pesan." in counselor_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "RAHASIA: cukup" not in student_client.get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    client = sign_in(app, owner)
+    refused = client.submit(f"/online/cases/{case.id}/messages", {"text": "x" * 4001}, headers={"HX-Request": "true"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and body.lstrip().startswith('<div id="compose">') and 'class="error"' in body
+    sent = client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo"}, headers={"HX-Request": "true"})
+    assert sent.headers["HX-Redirect"].startswith(f"/online/cases/{case.id}")
+
+
+def test_a_request_opened_on_the_generic_page_continues_in_the_wizard(app, make_user):
+    student = make_user("student", units=["DKT"])
+    client = sign_in(app, student)
+    opened = client.submit(f"/cases/new/{UNPAM}", {})
+    assert opened.status_code == 302
+    case_path = opened.headers["Location"]
+    page = client.get(case_path).get_data(as_text=True)
+    wizard = f"/online{case_path}/wizard"
+    assert wizard in page and "/online" + case_path in page  # the step leads to the wizard; the thread panel
+    stage = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 1 dari 3" in stage and 'name="phone"' in stage
+
+
+def test_the_students_own_data_export_holds_their_conversation(app, make_user):
+    from app.account.services import my_data
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    from app.online.thread import post_message
+
+    post_message(case, owner, "Pesan saya sendiri")
+    db.session.commit()
+    [conversation] = my_data(owner)["conversations"]
+    assert conversation["case_id"] == case.id and [m["text"] for m in conversation["messages"]] == ["Pesan saya sendiri"]
