@@ -18,6 +18,7 @@ from app.notifications.models import Channel
 from app.notifications.services import enqueue, notify_all
 from app.online.rota import on_duty
 from app.org.models import UserUnit
+from app.sop.access import step_names
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import complete_step
@@ -77,7 +78,7 @@ def acknowledge_due(now: datetime | None = None) -> dict:
     now = now or utcnow()
     rows = db.session.scalars(
         db.select(CaseStep).join(Case).where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN,
-                                             CaseStep.actor_roles.like(f"%,{SYSTEM_ROLE},%"),
+                                             step_names(SYSTEM_ROLE),
                                              CaseStep.active_at <= now)
         .order_by(CaseStep.active_at).limit(200)).all()
     done = 0

@@ -388,7 +388,7 @@ def _role_held_on_case(role: str, case=Case):
     return exists().where(CaseMember.case_id == case.id, CaseMember.role == role)
 
 
-def _step_names(role: str):
+def step_names(role: str):
     """The step (CaseStep in the query) names `role` among those who may act."""
     return exists().where(CaseStepActor.case_step_id == CaseStep.id, CaseStepActor.role == role)
 
@@ -401,14 +401,14 @@ def actionable_filter(user: User, case=Case):
     team_roles = {r for p in procedures().values() for r in p.team_roles}
     by_role = []
     for role in user.roles:
-        named = _step_names(role)
+        named = step_names(role)
         if role in team_roles:
             named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
                                     case.assignee_id == user.id))
         by_role.append(named)
     conditions = [and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case)))] if by_role else []
-    conditions.append(and_(_step_names("subject"), case.subject_id == user.id))
-    conditions.append(and_(_step_names("assignee"), case.assignee_id == user.id))
+    conditions.append(and_(step_names("subject"), case.subject_id == user.id))
+    conditions.append(and_(step_names("assignee"), case.assignee_id == user.id))
     return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN, or_(*conditions))
 
 
