@@ -17,7 +17,7 @@ from app.extensions import babel, compress, csrf, db, limiter, login_manager, mi
 from app.extensions import htmx as htmx_extension
 
 BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account",
-              "workshops")
+              "workshops", "casefiles")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -47,6 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.notifications import models as _notifications  # noqa: F401
     from app.sop import models as _sop  # noqa: F401
     from app.workshops import models as _workshops  # noqa: F401
+    from app.casefiles import models as _casefiles  # noqa: F401
     from jobs import models as _jobs  # noqa: F401
 
     init_auth(app)

@@ -98,6 +98,10 @@ class Config:
         # Roles people may register into themselves at /register (comma-separated); only roles
         # without staff rights count, whatever is written here (app/auth/accounts.py).
         self.SELF_REGISTER_ROLES = os.environ.get("SELF_REGISTER_ROLES", "alumni,student,client")
+        # Case files (requirement documents): where they are kept, encrypted, outside the web root
+        # (empty: `instance/casefiles`), and the largest file accepted.
+        self.CASEFILES_DIR = os.environ.get("CASEFILES_DIR", "")
+        self.CASEFILES_MAX_BYTES = _int("CASEFILES_MAX_BYTES", 5 * 1024 * 1024)
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.auth.roles import BUILTIN_ROLES
+from tests.puspaga_flow import INTAKE as PUSPAGA_INTAKE
 
 ANON = "anonymous"
 ROLES = tuple(BUILTIN_ROLES)
@@ -236,7 +237,7 @@ def make_world(make_user) -> dict:
     client = make_user("client", name="Klien Puspaga")
     unclaimed = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
                           subject=client)
-    complete_step(unclaimed, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    complete_step(unclaimed, "permohonan", staff, PUSPAGA_INTAKE)
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}

@@ -15,6 +15,7 @@ from app.sop.access import readable_values
 from app.sop.models import CaseAccess, CaseMember
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
+from tests.puspaga_flow import assess, consent, open_puspaga, to_consent
 
 SECRET = "ASESMEN-RAHASIA-7Q"
 WIB = timezone(timedelta(hours=7))
@@ -26,12 +27,10 @@ def puspaga(app, make_user):
     people = {who: make_user(role, name=f"Orang {who}") for who, role in [
         ("team", "counselor"), ("other_counselor", "counselor"), ("head", "head"), ("staff", "staff"),
         ("admin", "admin"), ("other_client", "client"), ("subject", "client")]}
-    case = open_case(get_procedure("puspaga-konseling"), people["staff"], {"client_kind": "orang tua", "phone": "0812"},
-                     subject=people["subject"])
-    complete_step(case, "permohonan", people["staff"], {"appointment_at": "2031-01-06T09:00"})
-    complete_step(case, "kelengkapan", people["team"], {})
-    complete_step(case, "informed_consent", people["team"], {"consent": True})
-    complete_step(case, "asesmen", people["team"], {"assessment": SECRET})
+    case = open_puspaga(people["staff"], people["subject"])
+    to_consent(case, people["team"])
+    consent(case, people["team"])
+    assess(case, people["team"], SECRET)
     db.session.commit()
     return case, people
 
@@ -94,8 +93,7 @@ def test_only_the_team_completes_a_claimed_case(puspaga):
 def test_the_first_counselor_claims_the_case_visibly(app, make_user):
     staff, client = make_user("staff"), make_user("client")
     first, second = make_user("counselor", name="Konselor Pertama"), make_user("counselor", name="Konselor Kedua")
-    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "0812"}, subject=client)
-    complete_step(case, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    case = open_puspaga(staff, client)
     db.session.commit()
     # Before the claim both may take it; the page offers "Ambil kasus ini" and shows no content.
     page = login(app, second).get(f"/cases/{case.id}").get_data(as_text=True)
@@ -184,10 +182,11 @@ def test_subject_reads_own_words_and_what_is_shared_back_only(app, make_user):
     assert readable_values(staff, case)[0] == {"question": "PERTANYAAN-SAYA"}  # staff wrote it down: the author
     # PUSPAGA shares its conclusion and advice with the client.
     client, c2 = make_user("client"), make_user("counselor")
-    puspaga = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "1"}, subject=client)
-    complete_step(puspaga, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
-    for key, values in [("kelengkapan", {}), ("informed_consent", {"consent": True}), ("asesmen", {"assessment": "A"}),
-                        ("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "SARAN-UNTUK-KLIEN"})]:
+    puspaga = open_puspaga(staff, client)
+    to_consent(puspaga, c2)
+    consent(puspaga, c2)
+    assess(puspaga, c2, "A")
+    for key, values in [("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "SARAN-UNTUK-KLIEN"})]:
         complete_step(puspaga, key, c2, values)
     assert readable_values(client, puspaga)[0] == {"advice": "SARAN-UNTUK-KLIEN"}
 
