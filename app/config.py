@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -124,3 +125,4 @@ class TestConfig(Config):
         self.APP_BASE_URL = "http://localhost"
         self.ARGON2_PROFILE = "CHEAPEST"  # argon2-cffi's profile for test suites
         self.CACHE_RELOAD_SECONDS = 0  # tests change the calendar and the files as they go
+        self.CASEFILES_DIR = tempfile.mkdtemp(prefix="casefiles-test-")  # never the instance folder

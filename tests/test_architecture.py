@@ -15,8 +15,8 @@ from app.sop.definitions import definition_files, parse_file
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for p in (ROOT / "app").rglob("*") if p.suffix in (".py", ".html")
            and "procedures" not in p.parts and p.name != "demo.py"] + list((ROOT / "jobs").rglob("*.py"))
-ABOVE_SOP = ("booking", "documents", "reports", "admin", "main", "workshops", "counseling", "casework")
-DOMAINS = ["auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account"]
+ABOVE_SOP = ("booking", "documents", "reports", "admin", "main", "workshops", "counseling", "casework", "casefiles")
+DOMAINS = ["auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account", "casefiles"]
 
 
 def test_no_procedure_code_or_step_key_outside_the_procedure_files():
