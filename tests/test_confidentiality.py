@@ -15,7 +15,9 @@ from app.sop.access import readable_values
 from app.sop.models import CaseAccess, CaseMember
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
-from tests.puspaga_flow import assess, consent, open_puspaga, to_consent
+from app.casefiles.models import Upload
+from app.casefiles.uploads import store_upload
+from tests.puspaga_flow import assess, consent, open_puspaga, png_bytes, to_consent
 
 SECRET = "ASESMEN-RAHASIA-7Q"
 WIB = timezone(timedelta(hours=7))
@@ -31,8 +33,13 @@ def puspaga(app, make_user):
     to_consent(case, people["team"])
     consent(case, people["team"])
     assess(case, people["team"], SECRET)
+    store_upload(case, people["staff"], "ktp.png", png_bytes(), None)
     db.session.commit()
     return case, people
+
+
+def first_upload(case_id: int) -> int:
+    return db.session.scalar(sa.select(Upload.id).where(Upload.case_id == case_id).order_by(Upload.id).limit(1))
 
 
 def login(app, user):
@@ -57,6 +64,20 @@ TABLE = {
     "access log": (lambda c: ("GET", f"/cases/{c}/access", None), {
         "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
         "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
+    # PUSPAGA case files: the assessment sheet's answers for the team (and a head under review);
+    # an uploaded document for the team, its uploader and a head under review, 404 for the rest.
+    "assessment sheet": (lambda c: ("GET", f"/cases/{c}/assessment", None), {
+        "team": (200, True), "other_counselor": (404, False), "head": (200, False), "head+review": (200, True),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "case file": (lambda c: ("GET", f"/cases/{c}/file", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "uploaded document": (lambda c: ("GET", f"/cases/{c}/file/{first_upload(c)}", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (404, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (404, False)}),
+    "consent page": (lambda c: ("GET", f"/cases/{c}/consent", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
     "open review": (lambda c: ("POST", f"/cases/{c}/review", {"reason": "Pengaduan orang tua klien"}), {
         "team": (403, False), "other_counselor": (404, False), "head": (302, False), "head+review": (302, False),
         "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
@@ -74,7 +95,7 @@ def test_confidential_routes_answer_each_person_as_the_table_says(app, puspaga, 
             assert client.submit(f"/cases/{case.id}/review", {"reason": "Telaah atas pengaduan"}).status_code == 302
         method, path, data = build(case.id)
         response = client.get(path) if method == "GET" else client.submit(path, data)
-        shown = SECRET in response.get_data(as_text=True)
+        shown = SECRET.encode() in response.get_data()
         if (response.status_code, shown) != (status, shows_secret):
             wrong.append(f"{who}: expected {(status, shows_secret)}, got {(response.status_code, shown)}")
         db.session.rollback()

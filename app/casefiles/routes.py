@@ -70,6 +70,8 @@ def case_file(case_id: int):
     row, step = _active_on(case, SCREEN)
     if row is None:
         abort(404)
+    if not can_act(current_user, case, row):
+        abort(403)
     form = build_form(step.inputs)
     if form.validate_on_submit():
         try:
