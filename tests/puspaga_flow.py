@@ -42,6 +42,9 @@ def pdf_bytes() -> bytes:
 
 
 def puspaga_unit() -> Unit:
+    from app.sop.offerings import sync_offerings
+
+    sync_offerings()  # the units of the procedures exist
     return db.session.scalar(db.select(Unit).where(Unit.code == "PUSPAGA"))
 
 
