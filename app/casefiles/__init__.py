@@ -25,12 +25,16 @@ def _casefile_panel(case, user):
     if not any(procedure.screen_step(name) for name in ("casefile", "consent", "assessment")):
         return None
     from app.casefiles.consent import can_withdraw, consent_of
+    from app.casefiles.report import can_see_report
+    from app.casefiles.settings import can_configure
     from app.casefiles.uploads import missing_documents, uploads_of
 
     return "casefiles/_case_panel.html", {
         "has_file": bool(procedure.screen_step("casefile")), "has_consent": bool(procedure.screen_step("consent")),
         "has_assessment": bool(procedure.screen_step("assessment")), "uploads": len(uploads_of(case)),
-        "missing": missing_documents(case), "consent": consent_of(case), "may_withdraw": can_withdraw(user, case)}
+        "missing": missing_documents(case), "consent": consent_of(case), "may_withdraw": can_withdraw(user, case),
+        "configure": case.unit is not None and can_configure(user, case.unit),
+        "report": case.unit is not None and can_see_report(user, case.unit)}
 
 
 CASE_PANELS.append(_casefile_panel)
