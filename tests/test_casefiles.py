@@ -241,3 +241,57 @@ def test_id_changing_attempts_are_refused(app, case, people, files_dir, make_use
     assert counselor.get(f"/cases/{case.id}/file/{upload.id}").status_code == 404
     assert counselor.get(f"/cases/{other_case.id}/file/{upload.id}").status_code == 404
     assert counselor.get(f"/cases/{other_case.id}/assessment").status_code in (200, 404)
+
+
+def test_key_rotation_re_encrypts_the_stored_documents(app, case, people, files_dir):
+    from cryptography.fernet import Fernet
+
+    from app.crypto import generate_key, rotate_sealed
+
+    old = app.config["DATA_ENCRYPTION_KEY"]
+    upload = store_upload(case, people["staff"], "kk.png", png_bytes(), None)
+    db.session.commit()
+    new = generate_key()
+    app.config["DATA_ENCRYPTION_KEY"] = f"{new},{old}"
+    try:
+        assert rotate_sealed(db.session) >= 1
+        db.session.commit()
+        assert Fernet(new.encode()).decrypt((files_dir / upload.storage_name).read_bytes()) == png_bytes()
+    finally:
+        app.config["DATA_ENCRYPTION_KEY"] = old
+
+
+def test_a_drawn_signature_is_kept_and_a_broken_one_refused(app, case, people, files_dir):
+    import base64
+
+    _ready(case, people)
+    with pytest.raises(DomainError, match="tidak dapat dibaca"):
+        record = __import__("app.casefiles.consent", fromlist=["record_consent"]).record_consent
+        record(case, people["counselor"], True, "Ibu Siti", "", "drawn", drawn="data:image/png;base64,bm90LWEtcG5n")
+    db.session.rollback()
+    drawn = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    consent_row = record(case, people["counselor"], True, "Ibu Siti", "", "drawn", drawn=drawn)
+    db.session.commit()
+    assert consent_row.signature == drawn and consent_row.signature_kind == "drawn"
+    page = login(app, people["counselor"]).get(f"/cases/{case.id}/consent").get_data(as_text=True)
+    assert 'class="signature"' in page
+
+
+def test_a_requirement_of_another_unit_or_a_settings_page_of_another_unit_is_refused(app, case, people, files_dir,
+                                                                                    make_user):
+    from app.casefiles.models import RequiredDocument
+    from app.org.models import Unit
+
+    other_unit = db.session.scalar(sa.select(Unit).where(Unit.code != "PUSPAGA"))
+    foreign = RequiredDocument(unit_id=other_unit.id, label="Dokumen unit lain")
+    db.session.add(foreign)
+    db.session.commit()
+    response = post_file(login(app, people["staff"]), case, "ktp.pdf", pdf_bytes(), foreign.id)
+    assert response.status_code == 422 and "Pilihan tidak tersedia" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Upload)) == 0
+    head_elsewhere = make_user("head", units=[other_unit.code])
+    assert login(app, head_elsewhere).get(f"/units/{case.unit_id}/casefiles").status_code == 404
+    assert login(app, people["head"]).get(f"/units/{case.unit_id}/casefiles").status_code == 200
+    refused = login(app, people["head"]).submit(f"/units/{case.unit_id}/casefiles/categories",
+                                                {"service": "A\na", "channel": "", "problem": ""})
+    assert refused.status_code == 422 and "dua kali" in refused.get_data(as_text=True)

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.crypto import keys
+from app.crypto import SEALED_FILES, UndecryptableError, keys
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
@@ -172,3 +172,29 @@ def open_upload(case: Case, user: User, upload_id: int) -> tuple[Upload, bytes] 
     db.session.add(CaseAccess(case_id=case.id, user_id=user.id, action="file:download",
                               fields=upload.filename[:400], reason=ground))
     return upload, data
+
+
+def rotate_files(session, multi) -> int:
+    """`flask keys rotate`: every stored document re-encrypted under the newest key. All are
+    read first (an unreadable one stops everything), then each is replaced in one rename."""
+    from cryptography.fernet import InvalidToken
+
+    folder, fresh = storage_dir(), {}
+    for name in session.scalars(db.select(Upload.storage_name)):
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            fresh[path] = multi.rotate(path.read_bytes())
+        except InvalidToken:
+            raise UndecryptableError(f"casefile {name} cannot be decrypted with any key") from None
+    for path, token in fresh.items():
+        temporary = path.with_suffix(".rotating")
+        temporary.write_bytes(token)
+        temporary.chmod(0o600)
+        temporary.replace(path)
+    return len(fresh)
+
+
+if rotate_files not in SEALED_FILES:
+    SEALED_FILES.append(rotate_files)
