@@ -25,8 +25,8 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     from app.sop.registry import procedures
 
     codes = set(db.session.scalars(db.select(Case.code)))
-    # (the workshop edition's case is the one beyond DEMO_CASES)
-    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES) + 1
+    # (the workshop edition's case and demo_casefiles' two PUSPAGA cases are beyond DEMO_CASES)
+    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES) + 3
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "tidak dimuat ulang" in skipped.output
 
