@@ -101,9 +101,20 @@ def test_a_puspaga_case_from_appointment_to_archive(browser, served, tmp_path):
     expect(counselor.get_by_text("Isi konseling bersifat rahasia")).to_be_visible()
     counselor.get_by_label("Klien menyetujui layanan konseling", exact=True).check()
     counselor.get_by_label("Nama yang menyatakan persetujuan", exact=True).fill("Siti Aminah")
-    counselor.get_by_label("Tanda tangan (ketik nama lengkap)", exact=True).fill("Siti Aminah")
+    counselor.get_by_label("Gambar tanda tangan", exact=True).check()  # drawn on the phone, under the CSP
+    pad = counselor.locator("#signature-canvas")
+    expect(pad).to_be_visible()
+    box = pad.bounding_box()
+    counselor.mouse.move(box["x"] + 20, box["y"] + 60)
+    counselor.mouse.down()
+    for step in range(1, 12):
+        counselor.mouse.move(box["x"] + 20 + step * 20, box["y"] + 60 + (15 if step % 2 else -15))
+    counselor.mouse.up()
+    expect(counselor.locator("#signature-data")).to_have_value(re.compile(r"^data:image/png;base64,"))
     counselor.get_by_role("button", name="Catat jawaban klien").click()
     expect(counselor.get_by_role("link", name=re.compile("Persetujuan Layanan Konseling"))).to_be_visible()
+    counselor.goto(f"{live}/cases/{case_id}/consent")
+    expect(counselor.get_by_role("img", name="Tanda tangan Siti Aminah")).to_be_visible()
 
     # 4. The assessment sheet, then counseling.
     counselor.goto(f"{live}/cases/{case_id}/assessment")
