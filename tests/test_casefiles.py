@@ -99,6 +99,8 @@ def test_the_completeness_check_refuses_the_step_until_required_documents_are_in
     assert login(app, people["other"]).get(f"/cases/{case.id}/file/{upload.id}").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CaseAccess).where(
         CaseAccess.action == "file:download", CaseAccess.user_id == people["counselor"].id)) == 1
+    log = login(app, people["counselor"]).get(f"/cases/{case.id}/access").get_data(as_text=True)
+    assert "mengunduh dokumen" in log and "mengunggah dokumen" in log and "file:" not in log
 
 
 @pytest.mark.parametrize("name, data, message", [

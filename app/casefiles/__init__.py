@@ -2,6 +2,7 @@
 (and its withdrawal), the unit's assessment sheet, and the monthly client report. Steps name
 these screens in their YAML (`screen: casefile`, `consent`, `assessment`)."""
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("casefiles", __name__)
 
@@ -15,8 +16,8 @@ STEP_SCREENS.update({"casefile": "casefiles.case_file", "consent": "casefiles.co
                      "assessment": "casefiles.assessment"})
 STEP_CHECKS.update({"casefile": check_casefile_step, "consent": check_consent_step,
                     "assessment": check_assessment_step})
-ACTION_DETAILS.update({"file:upload": "mengunggah dokumen", "file:download": "mengunduh dokumen",
-                       "consent:withdrawn": "menarik persetujuan"})
+ACTION_DETAILS.update({"file:upload": _l("mengunggah dokumen"), "file:download": _l("mengunduh dokumen"),
+                       "consent:withdrawn": _l("menarik persetujuan")})
 
 
 def _casefile_panel(case, user):
