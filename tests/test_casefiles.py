@@ -297,3 +297,14 @@ def test_a_requirement_of_another_unit_or_a_settings_page_of_another_unit_is_ref
     refused = login(app, people["head"]).submit(f"/units/{case.unit_id}/casefiles/categories",
                                                 {"service": "A\na", "channel": "", "problem": ""})
     assert refused.status_code == 422 and "dua kali" in refused.get_data(as_text=True)
+
+
+def test_a_transaction_that_fails_after_storing_leaves_no_file(app, case, people, files_dir):
+    store_upload(case, people["staff"], "kk.png", png_bytes(), None)
+    assert len(stored(files_dir)) == 1
+    db.session.rollback()
+    assert stored(files_dir) == []
+    kept = store_upload(case, people["staff"], "kk.png", png_bytes(), None)
+    db.session.commit()
+    db.session.rollback()
+    assert [p.name for p in stored(files_dir)] == [kept.storage_name]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.crypto import SEALED_FILES, UndecryptableError, keys
@@ -26,6 +28,7 @@ KINDS = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 EXTENSIONS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]|\.\.")
+WRITTEN = "casefiles_written"  # files written by the transaction under way (session.info)
 
 
 def max_bytes() -> int:
@@ -159,7 +162,20 @@ def store_upload(case: Case, user: User, filename: str | None, data: bytes, requ
     path = storage_dir() / storage_name
     path.write_bytes(keys().encrypt(data))
     path.chmod(0o600)
+    db.session.info.setdefault(WRITTEN, []).append(path)
     return upload
+
+
+@event.listens_for(Session, "after_commit")
+def _files_kept(session) -> None:
+    session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _files_discarded(session) -> None:
+    """A transaction that stored a file and then failed leaves no file without its row."""
+    for path in session.info.pop(WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def open_upload(case: Case, user: User, upload_id: int) -> tuple[Upload, bytes] | None:
