@@ -308,3 +308,31 @@ def test_a_transaction_that_fails_after_storing_leaves_no_file(app, case, people
     db.session.commit()
     db.session.rollback()
     assert [p.name for p in stored(files_dir)] == [kept.storage_name]
+
+
+def test_other_service_needs_lead_to_the_heads_letter_and_the_end_to_a_numbered_berita_acara(app, case, people,
+                                                                                          files_dir):
+    from app.documents.models import Letter
+
+    _ready(case, people)
+    consent(case, people["counselor"])
+    assess(case, people["counselor"])
+    for key, values in [("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "S"}),
+                        ("intervensi", {"intervention": "I"}),
+                        ("kebutuhan_lain", {"needs_other_service": "ya", "other_services": "Layanan psikiater"})]:
+        complete_step(case, key, people["counselor"], values)
+    assert case.step_row("rekomendasi_lanjutan").state == StepState.ACTIVE
+    with pytest.raises(DomainError):
+        complete_step(case, "rekomendasi_lanjutan", people["counselor"], {})  # the Ketua PUSPAGA's letter
+    complete_step(case, "rekomendasi_lanjutan", people["head"], {})
+    complete_step(case, "pengakhiran", people["counselor"], {"outcome": "dirujuk ke layanan lain",
+                                                             "termination_agreed": True})
+    letters = {l.doc_type: l for l in db.session.scalars(sa.select(Letter).where(Letter.case_id == case.id))}
+    assert {"informed_consent", "surat_rekomendasi_lanjutan", "berita_acara_pengakhiran"} <= set(letters)
+    assert "/BA-AKHIR/" in letters["berita_acara_pengakhiran"].number
+    from pypdf import PdfReader
+    text = PdfReader(io.BytesIO(letters["berita_acara_pengakhiran"].pdf)).pages[0].extract_text()
+    assert "dirujuk ke layanan lain" in " ".join(text.split())
+    complete_step(case, "laporan", people["counselor"], {"report": "R"})
+    complete_step(case, "arsip", people["staff"], {"reported_to_agency": True})
+    assert case.state == CaseState.CLOSED
