@@ -22,10 +22,10 @@ from tests.puspaga_flow import (SHEET, assess, configure_unit, consent, jpeg_byt
 
 @pytest.fixture
 def files_dir(app, tmp_path):
-    folder = tmp_path / "casefiles"
+    folder, before = tmp_path / "casefiles", app.config["CASEFILES_DIR"]
     app.config["CASEFILES_DIR"] = str(folder)
     yield folder
-    app.config["CASEFILES_DIR"] = ""
+    app.config["CASEFILES_DIR"] = before
 
 
 @pytest.fixture
