@@ -17,7 +17,7 @@ from app.extensions import babel, compress, csrf, db, limiter, login_manager, mi
 from app.extensions import htmx as htmx_extension
 
 BLUEPRINTS = ("auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account",
-              "workshops", "referrals", "dispositions", "online")
+              "workshops", "referrals", "dispositions", "online", "casefiles")
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -50,6 +50,7 @@ def create_app(config: Config | None = None) -> Flask:
     from app.referrals import models as _referrals  # noqa: F401
     from app.dispositions import models as _dispositions  # noqa: F401
     from app.online import models as _online  # noqa: F401
+    from app.casefiles import models as _casefiles  # noqa: F401
     from jobs import models as _jobs  # noqa: F401
 
     init_auth(app)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -98,6 +99,10 @@ class Config:
         # Roles people may register into themselves at /register (comma-separated); only roles
         # without staff rights count, whatever is written here (app/auth/accounts.py).
         self.SELF_REGISTER_ROLES = os.environ.get("SELF_REGISTER_ROLES", "alumni,student,client")
+        # Case files (requirement documents): where they are kept, encrypted, outside the web root
+        # (empty: `instance/casefiles`), and the largest file accepted.
+        self.CASEFILES_DIR = os.environ.get("CASEFILES_DIR", "")
+        self.CASEFILES_MAX_BYTES = _int("CASEFILES_MAX_BYTES", 5 * 1024 * 1024)
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).
@@ -120,3 +125,4 @@ class TestConfig(Config):
         self.APP_BASE_URL = "http://localhost"
         self.ARGON2_PROFILE = "CHEAPEST"  # argon2-cffi's profile for test suites
         self.CACHE_RELOAD_SECONDS = 0  # tests change the calendar and the files as they go
+        self.CASEFILES_DIR = tempfile.mkdtemp(prefix="casefiles-test-")  # never the instance folder

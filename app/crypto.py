@@ -26,6 +26,9 @@ PASSPHRASE = "passphrase:"
 
 # (model, attribute) of every column holding sealed values: what `flask keys rotate` re-encrypts.
 SEALED_COLUMNS: list[tuple[type, str]] = []
+# Encrypted files other domains keep (uploaded documents): callables (session, keys) that
+# re-encrypt theirs under the first key and return how many; checked before anything is written.
+SEALED_FILES: list = []
 
 
 class MissingKeyError(click.ClickException):
@@ -113,4 +116,6 @@ def rotate_sealed(session) -> int:
                     f"{model.__tablename__}.{attribute} of id {row_id} cannot be decrypted with any key") from None
             session.execute(update(model).where(model.id == row_id).values({attribute: fresh}))
             count += 1
+    for rotate_files in SEALED_FILES:
+        count += rotate_files(session, multi)
     return count

@@ -59,7 +59,7 @@ DEMO_CASES = [
     ("ipdn-terapi", 6, timedelta(days=5)),  # mid-way through the disposisi chain (demo_dispositions)
     ("ik-konseling-rujukan", 2, timedelta(days=1)),
     ("ik-konseling-inisiatif", 1, timedelta(hours=3)),
-    ("puspaga-konseling", 4, timedelta(days=1)),
+    # puspaga-konseling: demo_casefiles() walks its cases through uploads, consent and assessment
 ]
 
 # What students and alumni filled in their profile (NIM, prodi, year of graduation).
@@ -315,6 +315,7 @@ def seed_demo(password: str) -> list[tuple[str, str, bool]]:
     if head.position is None:
         head.position, head.employee_number = "Kepala P2KLLK", "0711078501"
     seed_cases(utcnow())
+    demo_casefiles(utcnow())
     seed_booking(utcnow())
     demo_workshop(utcnow())
     demo_referrals(utcnow())
@@ -459,3 +460,86 @@ def seed_demo_command(password, if_empty):
         click.echo(_("Akun demo sudah ada; kata sandinya tidak diubah:"))
     for email, role, created in rows:
         click.echo(f"  {role:<12} {email}{'' if created else '  (sudah ada)'}")
+
+
+# -- PUSPAGA case files -------------------------------------------------------------------------
+PUSPAGA_SHEET = """## Identitas masalah
+Keluhan utama yang disampaikan [panjang]
+Sejak kapan masalah dirasakan
+Upaya yang sudah dilakukan [panjang]
+## Keluarga dan lingkungan
+Susunan keluarga dan pengasuh utama [panjang]
+Dukungan yang tersedia
+## Kondisi klien
+Kondisi emosi saat asesmen
+Risiko keselamatan (ada / tidak ada, jelaskan) [panjang]"""
+
+
+def _demo_file(kind: str) -> bytes:
+    import io
+
+    if kind == "pdf":
+        from pypdf import PdfWriter
+
+        writer, out = PdfWriter(), io.BytesIO()
+        writer.add_blank_page(width=595, height=842)
+        writer.write(out)
+        return out.getvalue()
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(out, "JPEG")
+    return out.getvalue()
+
+
+def demo_casefiles(now: datetime) -> None:
+    """PUSPAGA: the required documents, report categories and assessment sheet of the unit, a
+    case in progress (documents in, consent given, assessment filled) and one whose consent was
+    withdrawn."""
+    from app.casefiles.assessments import submit_assessment
+    from app.casefiles.consent import record_consent, withdraw_consent
+    from app.casefiles.settings import save_sheet, set_categories, set_required_documents
+    from app.casefiles.uploads import required_documents, store_upload
+    from app.org.models import Unit
+
+    unit = db.session.scalar(db.select(Unit).where(Unit.code == "PUSPAGA"))
+    if unit is None or required_documents(unit.id):
+        return
+    set_required_documents(unit, "KTP orang tua/wali\nKartu keluarga\n(opsional) Surat rujukan sekolah/lembaga")
+    set_categories(unit, "service", "Konseling individu\nKonseling keluarga\nKonsultasi pengasuhan")
+    set_categories(unit, "channel", "Datang langsung\nTelepon/WhatsApp\nRujukan sekolah/lembaga")
+    set_categories(unit, "problem", "Pengasuhan anak\nPerilaku anak\nRelasi suami-istri\nKekerasan dalam rumah tangga")
+    save_sheet(unit, "Lembar Asesmen PUSPAGA", PUSPAGA_SHEET, None)
+    procedure = procedures()["puspaga-konseling"]
+    staff, counselor = find_user_by_email("staff@demo.test"), find_user_by_email("counselor@demo.test")
+    client = find_user_by_email("client@demo.test")
+    if not (staff and counselor and client):
+        return
+    docs = required_documents(unit.id)
+    for number, (ago, withdraw) in enumerate([(timedelta(days=2), False), (timedelta(days=5), True)]):
+        opened = now - ago
+        case = open_case(procedure, staff, {"client_kind": "orang tua", "phone": client.phone or "0812 0000 1111"},
+                         subject=client, now=opened, unit=unit)
+        first = procedure.steps[0].key
+        complete_step(case, first, staff, {
+            "appointment_at": (opened + timedelta(hours=2)).replace(tzinfo=None, second=0, microsecond=0),
+            "service": ["Konseling keluarga", "Konseling individu"][number], "channel": "Datang langsung",
+            "client_sex": "perempuan", "client_age": [38, 15][number]}, now=opened + timedelta(minutes=20))
+        for doc, kind in zip(docs[:2], ("pdf", "jpeg")):
+            store_upload(case, staff, f"{doc.label.split('/')[0].lower().replace(' ', '-')}.{'jpg' if kind == 'jpeg' else kind}",
+                         _demo_file(kind), doc.id, now=opened + timedelta(minutes=25))
+        second = procedure.steps[1].key
+        complete_step(case, second, counselor, {
+            "problem_category": ["Perilaku anak", "Pengasuhan anak"][number],
+            "problem": DEMO_TEXT["assessment"], "service_plan": "Asesmen lalu konseling keluarga dua sesi."},
+            now=opened + timedelta(hours=1))
+        record_consent(case, counselor, True, client.name, "", "typed", typed=client.name,
+                       now=opened + timedelta(hours=1, minutes=15))
+        if withdraw:
+            withdraw_consent(case, client, "Keluarga memilih layanan di dekat tempat tinggal baru.",
+                             now=opened + timedelta(hours=2))
+            continue
+        submit_assessment(case, counselor, {"q1": DEMO_TEXT["assessment"], "q2": "Sejak awal semester",
+                                            "q5": "Ibu dan nenek", "q7": "Cemas tetapi kooperatif"},
+                          summary="Komunikasi orang tua dan anak terputus sejak pindah sekolah.",
+                          now=opened + timedelta(hours=3))

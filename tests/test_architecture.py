@@ -15,8 +15,10 @@ from app.sop.definitions import definition_files, parse_file
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for p in (ROOT / "app").rglob("*") if p.suffix in (".py", ".html")
            and "procedures" not in p.parts and p.name != "demo.py"] + list((ROOT / "jobs").rglob("*.py"))
-ABOVE_SOP = ("booking", "documents", "reports", "admin", "main", "workshops", "counseling", "casework", "online")
-DOMAINS = ["auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account", "online"]
+ABOVE_SOP = ("booking", "documents", "reports", "admin", "main", "workshops", "counseling", "casework", "online",
+             "referrals", "dispositions", "casefiles")
+DOMAINS = ["auth", "admin", "main", "sop", "notifications", "documents", "reports", "booking", "account", "online",
+           "referrals", "dispositions", "casefiles"]
 
 
 def test_no_procedure_code_or_step_key_outside_the_procedure_files():

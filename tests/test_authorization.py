@@ -10,6 +10,7 @@ import pytest
 
 from app.auth.roles import BUILTIN_ROLES
 from tests.conftest import Client
+from tests.puspaga_flow import INTAKE as PUSPAGA_INTAKE
 
 ANON = "anonymous"
 ROLES = tuple(BUILTIN_ROLES)
@@ -241,6 +242,35 @@ MATRIX = {
     ("online.rota", "GET"): (lambda w: "/online/rota", HEAD),
     ("online.rota", "POST"): (lambda w: "/online/rota", HEAD),
     ("online.delete_shift", "POST"): (lambda w: f"/online/rota/{w['shift']}/delete", HEAD),
+    # PUSPAGA case files (app/casefiles): the walk's case waits at the counselor's completeness
+    # check, unclaimed: the head (ekspos kasus) and any counselor of the unit see its file, consent
+    # and assessment pages; only a counselor may complete the step. Uploads go by the client, the
+    # unit's staff who took the request and the team; files are opened by the team and their
+    # uploader only (nobody in the walk: 404). The unit's settings are its head's (and admins');
+    # the monthly client report (no names) its head's and staff's.
+    ("casefiles.case_file", "GET"): (lambda w: f"/cases/{w['puspaga_case']}/file", frozenset({"head", "counselor"})),
+    ("casefiles.case_file", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/file", COUNSELOR),
+    ("casefiles.upload", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/file/upload", NOBODY),
+    ("casefiles.download", "GET"): (lambda w: f"/cases/{w['puspaga_case']}/file/{w['puspaga_upload']}", NOBODY),
+    ("casefiles.consent", "GET"): (lambda w: f"/cases/{w['puspaga_case']}/consent", frozenset({"head", "counselor"})),
+    ("casefiles.consent", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/consent", NOBODY),
+    ("casefiles.withdraw", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/consent/withdraw", NOBODY),
+    ("casefiles.assessment", "GET"): (lambda w: f"/cases/{w['puspaga_case']}/assessment",
+                                      frozenset({"head", "counselor"})),
+    ("casefiles.assessment", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/assessment", NOBODY),
+    ("casefiles.unit_settings", "GET"): (lambda w: f"/units/{w['puspaga_unit']}/casefiles", frozenset({"admin", "head"})),
+    ("casefiles.save_documents", "POST"): (lambda w: f"/units/{w['puspaga_unit']}/casefiles/documents",
+                                           frozenset({"admin", "head"})),
+    ("casefiles.save_categories", "POST"): (lambda w: f"/units/{w['puspaga_unit']}/casefiles/categories",
+                                            frozenset({"admin", "head"})),
+    ("casefiles.save_assessment_sheet", "POST"): (lambda w: f"/units/{w['puspaga_unit']}/casefiles/sheet",
+                                                  frozenset({"admin", "head"})),
+    ("casefiles.client_report", "GET"): (lambda w: f"/units/{w['puspaga_unit']}/client-report",
+                                         frozenset({"admin", "head", "staff"})),
+    ("casefiles.client_report_pdf", "GET"): (lambda w: f"/units/{w['puspaga_unit']}/client-report.pdf",
+                                             frozenset({"admin", "head", "staff"})),
+    ("casefiles.client_report_xlsx", "GET"): (lambda w: f"/units/{w['puspaga_unit']}/client-report.xlsx",
+                                              frozenset({"admin", "head", "staff"})),
 }
 
 
@@ -289,12 +319,12 @@ def make_world(make_user) -> dict:
     client = make_user("client", name="Klien Puspaga")
     unclaimed = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
                           subject=client)
-    complete_step(unclaimed, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    complete_step(unclaimed, "permohonan", staff, PUSPAGA_INTAKE)
     db.session.commit()
     world = {"user": make_user("student", name="Sasaran").id, "case": case.id, "closure": closure.id,
              "message": message.id, "letter": letter.id, "verify": letter.verify_code, "unclaimed": unclaimed.id}
     return (world | booking_world(make_user, staff, head) | workshop_world(make_user, head) | report_world(head)
-            | referral_world(make_user, staff) | online_world(make_user, head))
+            | referral_world(make_user, staff) | online_world(make_user, head) | puspaga_world(make_user, staff))
 
 
 def referral_world(make_user, staff) -> dict:
@@ -354,6 +384,20 @@ def first_unit_with(code: str) -> int:
     from app.org.models import Unit
 
     return db.session.scalar(db.select(Unit.id).where(Unit.code == code))
+
+
+def puspaga_world(make_user, staff) -> dict:
+    """A PUSPAGA case of a configured unit, its request taken and one document uploaded; its
+    completeness check waits for a counselor."""
+    from app.extensions import db
+    from app.casefiles.uploads import store_upload
+    from tests.puspaga_flow import configure_unit, open_puspaga, png_bytes
+
+    unit = configure_unit()
+    case = open_puspaga(staff, make_user("client", name="Klien Berkas"))
+    upload = store_upload(case, staff, "ktp.png", png_bytes(), None)
+    db.session.commit()
+    return {"puspaga_case": case.id, "puspaga_upload": upload.id, "puspaga_unit": unit.id}
 
 
 def workshop_world(make_user, head) -> dict:

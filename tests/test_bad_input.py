@@ -646,6 +646,7 @@ FORMS += [
     Form("dispositions.carry", lambda w: f"/cases/{w['therapy_case']}/disposisi/laksana", "head",
          {"note": "Telah dilaksanakan."}, {"note": [empty(), oversized(1000), script(), control()]},
          prepare=ipdn_at_carrying_out),
+]
 
 
 # -- online counseling (app/online) ----------------------------------------------------------
@@ -687,6 +688,71 @@ FORMS += [
          {"unit": [empty(), unknown_choice(), huge_id()], "counselor": [empty(), unknown_choice(), huge_id()],
           "weekday": [empty(), unknown_choice()], "start_time": [empty(), not_time()]}),
 ]
+
+
+# -- PUSPAGA case files (app/casefiles); uploads have their own sweep in tests/test_casefiles.py
+def _puspaga_at(step: str):
+    """A PUSPAGA case of a configured unit with the logged-in user as its counselor (or, for the
+    withdrawal, as its client), brought to `step`: completeness, consent, assessment, withdraw."""
+
+    def prepare(me, make_user):
+        from app.extensions import db
+        from app.casefiles.uploads import required_documents, store_upload
+        from tests.puspaga_flow import assess, configure_unit, consent, open_puspaga, pdf_bytes, to_consent
+
+        unit = configure_unit()
+        staff = make_user("staff")
+        counselor = make_user("counselor") if step == "withdraw" else me
+        case = open_puspaga(staff, me if step == "withdraw" else make_user("client"))
+        for doc in required_documents(unit.id):
+            store_upload(case, staff, "dok.pdf", pdf_bytes(), doc.id)
+        if step != "completeness":
+            to_consent(case, counselor)
+        if step in ("assessment", "withdraw"):
+            consent(case, counselor)
+        db.session.commit()
+        return {"case": case.id, "unit": unit.id}
+
+    return prepare
+
+
+def _puspaga_unit(me, make_user):
+    from tests.puspaga_flow import configure_unit
+
+    unit = configure_unit()
+    from app.extensions import db
+    db.session.commit()
+    return {"unit": unit.id}
+
+
+FORMS += [
+    Form("casefiles.case_file (kategori)", lambda w: f"/cases/{w['case']}/file", "counselor",
+         {"problem_category": "Pengasuhan anak", "problem": "Anak sering membolos"},
+         {"problem_category": [empty(), unknown_choice(), script()], "problem": [empty(), oversized(4000)]},
+         prepare=_puspaga_at("completeness")),
+    Form("casefiles.consent", lambda w: f"/cases/{w['case']}/consent", "counselor",
+         {"agreed": "ya", "name": "Ibu Siti", "relation": "orang tua", "signature_kind": "typed", "typed": "Ibu Siti"},
+         {"agreed": [empty(), unknown_choice()], "name": [empty(), oversized(200), script(), control()],
+          "relation": [oversized(100), script()], "signature_kind": [empty(), unknown_choice()],
+          "typed": [empty(), oversized(200), script()]},
+         prepare=_puspaga_at("consent")),
+    Form("casefiles.assessment", lambda w: f"/cases/{w['case']}/assessment", "counselor",
+         {"q2": "Sejak Juli", "summary": "Ringkasan"},  # q2 is a short answer (500), q1 a long one
+         {"q2": [empty(), oversized(500)], "summary": [oversized(8000)]}, prepare=_puspaga_at("assessment")),
+    Form("casefiles.withdraw", lambda w: f"/cases/{w['case']}/consent/withdraw", "client",
+         {"reason": "Keluarga pindah kota"}, {"reason": [empty(), oversized(1000)]}, prepare=_puspaga_at("withdraw")),
+    Form("casefiles.save_documents", lambda w: f"/units/{w['unit']}/casefiles/documents", "head",
+         {"documents": "KTP\nKartu keluarga"}, {"documents": [oversized(8000)]}, prepare=_puspaga_unit),
+    Form("casefiles.save_categories", lambda w: f"/units/{w['unit']}/casefiles/categories", "head",
+         {"service": "Konseling individu", "channel": "Datang langsung", "problem": "Pengasuhan anak"},
+         {"service": [oversized(6000)], "channel": [oversized(6000)], "problem": [oversized(6000)]},
+         prepare=_puspaga_unit),
+    Form("casefiles.save_assessment_sheet", lambda w: f"/units/{w['unit']}/casefiles/sheet", "head",
+         {"title": "Lembar Asesmen", "sheet": "## Bagian\nPertanyaan"},
+         {"title": [empty(), oversized(200), script(), control()], "sheet": [empty(), oversized(20000)]},
+         prepare=_puspaga_unit),
+]
+
 
 ENGLISH_DEFAULTS = ("This field is required", "Invalid email", "Field must be", "Not a valid", "is not a valid choice")
 
@@ -758,7 +824,7 @@ def test_every_form_field_survives_extreme_values(app, login_as, make_user, form
 # -- every route with its path parameters at their extremes ----------------------------------
 SEGMENTS = ["0", "-1", str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63), str(10**20), "9" * 400, "x" * 3000,
             "ąé漢字", "..", "%00", "%2e%2e%2f", " ", "<script>"]
-QUERY_NAMES = ["page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next", "after",
+QUERY_NAMES = ["month", "page", "week", "from", "to", "year", "code", "state", "status", "q", "role", "unit", "next", "after",
                "before"]
 QUERY_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "9" * 400, "x" * 3000, "ąé漢字", "..", *FAR_DATES, *FAR_TIMES,
                 "2026-02-30", "//evil.example", "\x7f"]

@@ -26,8 +26,9 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent(app):
     from app.sop.registry import procedures
 
     codes = set(db.session.scalars(db.select(Case.code)))
-    # (the workshop edition's case and the demo advisor's referral are the ones beyond DEMO_CASES)
-    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES) + 2
+    # (the workshop edition's case, the demo advisor's referral and demo_casefiles' two PUSPAGA cases
+    # are the ones beyond DEMO_CASES)
+    assert codes == set(procedures()) and db.session.scalar(db.select(db.func.count(Case.id))) == len(DEMO_CASES) + 4
     skipped = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "tidak dimuat ulang" in skipped.output
 

@@ -15,6 +15,9 @@ from app.sop.access import readable_values
 from app.sop.models import CaseAccess, CaseMember
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
+from app.casefiles.models import Upload
+from app.casefiles.uploads import store_upload
+from tests.puspaga_flow import assess, consent, open_puspaga, png_bytes, to_consent
 
 SECRET = "ASESMEN-RAHASIA-7Q"
 WIB = timezone(timedelta(hours=7))
@@ -26,14 +29,17 @@ def puspaga(app, make_user):
     people = {who: make_user(role, name=f"Orang {who}") for who, role in [
         ("team", "counselor"), ("other_counselor", "counselor"), ("head", "head"), ("staff", "staff"),
         ("admin", "admin"), ("other_client", "client"), ("subject", "client")]}
-    case = open_case(get_procedure("puspaga-konseling"), people["staff"], {"client_kind": "orang tua", "phone": "0812"},
-                     subject=people["subject"])
-    complete_step(case, "permohonan", people["staff"], {"appointment_at": "2031-01-06T09:00"})
-    complete_step(case, "kelengkapan", people["team"], {})
-    complete_step(case, "informed_consent", people["team"], {"consent": True})
-    complete_step(case, "asesmen", people["team"], {"assessment": SECRET})
+    case = open_puspaga(people["staff"], people["subject"])
+    to_consent(case, people["team"])
+    consent(case, people["team"])
+    assess(case, people["team"], SECRET)
+    store_upload(case, people["staff"], "ktp.png", png_bytes(), None)
     db.session.commit()
     return case, people
+
+
+def first_upload(case_id: int) -> int:
+    return db.session.scalar(sa.select(Upload.id).where(Upload.case_id == case_id).order_by(Upload.id).limit(1))
 
 
 def login(app, user):
@@ -58,6 +64,20 @@ TABLE = {
     "access log": (lambda c: ("GET", f"/cases/{c}/access", None), {
         "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
         "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
+    # PUSPAGA case files: the assessment sheet's answers for the team (and a head under review);
+    # an uploaded document for the team, its uploader and a head under review, 404 for the rest.
+    "assessment sheet": (lambda c: ("GET", f"/cases/{c}/assessment", None), {
+        "team": (200, True), "other_counselor": (404, False), "head": (200, False), "head+review": (200, True),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "case file": (lambda c: ("GET", f"/cases/{c}/file", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
+    "uploaded document": (lambda c: ("GET", f"/cases/{c}/file/{first_upload(c)}", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (404, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (404, False)}),
+    "consent page": (lambda c: ("GET", f"/cases/{c}/consent", None), {
+        "team": (200, False), "other_counselor": (404, False), "head": (200, False), "head+review": (200, False),
+        "staff": (200, False), "admin": (404, False), "other_client": (404, False), "subject": (200, False)}),
     "open review": (lambda c: ("POST", f"/cases/{c}/review", {"reason": "Pengaduan orang tua klien"}), {
         "team": (403, False), "other_counselor": (404, False), "head": (302, False), "head+review": (302, False),
         "staff": (403, False), "admin": (404, False), "other_client": (404, False), "subject": (403, False)}),
@@ -75,7 +95,7 @@ def test_confidential_routes_answer_each_person_as_the_table_says(app, puspaga, 
             assert client.submit(f"/cases/{case.id}/review", {"reason": "Telaah atas pengaduan"}).status_code == 302
         method, path, data = build(case.id)
         response = client.get(path) if method == "GET" else client.submit(path, data)
-        shown = SECRET in response.get_data(as_text=True)
+        shown = SECRET.encode() in response.get_data()
         if (response.status_code, shown) != (status, shows_secret):
             wrong.append(f"{who}: expected {(status, shows_secret)}, got {(response.status_code, shown)}")
         db.session.rollback()
@@ -94,8 +114,7 @@ def test_only_the_team_completes_a_claimed_case(puspaga):
 def test_the_first_counselor_claims_the_case_visibly(app, make_user):
     staff, client = make_user("staff"), make_user("client")
     first, second = make_user("counselor", name="Konselor Pertama"), make_user("counselor", name="Konselor Kedua")
-    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "0812"}, subject=client)
-    complete_step(case, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
+    case = open_puspaga(staff, client)
     db.session.commit()
     # Before the claim both may take it; the page offers "Ambil kasus ini" and shows no content.
     page = login(app, second).get(f"/cases/{case.id}").get_data(as_text=True)
@@ -118,7 +137,7 @@ def test_every_read_is_logged_with_what_and_why(app, puspaga):
     login(app, people["head"]).get(f"/cases/{case.id}")
     rows = db.session.execute(sa.select(CaseAccess.user_id, CaseAccess.action, CaseAccess.fields, CaseAccess.reason)
                               .where(CaseAccess.case_id == case.id, CaseAccess.action.in_(["read", "view"]))).all()
-    assert (people["team"].id, "read", "assessment", "team") in rows
+    assert (people["team"].id, "read", "assessment,problem,service_plan", "team") in rows
     assert (people["head"].id, "view", None, None) in rows  # the head saw the timeline only
     log = login(app, people["team"]).get(f"/cases/{case.id}/access").get_data(as_text=True)
     assert "Asesmen" in log or "asesmen" in log.lower()
@@ -184,10 +203,11 @@ def test_subject_reads_own_words_and_what_is_shared_back_only(app, make_user):
     assert readable_values(staff, case)[0] == {"question": "PERTANYAAN-SAYA"}  # staff wrote it down: the author
     # PUSPAGA shares its conclusion and advice with the client.
     client, c2 = make_user("client"), make_user("counselor")
-    puspaga = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "anak", "phone": "1"}, subject=client)
-    complete_step(puspaga, "permohonan", staff, {"appointment_at": "2031-01-06T09:00"})
-    for key, values in [("kelengkapan", {}), ("informed_consent", {"consent": True}), ("asesmen", {"assessment": "A"}),
-                        ("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "SARAN-UNTUK-KLIEN"})]:
+    puspaga = open_puspaga(staff, client)
+    to_consent(puspaga, c2)
+    consent(puspaga, c2)
+    assess(puspaga, c2, "A")
+    for key, values in [("prioritas", {"priorities": "P"}), ("simpulan", {"advice": "SARAN-UNTUK-KLIEN"})]:
         complete_step(puspaga, key, c2, values)
     assert readable_values(client, puspaga)[0] == {"advice": "SARAN-UNTUK-KLIEN"}
 

@@ -19,6 +19,7 @@ from app.sop.services import complete_step, open_case
 from jobs import lease
 from app.sop.notices import sweep
 from tests.conftest import ROOT, free_port
+from tests.puspaga_flow import INTAKE, assess, consent, to_consent
 
 KARIER = {"nim": "1901", "prodi": "PMat", "phone": "0812", "mode": "online", "question": "RAHASIA-PERTANYAAN"}
 
@@ -230,11 +231,13 @@ def test_a_team_step_is_announced_to_the_case_team_only(make_user):
     """Once a counselor has claimed a PUSPAGA case, its counselor steps are theirs: the reminder
     goes to them, not to every counselor (nor to one who lost the role)."""
     staff, mine, other = make_user("staff"), make_user("counselor"), make_user("counselor")
+    now = at("2026-11-23T08:10+07:00")
     case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
                      subject=make_user("client"), now=at("2026-11-23T08:00+07:00"))
-    for key, who, values in [("permohonan", staff, {"appointment_at": "2026-11-30T09:00"}), ("kelengkapan", mine, {}),
-                             ("informed_consent", mine, {"consent": True}), ("asesmen", mine, {"assessment": "A"})]:
-        complete_step(case, key, who, values, now=at("2026-11-23T08:10+07:00"))
+    complete_step(case, "permohonan", staff, {**INTAKE, "appointment_at": "2026-11-30T09:00"}, now=now)
+    to_consent(case, mine, now=now)
+    consent(case, mine, now=now)
+    assess(case, mine, "A", now=now)
     db.session.commit()
     assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1  # prioritas: 30 menit kerja from 08.10
     told = set(db.session.scalars(sa.select(OutboxMessage.user_id)))

@@ -55,7 +55,9 @@ DOC_TYPES = {t.code: t for t in [
     DocType("berita_acara_pengakhiran", "Berita Acara Pengakhiran Layanan",
             "{seq:03d}/BA-AKHIR/{unit}/{month_roman}/{year}",
             "<p>Pada hari ini, {{ date }}, layanan konseling atas nama {{ person }} (kasus #{{ case_id }}) "
-            "diakhiri atas kesepakatan konselor dan klien.</p>\n<p>Demikian berita acara ini dibuat dengan "
+            "diakhiri atas kesepakatan konselor dan klien{% if data.outcome %}, dengan hasil layanan: "
+            "{{ data.outcome }}{% endif %}.</p>\n<table class=\"fields\"><tr><td>Konselor</td><td>: "
+            "{{ assignee or '—' }}</td></tr></table>\n<p>Demikian berita acara ini dibuat dengan "
             "sebenarnya untuk dipergunakan sebagaimana mestinya.</p>"),
     DocType("laporan_konseling", "Laporan Layanan Konseling", "{seq:03d}/LAP/{unit}/{month_roman}/{year}",
             "<p>Telah dilaksanakan layanan {{ service }} (kasus #{{ case_id }}) untuk {{ person }} oleh "
@@ -122,8 +124,16 @@ DOC_TYPES = {t.code: t for t in [
             "{% endfor %}</ol>{% endif %}", signed_by_actor=True),
     DocType("informed_consent", "Persetujuan Layanan Konseling (Informed Consent)",
             "{seq:03d}/IC/{unit}/{month_roman}/{year}",
-            "<p>Saya, {{ person }}, telah mendapat penjelasan tentang layanan konseling yang akan diberikan, "
-            "termasuk kerahasiaannya, dan menyatakan bersedia mengikuti layanan tersebut.</p>"),
+            "<p>Yang bertanda tangan di bawah ini:</p>\n"
+            "<table class=\"fields\"><tr><td>Nama</td><td>: {{ data.consent_name or person }}</td></tr>"
+            "{% if data.consent_relation %}<tr><td>Hubungan dengan klien</td><td>: {{ data.consent_relation }} "
+            "dari {{ person }}</td></tr>{% endif %}"
+            "<tr><td>Tanggal</td><td>: {{ date }}</td></tr>"
+            "<tr><td>Dijelaskan oleh</td><td>: {{ data.consent_explained_by or assignee or '—' }}</td></tr></table>\n"
+            "<p>telah mendapat penjelasan tentang layanan konseling yang akan diberikan, termasuk kerahasiaannya "
+            "dan hak untuk menarik persetujuan kapan saja, dan menyatakan <strong>{{ data.consent or 'setuju' }}</strong> "
+            "mengikuti layanan tersebut (kasus #{{ case_id }}).</p>\n"
+            "<p>Tanda tangan: <em>{{ data.consent_signature or '—' }}</em></p>"),
     DocType("sertifikat", "Sertifikat", "{seq:04d}/SERT/{unit}/{year}",
             "<p class=\"center\">diberikan kepada</p><p class=\"center big\">{{ person }}</p>"
             "<p class=\"center\">NIM {{ data.nim or '—' }} · {{ data.prodi or '—' }}</p>"

@@ -412,7 +412,17 @@ SCREENS = {"booking": {"time": "input", "place": "input", "summary": "text", "mo
            # `lembar_disposisi`: a leader gives a disposition (instruction, deadline) to a holder of `to`
            "lembar_disposisi": {"to": "role"},
            # `pelaksanaan_disposisi`: the recipient of the last disposition reports it carried out
-           "pelaksanaan_disposisi": {}}
+           "pelaksanaan_disposisi": {},
+           # Case files (app/casefiles): `casefile` is the case's file — requirement documents,
+           # `documents: lengkap` refuses the step until the unit's required ones are uploaded;
+           # service/channel/problem name inputs chosen from the unit's configured categories and,
+           # with sex/age/outcome, what the monthly client report counts; `session: ya` counts the
+           # step as a session. `consent` records the informed consent; `assessment` fills the
+           # unit's assessment sheet.
+           "casefile": {"service": "input", "channel": "input", "problem": "input", "sex": "input", "age": "input",
+                        "outcome": "input", "documents": "text", "session": "text"},
+           "consent": {},
+           "assessment": {"session": "text"}}
 
 
 def _screen(check: _Checker, node: dict, path: str, inputs: list[Field], data_keys: set[str] = frozenset(),

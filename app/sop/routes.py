@@ -60,6 +60,8 @@ def access_action(action: str, steps: dict | None = None) -> str:
             "removed": _("mengeluarkan anggota tim")}
     if kind == "team":
         return team.get(detail, words["team"])
+    if kind not in words and action in ACTION_DETAILS:  # another domain's own action, in its words
+        return ACTION_DETAILS[action]
     return words.get(kind, action) + (f" ({detail})" if detail and kind != "team" else "")
 
 

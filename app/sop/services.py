@@ -33,6 +33,10 @@ step_completed = Namespace().signal("step-completed")
 # Screens of other domains that carry out a step better than its generic form: the name a step
 # declares (`screen: {name: booking}`) -> endpoint taking case_id.
 STEP_SCREENS: dict[str, str] = {}
+# Conditions other domains set on the steps done on their screens: screen name -> callable
+# (case, step, values) raising DomainError when the step may not be done yet (no informed
+# consent recorded, a required document missing). complete_step asks, whatever form was used.
+STEP_CHECKS: dict[str, Callable] = {}
 # Access-log actions other domains write, in words ("letter:surat_tugas" -> "Surat Tugas").
 ACTION_DETAILS: dict[str, str] = {}
 
@@ -319,6 +323,9 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     if claimable_role(user, case, row):
         claim(case, user, row, now)  # the first counselor to take a step takes the case
     step = procedure.step(step_key)
+    check = STEP_CHECKS.get(step.screen["name"]) if step.screen else None
+    if check is not None:
+        check(case, step, values)
     plain, secret = _check_values(step.inputs, values)
     row.data, row.sealed = plain, seal(secret)
     case.data = {**(case.data or {}), **plain}
@@ -362,6 +369,19 @@ def _passes_done(case: Case, procedure: Procedure, row: CaseStep) -> int:
     since = before.done_at if before else None
     return sum(1 for r in case.steps if r.key == row.key and r.state == StepState.DONE
                and (since is None or (r.active_at and r.active_at >= since)))
+
+
+def stop_case(case: Case, now: datetime | None = None) -> None:
+    """Stop an open case before its end (a withdrawn consent): the active step stops (no more
+    notices), the steps still to come are skipped, the case is closed."""
+    now = now or utcnow()
+    if case.state != CaseState.OPEN:
+        raise DomainError(_("Kasus ini sudah ditutup."))
+    for row in case.current_steps():
+        if row.state == StepState.ACTIVE:
+            row.state, row.next_notice_at = StepState.SKIPPED, None
+    _close(case, now)
+    db.session.flush()
 
 
 def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:

@@ -1,6 +1,6 @@
 """Journey: the counselor takes the next step of a PUSPAGA case from "Tugas saya"; the step's page
 shows whom it is for (name and contact), the earlier steps' outputs in words (times as "Senin,
-30 November 2026, 09.00 WIB", consent as "ya", the assessment the counselor may read) and a
+30 November 2026, 09.00 WIB", the consent recorded, the assessment the counselor may read) and a
 deadline that says it counts working time and when it falls; after acting, the timeline reads in
 words. A filter whose request fails says so above the list, which stays usable."""
 from __future__ import annotations
@@ -25,8 +25,8 @@ def test_counselor_acts_on_a_step_seeing_the_client_and_due_time(page, live_serv
     expect(context).to_contain_text("Penerima layanan")
     expect(context.get_by_role("link", name="client@demo.test")).to_be_visible()
     expect(context).to_contain_text(re.compile(r"Waktu janji\s*" + LONG_MOMENT))
-    expect(context).to_contain_text(re.compile(r"Klien menyetujui layanan konseling\s*ya"))
-    expect(context.locator("dt", has_text="Data asesmen")).to_be_visible()  # the team reads the assessment
+    expect(context).to_contain_text(re.compile(r"Persetujuan klien\s*setuju"))
+    expect(context.locator("dt", has_text="Ringkasan asesmen")).to_be_visible()  # the team reads the assessment
     expect(page.locator("main p.muted").first).to_contain_text(
         re.compile(r"Baku mutu 30 menit kerja · tenggat " + LONG_MOMENT + r" \((.+ lagi|lewat .+)\)"))
     assert RAW.search(page.locator("main").inner_text()) is None
@@ -46,7 +46,7 @@ def test_counselor_acts_on_a_step_seeing_the_client_and_due_time(page, live_serv
     expect(done).to_contain_text(re.compile(r"Diselesaikan Dra\. Endang Lestari, M\.Psi\., " + LONG_MOMENT))
     expect(done).to_contain_text("Komunikasi orang tua dan anak")
     consent = page.locator(".timeline li", has_text="Menjelaskan layanan konseling")
-    expect(consent).to_contain_text(re.compile(r"Klien menyetujui layanan konseling\s*ya"))
+    expect(consent).to_contain_text(re.compile(r"Persetujuan klien\s*setuju"))
     expect(page.locator(".timeline li", has_text="Menyimpulkan proses konseling")).to_contain_text(
         re.compile(r"aktif.*Baku mutu 30 menit kerja · tenggat " + LONG_MOMENT, re.S))
     assert RAW.search(page.locator(".timeline").inner_text()) is None
