@@ -311,3 +311,20 @@ def test_the_counselors_session_task_leads_to_recording_the_session(app, setup, 
         assert f'href="/cases/{case.id}/booking"' in client.get("/tasks").get_data(as_text=True)
         page = client.get(f"/cases/{case.id}/booking").get_data(as_text=True)
     assert "Catat hasil sesi" in page and f"/appointments/{appointment.id}#outcome-title" in page
+
+
+def test_changing_a_cancelled_appointment_says_why_nothing_changed(app, setup):  # noqa: F811
+    """A second cancel (another tab, a long reason) on a cancelled appointment: its forms are gone
+    from the page, so the refusal is said at the top, and nothing changes."""
+    from tests.conftest import db_fingerprint
+
+    case, counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-24T10:15"), now=NOW)
+    cancel(appointment, alumnus, "Sakit", now=NOW)
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    before = db_fingerprint()
+    response = client.submit(f"/appointments/{appointment.id}/cancel", {"reason": "x" * 20000})
+    assert response.status_code == 422 and "tidak dapat diubah lagi" in response.get_data(as_text=True)
+    assert db_fingerprint() == before

@@ -151,7 +151,7 @@ def test_counseling_cannot_proceed_without_consent(app, case, people, files_dir)
     db.session.rollback()
     response = login(app, people["counselor"]).submit(f"/cases/{case.id}/steps/informed_consent", {
         "consent": "setuju", "consent_name": "X", "consent_explained_by": "Y", "consent_signature": "X"})
-    assert response.status_code == 422 and "belum dicatat" in response.get_data(as_text=True)
+    assert response.status_code == 422 and "halamannya sendiri" in response.get_data(as_text=True)
     # A typed signature that is not the name is refused; nothing is recorded.
     page = login(app, people["counselor"]).submit(f"/cases/{case.id}/consent", {
         "agreed": "ya", "name": "Ibu Siti", "relation": "orang tua", "signature_kind": "typed", "typed": "Siapa"})

@@ -204,3 +204,23 @@ def test_the_advisor_never_opens_the_log_book_or_its_screen(world, app):
     assert client.get(f"/cases/{case.id}/external").status_code == 403
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Selesai; perlu pemeriksaan psikolog" not in page
+
+
+def test_a_step_done_on_its_own_screen_cannot_be_done_through_the_generic_form(world, app):
+    """The log book step writes its line on its own screen: posting the engine's generic step form
+    instead is refused and changes nothing (so no step is done without its log book line)."""
+    from app.booking.services import book, free_slots
+    from app.sop.services import complete_step
+
+    referral = refer_student(world["advisor"], world["ani"].id, REASON)
+    case = referral.case
+    complete_step(case, active_key(case), world["staff"], {"counselor": str(world["counselor"].id)})
+    inform_student(referral, world["staff"], "Konseling akademik")
+    book(case, case.subject, free_slots(world["counselor"], date.today() + timedelta(days=2), 7)[0].start)
+    complete_step(case, active_key(case), world["counselor"], {})  # the service is given
+    db.session.commit()
+    key, client = active_key(case), login(app, world["counselor"])
+    before = db_fingerprint()
+    response = client.submit(f"/cases/{case.id}/steps/{key}", {"needs_external": "ya"})
+    assert response.status_code == 422 and "halamannya sendiri" in response.get_data(as_text=True)
+    assert db_fingerprint() == before

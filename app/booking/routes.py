@@ -269,7 +269,9 @@ def _change(appointment_id: int, action, which: str):
     """Reschedule or cancel: on a refusal the page again, the message by the form it came from."""
     appointment = _appointment_for(appointment_id)
     form = ChangeForm()
-    if form.validate_on_submit():
+    if appointment.status.value not in ("agreed", "proposed"):  # its forms are gone from the page
+        form.form_errors.append(_("Jadwal ini tidak dapat diubah lagi; tidak ada yang diubah."))
+    elif form.validate_on_submit():
         try:
             action(appointment, form)
         except DomainError as exc:

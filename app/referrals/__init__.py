@@ -1,4 +1,4 @@
-"""Referral and self-initiated counseling (instruksi kerja konseling & asesmen): the advisor ↔
+"""Referral and self-initiated counseling (instruksi kerja konseling & asesmen): the advisor and
 student relation, referrals by the dosen pembimbing akademik, the desk where staff record a
 student's own request, the external parties' directory and the log book of services."""
 from flask import Blueprint

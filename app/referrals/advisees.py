@@ -1,4 +1,4 @@
-"""The advisor ↔ student relation (dosen pembimbing akademik): imported with the student roster
+"""The advisor and student relation (dosen pembimbing akademik): imported with the student roster
 (app/workshops/roster.py, column "Dosen PA") or set by staff here; and the student's account,
 found by NIM or e-mail, or registered for them (they get a link to choose a password)."""
 from __future__ import annotations

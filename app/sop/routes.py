@@ -259,6 +259,8 @@ def step_form(case_id: int, key: str):
     form = build_form(step.inputs)
     if form.validate_on_submit():
         try:
+            if step.screen and step.screen["name"] in STEP_SCREENS:  # its own page does what the step records
+                raise DomainError(_("Langkah ini diselesaikan melalui halamannya sendiri: %(url)s", url=step_url(row)))
             complete_step(case, key, current_user, form_values(form, step.inputs))
         except DomainError as exc:
             refuse(form, exc)
