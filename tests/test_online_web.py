@@ -248,3 +248,12 @@ def test_the_students_own_data_export_holds_their_conversation(app, make_user):
     db.session.commit()
     [conversation] = my_data(owner)["conversations"]
     assert conversation["case_id"] == case.id and [m["text"] for m in conversation["messages"]] == ["Pesan saya sendiri"]
+
+
+def test_an_invalid_whatsapp_number_is_said_under_its_own_field(app, make_user):
+    student = make_user("student", units=["DKT"])
+    case = in_wizard(student)
+    refused = sign_in(app, student).submit(f"/online/cases/{case.id}/wizard", {**IDENTITY, "phone": "12"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert '<p class="error" id="phone-error">Nomor WhatsApp tidak valid' in page  # under its field, not atop

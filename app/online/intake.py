@@ -109,7 +109,10 @@ def submit_stage(case: Case, person: User, values: dict, now: datetime | None = 
     values = dict(values)
     phone_key = step.screen.get("phone")
     if phone_key:
-        values[phone_key] = normalise_whatsapp(values.get(phone_key))
+        try:
+            values[phone_key] = normalise_whatsapp(values.get(phone_key))
+        except DomainError as exc:  # said next to the stage's own phone field, not atop the form
+            raise DomainError(exc.message, field=phone_key) from None
         if values[phone_key] is None:
             raise DomainError(_("Nomor WhatsApp wajib diisi: konfirmasi dikirim ke sana."), field=phone_key)
         person.phone = values[phone_key]  # the acknowledgement and later messages go there
