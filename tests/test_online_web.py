@@ -257,3 +257,32 @@ def test_an_invalid_whatsapp_number_is_said_under_its_own_field(app, make_user):
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
     assert '<p class="error" id="phone-error">Nomor WhatsApp tidak valid' in page  # under its field, not atop
+
+
+def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_come(app, make_user):
+    from datetime import time
+
+    from app.booking.models import Availability, Mode
+    from app.booking.services import accept
+    from app.online.thread import post_message, propose_session
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo.")
+    client = sign_in(app, counselor)
+    page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    ask = page.index('<details class="confirm" id="tutup">')  # closed until tapped: one tap does not close
+    assert page.index("Tutup layanan…", ask) < page.index("Ya, tutup layanan", ask) < page.index("</details>", ask)
+    assert "Masih ada sesi yang disepakati" not in page
+    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
+                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
+                                room="Ruang DKT"))
+    proposal = propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None)
+    accept(proposal, owner)
+    db.session.commit()
+    page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Masih ada sesi yang disepakati" in page
+    refused = client.submit(f"/online/cases/{case.id}/finish", {"text": " "})
+    assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)

@@ -13,7 +13,7 @@ from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
-                               propose_session)
+                               propose_session, upcoming_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.forms import build_form, form_values
@@ -103,9 +103,11 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     items = messages(case, current_user, after) if participant and block is None else []
     last = items[-1][0].id if items else after
     story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
+    finish = closing_report(current_user, case)
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
-                  participant=participant, team=on_team(current_user, case), finish=closing_report(current_user, case),
+                  participant=participant, team=on_team(current_user, case), finish=finish,
+                  upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or SessionForm(formdata=None),

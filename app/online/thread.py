@@ -14,7 +14,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.booking.models import Appointment, Mode
+from app.booking.models import Appointment, AppointmentStatus, Mode
 from app.booking.services import free_slots, propose
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import utcnow
@@ -153,6 +153,13 @@ def closing_report(user: User, case: Case) -> Field | None:
     the case is in its follow-up and they are on the team in one of its `closed_by` roles."""
     follow_up = case.procedure.follow_up
     return follow_up.report if follow_up and follow_up.report and can_close(user, case) else None
+
+
+def upcoming_session(case: Case, now: datetime | None = None) -> Appointment | None:
+    """The case's agreed session still to come (closing the case would leave it hanging)."""
+    return db.session.scalar(db.select(Appointment).where(
+        Appointment.case_id == case.id, Appointment.status == AppointmentStatus.AGREED,
+        Appointment.end_at > (now or utcnow())).order_by(Appointment.start_at).limit(1))
 
 
 def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:
