@@ -286,3 +286,27 @@ def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_
     assert "Masih ada sesi yang disepakati" in page
     refused = client.submit(f"/online/cases/{case.id}/finish", {"text": " "})
     assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)
+
+
+def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app, make_user, sql):
+    from app.online.thread import post_message
+
+    counselor = make_user("counselor", units=["DKT"])
+    client = sign_in(app, counselor)
+    first = acknowledged(make_user("student", units=["DKT"]))
+    in_wizard(make_user("student", units=["DKT"]))  # still filling in: not yet waiting
+    tasks = client.get("/tasks").get_data(as_text=True)
+    assert tasks.count("menunggu konselor") == 1 and f"/online/cases/{first.id}" in tasks
+    assert f"/online/cases/{first.id}" in client.get("/").get_data(as_text=True)  # on the home page too
+    assert "menunggu konselor" not in sign_in(app, make_user("counselor", units=["BK-IPDN"])).get("/tasks").get_data(as_text=True)
+    assert "menunggu konselor" not in sign_in(app, make_user("head", units=["DKT"])).get("/tasks").get_data(as_text=True)
+    with sql() as few:
+        client.get("/tasks")
+    for _ in range(3):
+        acknowledged(make_user("student", units=["DKT"]))
+    with sql() as many:
+        assert client.get("/tasks").get_data(as_text=True).count("menunggu konselor") == 4
+    assert len(many) == len(few)  # constant number of queries
+    post_message(first, make_user("counselor", units=["DKT"]), "Saya tangani.")  # taken by a colleague
+    db.session.commit()
+    assert f"/online/cases/{first.id}" not in client.get("/tasks").get_data(as_text=True)
