@@ -310,3 +310,30 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     post_message(first, make_user("counselor", units=["DKT"]), "Saya tangani.")  # taken by a colleague
     db.session.commit()
     assert f"/online/cases/{first.id}" not in client.get("/tasks").get_data(as_text=True)
+
+
+def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):
+    from app.notifications.models import OutboxMessage
+    from app.online.thread import post_message
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo, saya Bu Rina.")
+    db.session.commit()
+    student = sign_in(app, owner)
+    answers = [student.submit(f"/online/cases/{case.id}/messages", {"text": f"Pesan {i}"}).status_code
+               for i in range(12)]
+    assert answers == [302] * 10 + [429] * 2
+    limited = student.submit(f"/online/cases/{case.id}/messages", {"text": "Lagi"})
+    assert limited.status_code == 429 and "Terlalu banyak" in limited.get_data(as_text=True)
+
+    def notices():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.user_id == counselor.id, OutboxMessage.key.startswith("thread:")))
+
+    assert notices() == 1  # ten messages, one e-mail to the counselor
+    assert "Pesan 9" in sign_in(app, counselor).get(f"/online/cases/{case.id}").get_data(as_text=True)
+    post_message(case, owner, "Setelah dibaca.")
+    db.session.commit()
+    assert notices() == 2  # opened since: told again

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.booking.models import Mode
 from app.errors import DomainError
+from app.extensions import limiter
 from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
@@ -120,7 +121,13 @@ def show_thread(case_id: int):
     return _thread_page(_thread_case(case_id))
 
 
+def _poster_key() -> str:
+    """Messages are limited per person (whatever their address), not per address."""
+    return f"online-post:{current_user.get_id() or request.remote_addr}"
+
+
 @bp.post("/cases/<int:case_id>/messages")
+@limiter.limit("10 per minute", key_func=_poster_key)
 def post(case_id: int):
     """Send a message (a counselor not yet on the team takes the case by answering)."""
     case = _thread_case(case_id)
