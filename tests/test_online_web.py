@@ -337,3 +337,29 @@ def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until
     post_message(case, owner, "Setelah dibaca.")
     db.session.commit()
     assert notices() == 2  # opened since: told again
+
+
+def test_the_wizard_goes_back_a_stage_ends_with_kirim_permohonan_and_says_the_request_is_sent(app, make_user):
+    student = make_user("student", units=["DKT"])
+    case = in_wizard(student)
+    client = sign_in(app, student)
+    wizard = f"/online/cases/{case.id}/wizard"
+    first = client.get(wizard).get_data(as_text=True)
+    assert "Kembali" not in first and ">Lanjut</button>" in first  # the first stage: nothing to go back to
+    assert client.submit(wizard, IDENTITY).status_code == 302
+    second = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 2 dari 3" in second and "Kembali</button>" in second
+    assert client.submit(wizard, {"back": "1"}).status_code == 302
+    again = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 1 dari 3" in again and 'value="Psikologi"' in again  # what was recorded, to correct
+    assert client.submit(wizard, {**IDENTITY, "prodi": "Manajemen"}).status_code == 302
+    assert client.submit(wizard, {}).status_code == 302
+    last = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 3 dari 3" in last and ">Kirim permohonan</button>" in last and ">Lanjut</button>" not in last
+    sent = client.submit(wizard, {"area": "personal", "problem": "RAHASIA: cemas"})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/online/cases/{case.id}")
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert ("Permohonan terkirim; tanggapan otomatis akan dikirim dalam 2 menit ke e-mail dan WhatsApp Anda"
+            in page) and "Belum ada pesan." not in page
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).data["prodi"] == "Manajemen"

@@ -12,7 +12,8 @@ from app.extensions import limiter
 from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
-from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
+from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, sent_notice, stages,
+                               start_intake, submit_stage)
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
                                propose_session, upcoming_session)
 from app.online import bp
@@ -64,8 +65,17 @@ def wizard(case_id: int):
         return redirect(url_for("online.show_thread", case_id=case.id))
     row, step = stage
     phone = step.screen.get("phone")
-    form = build_form(step.inputs, data={phone: current_user.phone} if phone and current_user.phone else None)
+    known = {f.key: (case.data or {})[f.key] for f in step.inputs if not f.confidential and f.key in (case.data or {})}
+    if phone and current_user.phone:
+        known[phone] = current_user.phone
+    form = build_form(step.inputs, data=known or None)  # a stage gone back to shows what was recorded
     status = 200
+    if request.method == "POST" and request.form.get("back"):  # "Kembali": the previous stage again
+        try:
+            go_back(case, current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("online.wizard", case_id=case.id))
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -73,6 +83,9 @@ def wizard(case_id: int):
             except DomainError as exc:
                 refuse(form, exc)
             else:
+                if current_stage(case) is None:  # the last stage: the request is sent
+                    flash(sent_notice(case) or _("Permohonan terkirim."), "success")
+                    return redirect(url_for("online.show_thread", case_id=case.id))
                 return redirect(url_for("online.wizard", case_id=case.id))
         status = 422
         case = _own_case(case_id)
@@ -83,7 +96,8 @@ def wizard(case_id: int):
     forms = [r for r, s in stages(case) if s.screen.get("part") != "account" and r.state.value != "skipped"]
     number = next((i for i, r in enumerate(forms, 1) if r.id == row.id), 1)
     return render("online/wizard.html", block="stage", case=case, row=row, step=step, form=form,
-                  number=number, total=len(forms), status=status)
+                  number=number, total=len(forms), last=number == len(forms), back=previous_stage(case) is not None,
+                  status=status)
 
 
 def _thread_case(case_id: int):
