@@ -144,7 +144,10 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         # The case stayed open after its 6 steps; the counselor closes it with the short report.
         counselor.goto(url + case_path)
         counselor.get_by_label("Laporan", exact=True).fill("RAHASIA: satu sesi video, tidur membaik.")
-        counselor.get_by_role("button", name="Tutup layanan").click()
+        counselor.get_by_text("Tutup layanan…").click()  # one tap only opens the question
+        expect(counselor.get_by_text("Tutup layanan ini?")).to_be_visible()
+        expect(counselor.get_by_text("Masih ada sesi yang disepakati")).to_be_visible()  # Tuesday's video session
+        counselor.get_by_role("button", name="Ya, tutup layanan").click()
         expect(counselor.get_by_text("Layanan ditutup")).to_be_visible()
         page.goto(url + case_path)
         expect(page.get_by_text("Layanan ini sudah selesai; percakapan ditutup.")).to_be_visible()
