@@ -363,3 +363,16 @@ def test_the_wizard_goes_back_a_stage_ends_with_kirim_permohonan_and_says_the_re
             in page) and "Belum ada pesan." not in page
     db.session.expire_all()
     assert db.session.get(type(case), case.id).data["prodi"] == "Manajemen"
+
+
+def test_the_wizard_speaks_to_the_student_and_names_the_button_it_shows(app, make_user):
+    student = make_user("student", units=["DKT"])
+    client = sign_in(app, student)
+    listed = client.get(f"/online/{UNPAM}/start").get_data(as_text=True)
+    assert "Next" not in listed and "Peserta menuliskan" not in listed
+    case = in_wizard(student)
+    assert "Tuliskan identitas diri Anda" in client.get(f"/online/cases/{case.id}/wizard").get_data(as_text=True)
+    assert client.submit(f"/online/cases/{case.id}/wizard", IDENTITY).status_code == 302
+    page = client.get(f"/online/cases/{case.id}/wizard").get_data(as_text=True)
+    assert "langsung klik Lanjut" in page and ">Lanjut</button>" in page and "Next" not in page
+    assert len(get_procedure(UNPAM).steps) == 6
