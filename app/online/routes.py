@@ -136,12 +136,13 @@ def show_thread(case_id: int):
 
 
 def _poster_key() -> str:
-    """Messages are limited per person (whatever their address), not per address."""
+    """Messages are limited per person (whatever their address), not per address; only the ones
+    sent count (a refused one writes nothing and sends nothing)."""
     return f"online-post:{current_user.get_id() or request.remote_addr}"
 
 
 @bp.post("/cases/<int:case_id>/messages")
-@limiter.limit("10 per minute", key_func=_poster_key)
+@limiter.limit("10 per minute", key_func=_poster_key, deduct_when=lambda response: response.status_code < 400)
 def post(case_id: int):
     """Send a message (a counselor not yet on the team takes the case by answering)."""
     case = _thread_case(case_id)
