@@ -248,3 +248,131 @@ def test_the_students_own_data_export_holds_their_conversation(app, make_user):
     db.session.commit()
     [conversation] = my_data(owner)["conversations"]
     assert conversation["case_id"] == case.id and [m["text"] for m in conversation["messages"]] == ["Pesan saya sendiri"]
+
+
+def test_an_invalid_whatsapp_number_is_said_under_its_own_field(app, make_user):
+    student = make_user("student", units=["DKT"])
+    case = in_wizard(student)
+    refused = sign_in(app, student).submit(f"/online/cases/{case.id}/wizard", {**IDENTITY, "phone": "12"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert '<p class="error" id="phone-error">Nomor WhatsApp tidak valid' in page  # under its field, not atop
+
+
+def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_come(app, make_user):
+    from datetime import time
+
+    from app.booking.models import Availability, Mode
+    from app.booking.services import accept
+    from app.online.thread import post_message, propose_session
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo.")
+    client = sign_in(app, counselor)
+    page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    ask = page.index('<details class="confirm" id="tutup">')  # closed until tapped: one tap does not close
+    assert page.index("Tutup layanan…", ask) < page.index("Ya, tutup layanan", ask) < page.index("</details>", ask)
+    assert "Masih ada sesi yang disepakati" not in page
+    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
+                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
+                                room="Ruang DKT"))
+    proposal = propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None)
+    accept(proposal, owner)
+    db.session.commit()
+    page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "Masih ada sesi yang disepakati" in page
+    refused = client.submit(f"/online/cases/{case.id}/finish", {"text": " "})
+    assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)
+
+
+def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app, make_user, sql):
+    from app.online.thread import post_message
+
+    counselor = make_user("counselor", units=["DKT"])
+    client = sign_in(app, counselor)
+    first = acknowledged(make_user("student", units=["DKT"]))
+    in_wizard(make_user("student", units=["DKT"]))  # still filling in: not yet waiting
+    tasks = client.get("/tasks").get_data(as_text=True)
+    assert tasks.count("menunggu konselor") == 1 and f"/online/cases/{first.id}" in tasks
+    assert f"/online/cases/{first.id}" in client.get("/").get_data(as_text=True)  # on the home page too
+    assert "menunggu konselor" not in sign_in(app, make_user("counselor", units=["BK-IPDN"])).get("/tasks").get_data(as_text=True)
+    assert "menunggu konselor" not in sign_in(app, make_user("head", units=["DKT"])).get("/tasks").get_data(as_text=True)
+    with sql() as few:
+        client.get("/tasks")
+    for _ in range(3):
+        acknowledged(make_user("student", units=["DKT"]))
+    with sql() as many:
+        assert client.get("/tasks").get_data(as_text=True).count("menunggu konselor") == 4
+    assert len(many) == len(few)  # constant number of queries
+    post_message(first, make_user("counselor", units=["DKT"]), "Saya tangani.")  # taken by a colleague
+    db.session.commit()
+    assert f"/online/cases/{first.id}" not in client.get("/tasks").get_data(as_text=True)
+
+
+def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):
+    from app.notifications.models import OutboxMessage
+    from app.online.thread import post_message
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo, saya Bu Rina.")
+    db.session.commit()
+    student = sign_in(app, owner)
+    answers = [student.submit(f"/online/cases/{case.id}/messages", {"text": f"Pesan {i}"}).status_code
+               for i in range(12)]
+    assert answers == [302] * 10 + [429] * 2
+    limited = student.submit(f"/online/cases/{case.id}/messages", {"text": "Lagi"})
+    assert limited.status_code == 429 and "Terlalu banyak" in limited.get_data(as_text=True)
+
+    def notices():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.user_id == counselor.id, OutboxMessage.key.startswith("thread:")))
+
+    assert notices() == 1  # ten messages, one e-mail to the counselor
+    assert "Pesan 9" in sign_in(app, counselor).get(f"/online/cases/{case.id}").get_data(as_text=True)
+    post_message(case, owner, "Setelah dibaca.")
+    db.session.commit()
+    assert notices() == 2  # opened since: told again
+
+
+def test_the_wizard_goes_back_a_stage_ends_with_kirim_permohonan_and_says_the_request_is_sent(app, make_user):
+    student = make_user("student", units=["DKT"])
+    case = in_wizard(student)
+    client = sign_in(app, student)
+    wizard = f"/online/cases/{case.id}/wizard"
+    first = client.get(wizard).get_data(as_text=True)
+    assert "Kembali" not in first and ">Lanjut</button>" in first  # the first stage: nothing to go back to
+    assert client.submit(wizard, IDENTITY).status_code == 302
+    second = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 2 dari 3" in second and "Kembali</button>" in second
+    assert client.submit(wizard, {"back": "1"}).status_code == 302
+    again = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 1 dari 3" in again and 'value="Psikologi"' in again  # what was recorded, to correct
+    assert client.submit(wizard, {**IDENTITY, "prodi": "Manajemen"}).status_code == 302
+    assert client.submit(wizard, {}).status_code == 302
+    last = client.get(wizard).get_data(as_text=True)
+    assert "Tahap 3 dari 3" in last and ">Kirim permohonan</button>" in last and ">Lanjut</button>" not in last
+    sent = client.submit(wizard, {"area": "personal", "problem": "RAHASIA: cemas"})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/online/cases/{case.id}")
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert ("Permohonan terkirim; tanggapan otomatis akan dikirim dalam 2 menit ke e-mail dan WhatsApp Anda"
+            in page) and "Belum ada pesan." not in page
+    db.session.expire_all()
+    assert db.session.get(type(case), case.id).data["prodi"] == "Manajemen"
+
+
+def test_the_wizard_speaks_to_the_student_and_names_the_button_it_shows(app, make_user):
+    student = make_user("student", units=["DKT"])
+    client = sign_in(app, student)
+    listed = client.get(f"/online/{UNPAM}/start").get_data(as_text=True)
+    assert "Next" not in listed and "Peserta menuliskan" not in listed
+    case = in_wizard(student)
+    assert "Tuliskan identitas diri Anda" in client.get(f"/online/cases/{case.id}/wizard").get_data(as_text=True)
+    assert client.submit(f"/online/cases/{case.id}/wizard", IDENTITY).status_code == 302
+    page = client.get(f"/online/cases/{case.id}/wizard").get_data(as_text=True)
+    assert "langsung klik Lanjut" in page and ">Lanjut</button>" in page and "Next" not in page
+    assert len(get_procedure(UNPAM).steps) == 6

@@ -6,7 +6,7 @@ from flask import Blueprint
 bp = Blueprint("online", __name__, url_prefix="/online")
 
 from app.online import routes, rota_routes  # noqa: E402,F401
-from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
+from app.sop.services import CASE_PANELS, STEP_SCREENS, TASK_SOURCES  # noqa: E402
 
 # The wizard's stages are done on the wizard; the steps done in the conversation, on it.
 STEP_SCREENS["online_intake"] = "online.wizard"
@@ -23,3 +23,13 @@ def _thread_panel(case, user):
 
 
 CASE_PANELS.append(_thread_panel)
+
+
+def _tasks(user, now):
+    """New requests waiting for a counselor, in "Tugas saya" of the counselors who may take them."""
+    from app.online.tasks import tasks
+
+    return tasks(user, now)
+
+
+TASK_SOURCES.append(_tasks)

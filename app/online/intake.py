@@ -16,7 +16,7 @@ from app.extensions import db
 from app.sop.definitions import Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
-from app.sop.services import complete_step, open_case, restart_clock, skip_to
+from app.sop.services import complete_step, open_case, reopen_step, restart_clock, skip_to
 
 SCREEN = "online_intake"
 FRESH = timedelta(days=1)
@@ -109,7 +109,10 @@ def submit_stage(case: Case, person: User, values: dict, now: datetime | None = 
     values = dict(values)
     phone_key = step.screen.get("phone")
     if phone_key:
-        values[phone_key] = normalise_whatsapp(values.get(phone_key))
+        try:
+            values[phone_key] = normalise_whatsapp(values.get(phone_key))
+        except DomainError as exc:  # said next to the stage's own phone field, not atop the form
+            raise DomainError(exc.message, field=phone_key) from None
         if values[phone_key] is None:
             raise DomainError(_("Nomor WhatsApp wajib diisi: konfirmasi dikirim ke sana."), field=phone_key)
         person.phone = values[phone_key]  # the acknowledgement and later messages go there
@@ -118,3 +121,36 @@ def submit_stage(case: Case, person: User, values: dict, now: datetime | None = 
         if isinstance(value, str) and len(value) > f.max:
             raise DomainError(_("%(field)s paling panjang %(n)d karakter.", field=f.label, n=f.max), field=f.key)
     return complete_step(case, row.key, person, values, now=now)
+
+
+def previous_stage(case: Case) -> CaseStep | None:
+    """The form stage done just before the current one, to go back to (None on the first form
+    stage, or once the stages are done and the request is sent)."""
+    stage = current_stage(case)
+    if stage is None:
+        return None
+    done = [row for row, step in stages(case) if row.position < stage[0].position and row.state == StepState.DONE
+            and step.screen.get("part") != "account"]
+    return done[-1] if done else None
+
+
+def go_back(case: Case, person: User, now: datetime | None = None) -> CaseStep:
+    """Back to the previous form stage: it runs again (a new pass; what it recorded is kept as
+    history and offered again), the current one waits."""
+    row = previous_stage(case) if case.subject_id == person.id else None
+    if row is None:
+        raise DomainError(_("Tidak ada tahap sebelumnya yang dapat diubah."))
+    return reopen_step(case, row.key, now or utcnow())
+
+
+def sent_notice(case: Case) -> str | None:
+    """What the person is told once the last stage is sent: the automatic answer on its way
+    within the minutes of the step now running (the acknowledgement)."""
+    active = _active(case)
+    if case.state != CaseState.OPEN or active is None:
+        return None
+    step = active[1]
+    if step.duration and step.duration.unit in ("minutes", "hours"):
+        return _("Permohonan terkirim; tanggapan otomatis akan dikirim dalam %(n)d menit ke e-mail dan "
+                 "WhatsApp Anda.", n=int(step.duration.minutes))
+    return _("Permohonan terkirim; tanggapan otomatis akan dikirim ke e-mail dan WhatsApp Anda.")

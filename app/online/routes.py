@@ -8,12 +8,14 @@ from flask_login import current_user
 
 from app.booking.models import Mode
 from app.errors import DomainError
+from app.extensions import limiter
 from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
-from app.online.intake import current_stage, is_intake, resume, stages, start_intake, submit_stage
+from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, sent_notice, stages,
+                               start_intake, submit_stage)
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
-                               propose_session)
+                               propose_session, upcoming_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.forms import build_form, form_values
@@ -63,8 +65,17 @@ def wizard(case_id: int):
         return redirect(url_for("online.show_thread", case_id=case.id))
     row, step = stage
     phone = step.screen.get("phone")
-    form = build_form(step.inputs, data={phone: current_user.phone} if phone and current_user.phone else None)
+    known = {f.key: (case.data or {})[f.key] for f in step.inputs if not f.confidential and f.key in (case.data or {})}
+    if phone and current_user.phone:
+        known[phone] = current_user.phone
+    form = build_form(step.inputs, data=known or None)  # a stage gone back to shows what was recorded
     status = 200
+    if request.method == "POST" and request.form.get("back"):  # "Kembali": the previous stage again
+        try:
+            go_back(case, current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("online.wizard", case_id=case.id))
     if request.method == "POST":
         if form.validate_on_submit():
             try:
@@ -72,6 +83,9 @@ def wizard(case_id: int):
             except DomainError as exc:
                 refuse(form, exc)
             else:
+                if current_stage(case) is None:  # the last stage: the request is sent
+                    flash(sent_notice(case) or _("Permohonan terkirim."), "success")
+                    return redirect(url_for("online.show_thread", case_id=case.id))
                 return redirect(url_for("online.wizard", case_id=case.id))
         status = 422
         case = _own_case(case_id)
@@ -82,7 +96,8 @@ def wizard(case_id: int):
     forms = [r for r, s in stages(case) if s.screen.get("part") != "account" and r.state.value != "skipped"]
     number = next((i for i, r in enumerate(forms, 1) if r.id == row.id), 1)
     return render("online/wizard.html", block="stage", case=case, row=row, step=step, form=form,
-                  number=number, total=len(forms), status=status)
+                  number=number, total=len(forms), last=number == len(forms), back=previous_stage(case) is not None,
+                  status=status)
 
 
 def _thread_case(case_id: int):
@@ -103,9 +118,11 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     items = messages(case, current_user, after) if participant and block is None else []
     last = items[-1][0].id if items else after
     story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
+    finish = closing_report(current_user, case)
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
-                  participant=participant, team=on_team(current_user, case), finish=closing_report(current_user, case),
+                  participant=participant, team=on_team(current_user, case), finish=finish,
+                  upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or SessionForm(formdata=None),
@@ -118,7 +135,14 @@ def show_thread(case_id: int):
     return _thread_page(_thread_case(case_id))
 
 
+def _poster_key() -> str:
+    """Messages are limited per person (whatever their address), not per address; only the ones
+    sent count (a refused one writes nothing and sends nothing)."""
+    return f"online-post:{current_user.get_id() or request.remote_addr}"
+
+
 @bp.post("/cases/<int:case_id>/messages")
+@limiter.limit("10 per minute", key_func=_poster_key, deduct_when=lambda response: response.status_code < 400)
 def post(case_id: int):
     """Send a message (a counselor not yet on the team takes the case by answering)."""
     case = _thread_case(case_id)

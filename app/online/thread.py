@@ -14,18 +14,18 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from app.auth.models import User
-from app.booking.models import Appointment, Mode
+from app.booking.models import Appointment, AppointmentStatus, Mode
 from app.booking.services import free_slots, propose
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.notifications.services import notify, notify_all
+from app.notifications.services import notify
 from app.online.models import ThreadMessage
 from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
                             is_participant, log_access, on_team, readable_values, undecryptable)
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseState, CaseStep, StepState
+from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import close_case, complete_step
 from app.urls import external_url
@@ -138,13 +138,22 @@ def post_message(case: Case, author: User, text: str, now: datetime | None = Non
     subject = _("Pesan baru di Ruang Konseling (#%(id)d)", id=case.id)
     body = _("Ada pesan baru untuk Anda pada layanan %(service)s. Bacalah di aplikasi: %(link)s",
              service=case.procedure.title, link=link)
-    if author.id == case.subject_id:
-        team = [m.user for m in case.team()]
-        if team:
-            notify_all(team, subject, body, key=f"thread:{message.id}", now=now)
-    elif case.subject is not None:
-        notify(case.subject, subject, body, key=f"thread:{message.id}", now=now)
+    recipients = [m.user for m in case.team()] if author.id == case.subject_id else (
+        [case.subject] if case.subject is not None else [])
+    opened = _last_opened(case, [r.id for r in recipients])
+    for recipient in recipients:  # one notice per recipient until they open the case again
+        notify(recipient, subject, body, key=f"thread:{case.id}:unread-after:{opened.get(recipient.id, 0)}", now=now)
     return message
+
+
+def _last_opened(case: Case, user_ids: list[int]) -> dict[int, int]:
+    """The latest access-log line of each of these people opening or reading the case (one query)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(db.select(CaseAccess.user_id, db.func.max(CaseAccess.id)).where(
+        CaseAccess.case_id == case.id, CaseAccess.user_id.in_(user_ids), CaseAccess.action.in_(("read", "view")))
+        .group_by(CaseAccess.user_id))
+    return dict(rows.all())
 
 
 # -- the follow-up's closing report --------------------------------------------------------
@@ -153,6 +162,13 @@ def closing_report(user: User, case: Case) -> Field | None:
     the case is in its follow-up and they are on the team in one of its `closed_by` roles."""
     follow_up = case.procedure.follow_up
     return follow_up.report if follow_up and follow_up.report and can_close(user, case) else None
+
+
+def upcoming_session(case: Case, now: datetime | None = None) -> Appointment | None:
+    """The case's agreed session still to come (closing the case would leave it hanging)."""
+    return db.session.scalar(db.select(Appointment).where(
+        Appointment.case_id == case.id, Appointment.status == AppointmentStatus.AGREED,
+        Appointment.end_at > (now or utcnow())).order_by(Appointment.start_at).limit(1))
 
 
 def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:

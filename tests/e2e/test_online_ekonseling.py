@@ -78,13 +78,19 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         page.get_by_label("Bentuk konseling").select_option("online")
         page.get_by_role("button", name="Lanjut").click()
         expect(page.get_by_text("Tahap 2 dari 3")).to_be_visible()
-        page.get_by_role("button", name="Lanjut").click()  # online: straight on ("Next")
+        page.get_by_role("button", name="Kembali").click()  # a second look at the identity
+        expect(page.get_by_text("Tahap 1 dari 3")).to_be_visible()
+        expect(page.get_by_label("Program studi")).to_have_value("Psikologi")
+        page.get_by_role("button", name="Lanjut").click()
+        expect(page.get_by_text("Tahap 2 dari 3")).to_be_visible()
+        page.get_by_role("button", name="Lanjut").click()  # online: straight on ("Lanjut")
         expect(page.get_by_text("Tahap 3 dari 3")).to_be_visible()
         page.get_by_label("Bidang", exact=True).select_option("personal")
         page.get_by_label("Permasalahan", exact=True).fill("RAHASIA: saya sulit tidur dan cemas menjelang ujian.")
         clock.move_to(SUNDAY_22)
-        page.get_by_role("button", name="Lanjut").click()
+        page.get_by_role("button", name="Kirim permohonan").click()
         expect(page.get_by_role("heading", name="Percakapan pribadi")).to_be_visible()
+        expect(page.get_by_text("Permohonan terkirim; tanggapan otomatis akan dikirim dalam 2 menit")).to_be_visible()
         assert_accessible(page)
         assert_fits(page, 360)
         case_path = page.url.removeprefix(url)
@@ -138,7 +144,10 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         # The case stayed open after its 6 steps; the counselor closes it with the short report.
         counselor.goto(url + case_path)
         counselor.get_by_label("Laporan", exact=True).fill("RAHASIA: satu sesi video, tidur membaik.")
-        counselor.get_by_role("button", name="Tutup layanan").click()
+        counselor.get_by_text("Tutup layanan…").click()  # one tap only opens the question
+        expect(counselor.get_by_text("Tutup layanan ini?")).to_be_visible()
+        expect(counselor.get_by_text("Masih ada sesi yang disepakati")).to_be_visible()  # Tuesday's video session
+        counselor.get_by_role("button", name="Ya, tutup layanan").click()
         expect(counselor.get_by_text("Layanan ditutup")).to_be_visible()
         page.goto(url + case_path)
         expect(page.get_by_text("Layanan ini sudah selesai; percakapan ditutup.")).to_be_visible()

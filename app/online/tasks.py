@@ -1,0 +1,65 @@
+"""E-konseling requests waiting for a counselor in "Tugas saya": a case whose steps are all
+behind it (its `follow_up`), nobody serving it yet in the role the user would take it in, of
+one of the user's units — the cases the user may take by answering. One query for them all."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, or_
+from sqlalchemy.orm import contains_eager, defer, lazyload
+
+from app.auth.models import User
+from app.extensions import db
+from app.org.models import UserUnit
+from app.sop.models import Case, CaseMember, CaseState, CaseStep, ProcedureVersion, StepState
+from app.sop.registry import procedures
+
+
+def _claim_roles(user: User) -> dict[str, list[str]]:
+    """For each role the user would take a follow-up in: the codes of the procedures with a
+    conversation whose follow-up it closes."""
+    from app.online.thread import has_thread
+
+    by_role: dict[str, list[str]] = {}
+    for code, procedure in procedures().items():
+        follow_up = procedure.follow_up
+        if follow_up is None or not has_thread(procedure):
+            continue
+        for role in follow_up.closed_by:
+            if role in procedure.team_roles and user.has_role(role):
+                by_role.setdefault(role, []).append(code)
+    return by_role
+
+
+def waiting_requests(user: User, limit: int = 50) -> list[Case]:
+    """Open cases in their follow-up that `user` may take (mirrors access.follow_up_role)."""
+    if not user.is_authenticated:
+        return []
+    by_role = _claim_roles(user)
+    if not by_role:
+        return []
+    nobody_in = [and_(Case.code.in_(codes),
+                      ~exists().where(CaseMember.case_id == Case.id, CaseMember.role == role))
+                 for role, codes in by_role.items()]
+    still_running = exists().where(CaseStep.case_id == Case.id,
+                                   CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING)))
+    units = or_(Case.unit_id.is_(None), Case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
+    query = (db.select(Case).join(Case.version)
+             .where(Case.state == CaseState.OPEN, Case.subject_id != user.id, or_(*nobody_in), ~still_running, units)
+             .options(defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
+                      contains_eager(Case.version).defer(ProcedureVersion.definition))
+             .order_by(Case.opened_at).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def tasks(user: User, now: datetime) -> list:
+    """The waiting requests as tasks: open the conversation, answer, and the case is yours."""
+    from app.sop.services import TaskItem
+
+    return [TaskItem(title=_("Permohonan baru menunggu konselor: jawab untuk menanganinya"),
+                     url=url_for("online.show_thread", case_id=case.id), case_id=case.id,
+                     service=case.version.title, due_at=None,
+                     detail=_("Kasus #%(id)d", id=case.id))
+            for case in waiting_requests(user)]
