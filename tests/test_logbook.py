@@ -165,13 +165,19 @@ def test_correction_page_shows_the_history(desk, app):
     line = served(desk, case)
     db.session.commit()
     client = login(app, desk["staff"])
-    answer = client.submit(f"/logbook/{line.id}", {"served_at": "2026-11-23T09:00", "service_kind": "Konseling pribadi",
-                                                  "counselor_id": str(desk["counselor"].id), "duration_minutes": "55",
-                                                  "outcome": "Selesai", "reason": "Durasi sebenarnya 55 menit"})
+    answer = client.submit(f"/logbook/{line.id}", {"served_at": "2026-11-23T10:30", "service_kind": "Konseling pribadi",
+                                                  "counselor_id": str(desk["counselor2"].id), "duration_minutes": "55",
+                                                  "outcome": "Selesai", "reason": "Salah catat jam dan durasi"})
     assert answer.status_code == 302
     page = client.get(f"/logbook/{line.id}").get_data(as_text=True)
-    assert "Durasi sebenarnya 55 menit" in page and "45" in page and "Staf BKA" in page
-    assert db.session.scalar(db.select(db.func.count(LogbookRevision.id))) == 1
+    assert "Salah catat jam dan durasi" in page and "Staf BKA" in page
+    assert db.session.scalar(db.select(db.func.count(LogbookRevision.id))) == 3
+    # the history reads as the form does: labels, local Indonesian dates, minutes, names
+    assert "Durasi: 45 menit → 55 menit" in page
+    assert ("Tanggal dan jam layanan: Senin, 23 November 2026, 09.00 WIB → Senin, 23 November 2026, 10.30 WIB"
+            in page)
+    assert "Staf konseling: Dra. Endang → Rudi Hartono, M.Psi." in page
+    assert not any(raw in page for raw in ("duration_minutes:", "served_at:", "counselor_id:", "+00:00"))
 
 
 def test_status_screen_answers_an_unknown_nim_clearly_and_records_the_override(desk, app):
