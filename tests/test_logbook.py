@@ -180,6 +180,20 @@ def test_correction_page_shows_the_history(desk, app):
     assert not any(raw in page for raw in ("duration_minutes:", "served_at:", "counselor_id:", "+00:00"))
 
 
+def test_the_desk_is_in_staff_navigation_with_a_way_back_and_links_daftarkan_klien(desk, app, make_user):
+    client = login(app, desk["staff"])
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/counseling/desk"' in home  # in the navigation, not only behind the log book
+    assert 'href="/counseling/desk"' not in login(app, make_user("student")).get("/").get_data(as_text=True)
+    page = client.get("/counseling/desk").get_data(as_text=True)
+    assert 'href="/logbook"' in page
+    assert 'href="/accounts/clients/new"' not in page.split("<main", 1)[-1]  # the link comes with the refusal
+    refused = client.submit("/counseling/desk", {"nim": "999999", "need": "Butuh konseling."})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "NIM 999999 tidak ditemukan" in text
+    assert 'href="/accounts/clients/new"' in text.split("<main", 1)[-1]
+
+
 def test_status_screen_answers_an_unknown_nim_clearly_and_records_the_override(desk, app):
     case = open_at_desk(desk["staff"], "2101010001", "Butuh konseling.", now=T0)
     db.session.commit()

@@ -28,6 +28,7 @@ NAV = [
     ("workshops.list_programs", _l("Program studi"), {"admin", "head"}),
     ("referrals.my_referrals", _l("Rujukan"), {"advisor"}),
     ("referrals.logbook", _l("Buku log"), {"staff", "counselor", "head"}),
+    ("referrals.desk", _l("Meja konseling"), {"staff", "head"}),
     ("online.rota", _l("Jadwal piket"), {"head"}),
 ]
 
