@@ -204,3 +204,17 @@ def test_the_advisor_never_opens_the_log_book_or_its_screen(world, app):
     assert client.get(f"/cases/{case.id}/external").status_code == 403
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Selesai; perlu pemeriksaan psikolog" not in page
+
+
+def test_staff_tasks_of_a_referral_and_a_desk_request_name_the_student(world, app):
+    from app.referrals.desk import open_at_desk
+
+    referral = refer_student(world["advisor"], world["ani"].id, REASON)
+    desk_case = open_at_desk(world["staff"], "2101010002", "Butuh konseling.")
+    db.session.commit()
+    assert "Ani Lestari" in referral.case.title and "Budi Santoso" in desk_case.title
+    client = login(app, world["staff"])
+    tasks = client.get("/tasks").get_data(as_text=True)
+    for case, name in ((referral.case, "Ani Lestari"), (desk_case, "Budi Santoso")):
+        item = next(li for li in tasks.split("<li")[1:] if f"Kasus #{case.id} ·" in li)
+        assert name in item, item
