@@ -165,13 +165,33 @@ def test_correction_page_shows_the_history(desk, app):
     line = served(desk, case)
     db.session.commit()
     client = login(app, desk["staff"])
-    answer = client.submit(f"/logbook/{line.id}", {"served_at": "2026-11-23T09:00", "service_kind": "Konseling pribadi",
-                                                  "counselor_id": str(desk["counselor"].id), "duration_minutes": "55",
-                                                  "outcome": "Selesai", "reason": "Durasi sebenarnya 55 menit"})
+    answer = client.submit(f"/logbook/{line.id}", {"served_at": "2026-11-23T10:30", "service_kind": "Konseling pribadi",
+                                                  "counselor_id": str(desk["counselor2"].id), "duration_minutes": "55",
+                                                  "outcome": "Selesai", "reason": "Salah catat jam dan durasi"})
     assert answer.status_code == 302
     page = client.get(f"/logbook/{line.id}").get_data(as_text=True)
-    assert "Durasi sebenarnya 55 menit" in page and "45" in page and "Staf BKA" in page
-    assert db.session.scalar(db.select(db.func.count(LogbookRevision.id))) == 1
+    assert "Salah catat jam dan durasi" in page and "Staf BKA" in page
+    assert db.session.scalar(db.select(db.func.count(LogbookRevision.id))) == 3
+    # the history reads as the form does: labels, local Indonesian dates, minutes, names
+    assert "Durasi: 45 menit → 55 menit" in page
+    assert ("Tanggal dan jam layanan: Senin, 23 November 2026, 09.00 WIB → Senin, 23 November 2026, 10.30 WIB"
+            in page)
+    assert "Staf konseling: Dra. Endang → Rudi Hartono, M.Psi." in page
+    assert not any(raw in page for raw in ("duration_minutes:", "served_at:", "counselor_id:", "+00:00"))
+
+
+def test_the_desk_is_in_staff_navigation_with_a_way_back_and_links_daftarkan_klien(desk, app, make_user):
+    client = login(app, desk["staff"])
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/counseling/desk"' in home  # in the navigation, not only behind the log book
+    assert 'href="/counseling/desk"' not in login(app, make_user("student")).get("/").get_data(as_text=True)
+    page = client.get("/counseling/desk").get_data(as_text=True)
+    assert 'href="/logbook"' in page
+    assert 'href="/accounts/clients/new"' not in page.split("<main", 1)[-1]  # the link comes with the refusal
+    refused = client.submit("/counseling/desk", {"nim": "999999", "need": "Butuh konseling."})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "NIM 999999 tidak ditemukan" in text
+    assert 'href="/accounts/clients/new"' in text.split("<main", 1)[-1]
 
 
 def test_status_screen_answers_an_unknown_nim_clearly_and_records_the_override(desk, app):

@@ -224,3 +224,17 @@ def test_a_step_done_on_its_own_screen_cannot_be_done_through_the_generic_form(w
     response = client.submit(f"/cases/{case.id}/steps/{key}", {"needs_external": "ya"})
     assert response.status_code == 422 and "halamannya sendiri" in response.get_data(as_text=True)
     assert db_fingerprint() == before
+
+
+def test_staff_tasks_of_a_referral_and_a_desk_request_name_the_student(world, app):
+    from app.referrals.desk import open_at_desk
+
+    referral = refer_student(world["advisor"], world["ani"].id, REASON)
+    desk_case = open_at_desk(world["staff"], "2101010002", "Butuh konseling.")
+    db.session.commit()
+    assert "Ani Lestari" in referral.case.title and "Budi Santoso" in desk_case.title
+    client = login(app, world["staff"])
+    tasks = client.get("/tasks").get_data(as_text=True)
+    for case, name in ((referral.case, "Ani Lestari"), (desk_case, "Budi Santoso")):
+        item = next(li for li in tasks.split("<li")[1:] if f"Kasus #{case.id} ·" in li)
+        assert name in item, item

@@ -28,18 +28,23 @@ NAV = [
     ("workshops.list_programs", _l("Program studi"), {"admin", "head"}),
     ("referrals.my_referrals", _l("Rujukan"), {"advisor"}),
     ("referrals.logbook", _l("Buku log"), {"staff", "counselor", "head"}),
+    ("referrals.desk", _l("Mahasiswa datang langsung"), {"staff"}),
     ("online.rota", _l("Jadwal piket"), {"head"}),
 ]
 
 
-# Two menus keep the header on one line (base.html): "Kelola" gathers the pages only admins and
-# heads see, "Akun" the user's own settings; every other item stands on its own.
+# Menus keep the header on one line (base.html): "Meja layanan" gathers what staff do for someone
+# standing at the desk, "Kelola" the pages only admins and heads see, "Akun" the user's own
+# settings; every other item stands on its own.
 MANAGERS = frozenset({"admin", "head"})
 ACCOUNT_PAGES = frozenset({"auth.change_password", "auth.profile", "notifications.preferences"})
+DESK_PAGES = frozenset({"referrals.desk", "auth.register_client"})
 
 
 def menu_of(endpoint: str, roles: set | None) -> str | None:
-    """'account', 'manage' or None (a link of its own in the header)."""
+    """'desk', 'account', 'manage' or None (a link of its own in the header)."""
+    if endpoint in DESK_PAGES:
+        return "desk"
     if endpoint in ACCOUNT_PAGES or endpoint.startswith("account."):
         return "account"
     if roles and roles <= MANAGERS:

@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.guards import role_required
+from app.auth.models import User
 from app.errors import DomainError
+from app.extensions import db
+from app.filters import datetime_filter
 from app.forms import refuse
 from app.htmx import render
 from app.keyset import keyset_page
@@ -46,6 +50,35 @@ def _line_values(form) -> LineValues:
     return LineValues(_aware(form.served_at.data), form.service_kind.data,
                       small_id(form.counselor_id.data),
                       form.duration_minutes.data, form.outcome.data)
+
+
+# The corrected values named as the edit form names them.
+HISTORY_LABELS = {"served_at": _l("Tanggal dan jam layanan"), "service_kind": _l("Jenis layanan"),
+                  "counselor_id": _l("Staf konseling"), "duration_minutes": _l("Durasi"),
+                  "outcome": _l("Hasil layanan")}
+
+
+def _history(entry: LogbookEntry) -> list[tuple]:
+    """The line's corrections as people read them: (revision, label, before, after) with dates in
+    the institution's time zone, minutes as "55 menit" and counselors by name (lines corrected
+    before names were kept hold an id: the names are fetched in one query)."""
+    ids = {int(v) for r in entry.revisions if r.field == "counselor_id"
+           for v in (r.old_value, r.new_value) if v and v.isdigit()}
+    names = dict(db.session.execute(db.select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+
+    def shown(field: str, value: str | None) -> str:
+        if value is None or value == "":
+            return "—"
+        if field == "served_at":
+            return datetime_filter(value)
+        if field == "duration_minutes" and value.isdigit():
+            return _("%(n)d menit", n=int(value))
+        if field == "counselor_id" and value.isdigit():
+            return names.get(int(value), value)
+        return value
+
+    return [(r, HISTORY_LABELS.get(r.field, r.field), shown(r.field, r.old_value), shown(r.field, r.new_value))
+            for r in entry.revisions]
 
 
 def _counselor_choices(form) -> None:
@@ -89,7 +122,7 @@ def edit_line(entry_id: int):
         else:
             flash(_("Pembetulan log book tersimpan; nilai sebelumnya tetap tercatat."), "success")
             return redirect(url_for("referrals.edit_line", entry_id=entry.id))
-    return render("referrals/line.html", entry=entry, form=form, status=422 if request.method == "POST" else 200)
+    return render("referrals/line.html", entry=entry, form=form, history=_history(entry), status=422 if request.method == "POST" else 200)
 
 
 # -- step screens ---------------------------------------------------------------------------

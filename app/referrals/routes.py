@@ -111,12 +111,15 @@ def advisor_settings():
 def desk():
     """A student asks at the desk: staff find them by NIM and record their need (a new case)."""
     form = DeskForm()
+    unknown_nim = False
     if form.validate_on_submit():
         try:
             case = open_at_desk(current_user, form.nim.data, form.need.data)
         except DomainError as exc:
             refuse(form, exc)
+            unknown_nim = exc.field == "nim"  # the refusal points to "Daftarkan klien": link it
         else:
             flash(_("Permohonan %(name)s tercatat.", name=case.subject.name), "success")
             return redirect(url_for("sop.show_case", case_id=case.id))
-    return render("referrals/desk.html", form=form, status=422 if request.method == "POST" else 200)
+    return render("referrals/desk.html", form=form, unknown_nim=unknown_nim,
+                  status=422 if request.method == "POST" else 200)

@@ -111,6 +111,17 @@ def test_admins_links_stay_on_one_line_on_a_desktop(page, live_server):
     expect(page.get_by_role("heading", name="Pengguna")).to_be_visible()
 
 
+def test_every_roles_header_fits_a_desktop(page, live_server):
+    """Nothing pushed out of the header on a desktop (white text beyond the bar is unreadable)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for role in BUILTIN_ROLES:
+        page.context.clear_cookies()
+        sign_in(page, live_server, role)
+        logout = page.get_by_role("button", name="Keluar").bounding_box()
+        assert logout["x"] + logout["width"] <= 1280, f"{role}: the header runs past a 1280px screen"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, role
+
+
 INPUT_STYLES = """types => types.map(type => {
   const input = document.createElement(type === 'select' || type === 'textarea' ? type : 'input');
   if (type && type !== 'select' && type !== 'textarea') input.setAttribute('type', type);
