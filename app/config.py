@@ -103,6 +103,8 @@ class Config:
         # (empty: `instance/casefiles`), and the largest file accepted.
         self.CASEFILES_DIR = os.environ.get("CASEFILES_DIR", "")
         self.CASEFILES_MAX_BYTES = _int("CASEFILES_MAX_BYTES", 5 * 1024 * 1024)
+        # No request body larger than this is read at all (413): a file, a roster, a form.
+        self.MAX_CONTENT_LENGTH = max(self.CASEFILES_MAX_BYTES, 10 * 1024 * 1024) + 1024 * 1024
 
 
 # The test suite's fixed key (also given to the `flask` processes tests start).

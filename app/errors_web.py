@@ -20,6 +20,7 @@ MESSAGES = {
     403: lambda: (_("Akses ditolak"), _("Anda tidak memiliki izin untuk membuka halaman ini.")),
     404: lambda: (_("Halaman tidak ditemukan"), _("Halaman yang Anda cari tidak ada atau sudah dipindahkan.")),
     405: lambda: (_("Metode tidak diizinkan"), _("Alamat ini tidak menerima permintaan seperti itu.")),
+    413: lambda: (_("Berkas terlalu besar"), _("Kiriman ini melebihi ukuran yang diterima; tidak ada yang disimpan. Perkecil berkasnya lalu coba lagi.")),
     422: lambda: (_("Permintaan ditolak"), _("Permintaan ini tidak dapat dijalankan; tidak ada yang diubah.")),
     429: lambda: (_("Terlalu banyak permintaan"), _("Terlalu banyak percobaan. Tunggu beberapa menit lalu coba lagi.")),
     500: lambda: (_("Terjadi kesalahan"), _("Maaf, terjadi kesalahan di server. Tim kami sudah dicatat; silakan coba lagi.")),

@@ -144,6 +144,15 @@ WTFORMS_ID = {
     "CSRF token expired.": "Token formulir (CSRF) kedaluwarsa; muat ulang halaman.",
     "Invalid CSRF Token.": "Token formulir (CSRF) tidak sah; muat ulang halaman.",
     "CSRF failed.": "Pemeriksaan CSRF gagal; muat ulang halaman.",
+    # Length() without a message of its own
+    "Field must be at least %(min)d character long.": "Paling sedikit %(min)d karakter.",
+    "Field must be at least %(min)d characters long.": "Paling sedikit %(min)d karakter.",
+    "Field cannot be longer than %(max)d character.": "Paling panjang %(max)d karakter.",
+    "Field cannot be longer than %(max)d characters.": "Paling panjang %(max)d karakter.",
+    "Field must be exactly %(max)d character long.": "Harus tepat %(max)d karakter.",
+    "Field must be exactly %(max)d characters long.": "Harus tepat %(max)d karakter.",
+    "Field must be between %(min)d and %(max)d characters long.": "Harus %(min)d sampai %(max)d karakter.",
+    "This field is required.": "Wajib diisi.",
 }
 
 

@@ -349,3 +349,30 @@ def test_other_service_needs_lead_to_the_heads_letter_and_the_end_to_a_numbered_
     complete_step(case, "laporan", people["counselor"], {"report": "R"})
     complete_step(case, "arsip", people["staff"], {"reported_to_agency": True})
     assert case.state == CaseState.CLOSED
+
+
+def test_a_body_larger_than_any_accepted_is_not_read_and_stores_nothing(app, case, people, files_dir):
+    """MAX_CONTENT_LENGTH: a request far past what any form accepts is a 413 in Indonesian,
+    answered before the upload is parsed or the case touched."""
+    client = login(app, people["staff"])
+    huge = b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    response = client.post(f"/cases/{case.id}/file/upload", data=huge,
+                           content_type="multipart/form-data; boundary=batas")
+    assert response.status_code == 413 and "terlalu besar" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Upload)) == 0
+    assert stored(files_dir) == []
+
+
+def test_wtforms_length_messages_come_out_in_indonesian(app):
+    """A Length() with no message of its own still speaks Indonesian."""
+    from wtforms import StringField
+    from wtforms.validators import Length
+
+    from app.forms import BaseForm
+
+    class Short(BaseForm):
+        text = StringField(validators=[Length(max=3)])
+
+    with app.test_request_context("/", method="POST", data={"text": "panjang"}):
+        form = Short(meta={"csrf": False})
+        assert not form.validate() and form.text.errors == ["Paling panjang 3 karakter."]
