@@ -248,6 +248,7 @@ MATRIX = {
     # unit's staff who took the request and the team; files are opened by the team and their
     # uploader only (nobody in the walk: 404). The unit's settings are its head's (and admins');
     # the monthly client report (no names) its head's and staff's.
+    ("casefiles.units", "GET"): (lambda w: "/casefiles", SIGNED_IN),  # lists only the user's own units
     ("casefiles.case_file", "GET"): (lambda w: f"/cases/{w['puspaga_case']}/file", frozenset({"head", "counselor"})),
     ("casefiles.case_file", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/file", COUNSELOR),
     ("casefiles.upload", "POST"): (lambda w: f"/cases/{w['puspaga_case']}/file/upload", NOBODY),

@@ -189,7 +189,7 @@ def test_a_withdrawal_is_recorded_and_stops_the_case(app, case, people, files_di
     db.session.expire_all()
     record = db.session.scalar(sa.select(Consent))
     assert record.withdrawn_by_id == people["client"].id and record.withdrawal_reason == "Kami pindah kota"
-    assert case.state == CaseState.CLOSED
+    assert case.state == CaseState.CANCELLED  # "dihentikan", not "selesai"
     assert all(r.state in (StepState.DONE, StepState.SKIPPED) for r in case.current_steps())
     with pytest.raises(DomainError):
         assess(case, people["counselor"])
@@ -376,3 +376,14 @@ def test_wtforms_length_messages_come_out_in_indonesian(app):
     with app.test_request_context("/", method="POST", data={"text": "panjang"}):
         form = Short(meta={"csrf": False})
         assert not form.validate() and form.text.errors == ["Paling panjang 3 karakter."]
+
+
+def test_the_head_finds_the_units_settings_and_report_from_the_navigation(app, case, people, make_user):
+    """Kelola → "Berkas dan laporan klien": the units whose procedures keep case files, for their
+    head; a head of another unit is shown none of them."""
+    page = login(app, people["head"]).get("/").get_data(as_text=True)
+    assert 'href="/casefiles"' in page
+    units = login(app, people["head"]).get("/casefiles").get_data(as_text=True)
+    assert "Laporan bulanan klien" in units and "Pengaturan berkas kasus" in units and "/client-report" in units
+    other = login(app, make_user("head", units=["P2KLLK"])).get("/casefiles").get_data(as_text=True)
+    assert "/client-report" not in other and "Tidak ada unit Anda" in other

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.errors import DomainError
 from app.extensions import db
-from app.org.models import Unit
+from app.org.models import Unit, UnitProcedure
 from app.org.services import cached_unit_ids
 from app.casefiles.models import AssessmentSheet, ReportCategory, RequiredDocument
 
@@ -18,6 +18,20 @@ MAX_LINES = 60
 def can_configure(user: User, unit: Unit) -> bool:
     """Admins, and the head of the unit."""
     return user.is_authenticated and (user.has_role("admin") or (user.has_role("head") and unit.id in cached_unit_ids(user)))
+
+
+def casefile_units(user: User) -> list[tuple[Unit, bool, bool]]:
+    """The units whose procedures keep case files (a step with the `casefile` screen) that `user`
+    configures or reads the report of: (unit, may configure, may see the report)."""
+    from app.casefiles.report import can_see_report
+    from app.sop.registry import procedures
+
+    codes = [code for code, p in procedures().items()
+             if any(s.screen and s.screen["name"] == "casefile" for s in p.steps)]
+    units = db.session.scalars(db.select(Unit).where(Unit.id.in_(
+        db.select(UnitProcedure.unit_id).where(UnitProcedure.code.in_(codes)))).order_by(Unit.name))
+    rows = [(unit, can_configure(user, unit), can_see_report(user, unit)) for unit in units]
+    return [row for row in rows if row[1] or row[2]]
 
 
 def _lines(text: str, what: str, limit: int) -> list[str]:

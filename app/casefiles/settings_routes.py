@@ -13,8 +13,9 @@ from app.htmx import render
 from app.org.models import Unit
 from app.casefiles import bp
 from app.casefiles.forms import CategoriesForm, DocumentsForm, SheetForm
-from app.casefiles.settings import (CATEGORY_KINDS, can_configure, categories, current_sheet, required_documents_text,
-                                    save_sheet, set_categories, set_required_documents, sheet_text)
+from app.casefiles.settings import (CATEGORY_KINDS, can_configure, casefile_units, categories, current_sheet,
+                                    required_documents_text, save_sheet, set_categories, set_required_documents,
+                                    sheet_text)
 
 
 def load_unit(unit_id: int) -> Unit:
@@ -34,6 +35,12 @@ def _page(unit: Unit, status: int = 200, **forms):
                                                  sheet=sheet_text(sheet))
     return render("casefiles/settings.html", unit=unit, sheet=sheet, documents=documents, categories=cats,
                   sheet_form=sheet_form, status=status)
+
+
+@bp.get("/casefiles")
+def units():
+    """The units whose case files and monthly client report this user looks after."""
+    return render("casefiles/units.html", rows=casefile_units(current_user))
 
 
 @bp.get("/units/<int:unit_id>/casefiles")

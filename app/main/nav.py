@@ -30,6 +30,7 @@ NAV = [
     ("referrals.logbook", _l("Buku log"), {"staff", "counselor", "head"}),
     ("referrals.desk", _l("Mahasiswa datang langsung"), {"staff"}),
     ("online.rota", _l("Jadwal piket"), {"head"}),
+    ("casefiles.units", _l("Berkas dan laporan klien"), {"admin", "head"}),
 ]
 
 

@@ -373,7 +373,7 @@ def _passes_done(case: Case, procedure: Procedure, row: CaseStep) -> int:
 
 def stop_case(case: Case, now: datetime | None = None) -> None:
     """Stop an open case before its end (a withdrawn consent): the active step stops (no more
-    notices), the steps still to come are skipped, the case is closed."""
+    notices), the steps still to come are skipped, and the case reads "dihentikan", not done."""
     now = now or utcnow()
     if case.state != CaseState.OPEN:
         raise DomainError(_("Kasus ini sudah ditutup."))
@@ -381,6 +381,7 @@ def stop_case(case: Case, now: datetime | None = None) -> None:
         if row.state == StepState.ACTIVE:
             row.state, row.next_notice_at = StepState.SKIPPED, None
     _close(case, now)
+    case.state = CaseState.CANCELLED
     db.session.flush()
 
 

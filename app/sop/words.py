@@ -28,7 +28,7 @@ def step_state(state) -> str:
 def case_state(state) -> str:
     """berjalan / selesai / dibatalkan."""
     value = getattr(state, "value", state)
-    return {"open": _("berjalan"), "closed": _("selesai"), "cancelled": _("dibatalkan")}.get(value, value)
+    return {"open": _("berjalan"), "closed": _("selesai"), "cancelled": _("dihentikan")}.get(value, value)
 
 
 @bp.app_template_filter("actor_label")

@@ -78,7 +78,8 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         page.get_by_label("Bentuk konseling").select_option("online")
         page.get_by_role("button", name="Lanjut").click()
         expect(page.get_by_text("Tahap 2 dari 3")).to_be_visible()
-        page.get_by_role("button", name="Kembali").click()  # a second look at the identity
+        page.get_by_text("Kembali…").click()  # a second look at the identity, once told what is lost
+        page.get_by_role("button", name="Ya, kembali ke tahap sebelumnya").click()
         expect(page.get_by_text("Tahap 1 dari 3")).to_be_visible()
         expect(page.get_by_label("Program studi")).to_have_value("Psikologi")
         page.get_by_role("button", name="Lanjut").click()

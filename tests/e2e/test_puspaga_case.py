@@ -177,4 +177,4 @@ def test_the_client_withdraws_consent_and_the_case_stops(browser, served):
     expect(client.locator(".flash-success").first).to_contain_text("Persetujuan ditarik")
     expect(client.locator("#case-file")).to_contain_text("ditarik")
     with app.app_context():
-        assert db.session.get(Case, case_id).state == CaseState.CLOSED
+        assert db.session.get(Case, case_id).state == CaseState.CANCELLED
