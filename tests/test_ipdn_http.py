@@ -101,3 +101,22 @@ def test_the_lembar_disposisi_is_downloadable_from_the_case(app, people):
     # the leaders' instructions about the praja are not shown to the praja
     assert "Disposisi pimpinan" not in login(app, p["praja"]).get(f"/cases/{case.id}").get_data(as_text=True)
     assert db.session.get(Case, case.id).step_row("disposisi_biro").state == "active"
+
+
+def test_the_leaders_paper_about_the_praja_is_not_the_prajas_to_read(app, people):
+    """The lembar disposisi and the nota dinas (DocType.internal): listed and downloadable for the
+    leaders and the case team, absent from the praja's case page and 404 for the praja."""
+    from app.documents.models import Letter
+
+    p = people
+    case = therapy_case(p, "disposisi_kepala")
+    assert give(login(app, p["head"]), case, p["bureau"]).status_code == 302
+    letters = db.session.scalars(db.select(Letter).where(Letter.case_id == case.id,
+                                                         Letter.doc_type.in_(["lembar_disposisi", "nota_dinas"]))).all()
+    assert {letter.doc_type for letter in letters} == {"lembar_disposisi", "nota_dinas"}
+    praja, bureau = login(app, p["praja"]), login(app, p["bureau"])
+    page = praja.get(f"/cases/{case.id}").get_data(as_text=True)
+    for letter in letters:
+        assert praja.get(f"/letters/{letter.id}.pdf").status_code == 404
+        assert f"/letters/{letter.id}.pdf" not in page
+        assert bureau.get(f"/letters/{letter.id}.pdf").status_code == 200

@@ -21,10 +21,11 @@ def _letters_panel(case, user):
     """The case's letters (a new version of each current one, for those who may issue it), and
     the steps whose letter this user may issue and that have none yet."""
     from app.documents.routes import issuable_steps
-    from app.documents.services import letters_of
+    from app.documents.services import hidden_from, letters_of
     from app.documents.types import DOC_TYPES
 
-    letters, steps = letters_of(case), issuable_steps(user, case)
+    letters = [letter for letter in letters_of(case) if not hidden_from(user, case, letter.doc_type)]
+    steps = issuable_steps(user, case)
     if not (letters or steps):
         return None
     current = {(letter.step_key, letter.doc_type) for letter in letters if letter.superseded_by_id is None}

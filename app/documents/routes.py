@@ -12,8 +12,8 @@ from app.documents.editor import (Part, build_number_format, parse_number_format
                                   to_jinja)
 from app.documents.forms import IssueForm, LetterheadForm, NewVersionForm, SimpleTemplateForm, TemplateForm
 from app.documents.models import Letter
-from app.documents.services import (check_template, current_letter, issue_letter, next_number, sample_pdf,
-                                    save_template, set_logo, signer_for, template_for)
+from app.documents.services import (check_template, current_letter, hidden_from, issue_letter, next_number,
+                                    sample_pdf, save_template, set_logo, signer_for, template_for)
 from app.documents.types import DOC_TYPES
 from app.errors import DomainError
 from app.forms import refuse
@@ -54,7 +54,8 @@ def _letter_for_viewer(letter_id: int) -> Letter:
     """A case's letter for those who may see the case; a letter without a case for its issuer."""
     letter = get_or_404(Letter, letter_id)
     if letter.case_id is not None:
-        load_case(letter.case_id)
+        if hidden_from(current_user, load_case(letter.case_id), letter.doc_type):
+            abort(404)
     elif letter.issued_by_id != current_user.id:
         abort(404)
     return letter

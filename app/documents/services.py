@@ -373,6 +373,12 @@ def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None
     return letter
 
 
+def hidden_from(user, case: Case, doc_type: str) -> bool:
+    """Leadership's internal paper (DocType.internal) is not for the person the case is about."""
+    kind = DOC_TYPES.get(doc_type)
+    return bool(kind and kind.internal and case.subject_id == user.id)
+
+
 def letters_of(case: Case) -> list[Letter]:
     """The case's letters, without those given one per person (an edition's certificates)."""
     per_person = [code for code, kind in DOC_TYPES.items() if kind.per_person]

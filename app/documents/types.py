@@ -15,6 +15,8 @@ class DocType:
     per_person: bool = False
     # Signed by whoever completes the step (a leader's lembar disposisi), not the head of unit
     signed_by_actor: bool = False
+    # Leadership's own paper about the person (a memo, a disposition): never shown to that person
+    internal: bool = False
 
 
 _OPEN = "<p>Yang bertanda tangan di bawah ini, {{ signer.position or 'Kepala' }} {{ institution.unit }} {{ institution.name }}, "
@@ -96,7 +98,8 @@ DOC_TYPES = {t.code: t for t in [
             "<p>Demikian kami sampaikan, mohon arahan dan disposisi Bapak/Ibu.</p>\n"
             "{% if data.rantai_disposisi %}<p><strong>Disposisi:</strong></p><ol>{% for d in data.rantai_disposisi %}"
             "<li>{{ d.tanggal }} — {{ d.dari }} kepada {{ d.kepada }}: {{ d.isi|join(', ') }}"
-            "{% if d.catatan %} ({{ d.catatan }}){% endif %}</li>{% endfor %}</ol>{% endif %}", signed_by_actor=True),
+            "{% if d.catatan %} ({{ d.catatan }}){% endif %}</li>{% endfor %}</ol>{% endif %}", signed_by_actor=True,
+            internal=True),
     DocType("lembar_disposisi", "Lembar Disposisi", "DISP-{seq:03d}/{unit}/{year}",
             "{% set nd = data.nota_dinas %}{% set d = data.disposisi_ini %}"
             "<table class=\"fields\" style=\"width:100%;border:1px solid #000\">"
@@ -121,7 +124,7 @@ DOC_TYPES = {t.code: t for t in [
             "{% if data.rantai_disposisi and data.rantai_disposisi|length > 1 %}<p><strong>Riwayat disposisi:</strong></p><ol>"
             "{% for x in data.rantai_disposisi %}<li>{{ x.tanggal }} — {{ x.dari }} kepada {{ x.kepada }}: "
             "{{ x.isi|join(', ') }}{% if x.selesai %} (ditindaklanjuti {{ x.selesai_oleh }}){% endif %}</li>"
-            "{% endfor %}</ol>{% endif %}", signed_by_actor=True),
+            "{% endfor %}</ol>{% endif %}", signed_by_actor=True, internal=True),
     DocType("informed_consent", "Persetujuan Layanan Konseling (Informed Consent)",
             "{seq:03d}/IC/{unit}/{month_roman}/{year}",
             "<p>Yang bertanda tangan di bawah ini:</p>\n"
