@@ -387,3 +387,18 @@ def test_the_head_finds_the_units_settings_and_report_from_the_navigation(app, c
     assert "Laporan bulanan klien" in units and "Pengaturan berkas kasus" in units and "/client-report" in units
     other = login(app, make_user("head", units=["P2KLLK"])).get("/casefiles").get_data(as_text=True)
     assert "/client-report" not in other and "Tidak ada unit Anda" in other
+
+
+def test_the_number_previewed_is_the_number_the_letter_gets(app, case, people, files_dir):
+    """The issue page's preview numbers a letter for the case's unit, as issuing it does."""
+    from app.documents.models import Letter
+    from app.documents.services import next_number, template_for
+    from tests.puspaga_flow import consent
+
+    _ready(case, people)
+    preview = next_number("informed_consent", template_for("informed_consent").number_format, case=case)
+    consent(case, people["counselor"])
+    db.session.commit()
+    letter = db.session.scalar(sa.select(Letter).where(Letter.case_id == case.id,
+                                                       Letter.doc_type == "informed_consent"))
+    assert letter is not None and letter.number == preview and f"/{case.unit.code}/" in preview

@@ -90,7 +90,7 @@ def issue(case_id: int, doc_type: str):
     form.step.data = step_key
     step = case.step_row(step_key)
     existing = current_letter(case.id, step_key, doc_type)
-    upcoming = None if existing else next_number(doc_type, template_for(doc_type).number_format)
+    upcoming = None if existing else next_number(doc_type, template_for(doc_type).number_format, case=case)
     return render("documents/issue.html", block="confirm", case=case, kind=DOC_TYPES[doc_type], form=form,
                   step=step, existing=existing, upcoming=upcoming, status=status)
 

@@ -165,15 +165,16 @@ def sample_pdf(doc_type: str) -> bytes:
     return render_pdf(letter_html(context, rendered, "contoh", current_institution()))
 
 
-def next_number(doc_type: str, number_format: str, now: datetime | None = None) -> str:
-    """The number the next letter of this type would get with this format (a preview: the
-    number itself is only taken when a letter is issued)."""
+def next_number(doc_type: str, number_format: str, now: datetime | None = None, case: Case | None = None) -> str:
+    """The number the next letter of this type would get with this format, for `case`'s unit when
+    it has one, as issue_letter numbers it (a preview: the number is only taken when issued)."""
     institution = current_institution()
     local = (now or utcnow()).astimezone(ZoneInfo(institution.timezone))
     last = db.session.scalar(db.select(LetterCounter.last_seq).where(
         LetterCounter.institution_id == institution.id, LetterCounter.doc_type == doc_type,
         LetterCounter.year == local.year)) or 0
-    return format_number(number_format, last + 1, local, institution.unit_code)
+    return format_number(number_format, last + 1, local,
+                         case.unit.code if case is not None and case.unit else institution.unit_code)
 
 
 def set_logo(institution: Institution, data: bytes, filename: str) -> None:
