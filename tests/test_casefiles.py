@@ -221,9 +221,8 @@ def test_the_assessment_keeps_its_sheet_version_and_is_sealed(app, case, people,
 
 
 @pytest.mark.real_commits
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # a database file is SQLite's
 def test_the_raw_sqlite_file_holds_no_assessment_phrase(app, case, people, files_dir):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the database file is SQLite's")
     _ready(case, people)
     consent(case, people["counselor"])
     assess(case, people["counselor"], "ANAK-TAKUT-PULANG-77")
