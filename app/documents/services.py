@@ -165,6 +165,11 @@ def sample_pdf(doc_type: str) -> bytes:
     return render_pdf(letter_html(context, rendered, "contoh", current_institution()))
 
 
+def _unit_code(case: Case | None, institution: Institution) -> str:
+    """The unit part of a letter's number: the case's unit, else the institution's own."""
+    return case.unit.code if case is not None and case.unit else institution.unit_code
+
+
 def next_number(doc_type: str, number_format: str, now: datetime | None = None, case: Case | None = None) -> str:
     """The number the next letter of this type would get with this format, for `case`'s unit when
     it has one, as issue_letter numbers it (a preview: the number is only taken when issued)."""
@@ -173,8 +178,7 @@ def next_number(doc_type: str, number_format: str, now: datetime | None = None, 
     last = db.session.scalar(db.select(LetterCounter.last_seq).where(
         LetterCounter.institution_id == institution.id, LetterCounter.doc_type == doc_type,
         LetterCounter.year == local.year)) or 0
-    return format_number(number_format, last + 1, local,
-                         case.unit.code if case is not None and case.unit else institution.unit_code)
+    return format_number(number_format, last + 1, local, _unit_code(case, institution))
 
 
 def set_logo(institution: Institution, data: bytes, filename: str) -> None:
@@ -347,8 +351,7 @@ def issue_letter(doc_type: str, issued_by: User, signer: User, case: Case | None
                                 title=kind.label, number=existing.number))
         year = local.year
         seq = next_seq(institution, doc_type, year)
-        number = format_number(wording.number_format, seq, local,
-                               case.unit.code if case is not None and case.unit else institution.unit_code)
+        number = format_number(wording.number_format, seq, local, _unit_code(case, institution))
         version = 1
     extra = dict(extra or {})
     if case is not None and LETTER_DATA:

@@ -174,11 +174,11 @@ def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, va
     return row
 
 
-def _close(case: Case, now: datetime) -> None:
+def _close(case: Case, now: datetime, state: CaseState = CaseState.CLOSED) -> None:
     for row in case.current_steps():
         if row.state == StepState.PENDING:
             row.state = StepState.SKIPPED
-    case.state, case.closed_at = CaseState.CLOSED, now
+    case.state, case.closed_at = state, now
 
 
 def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) -> CaseStep | None:
@@ -380,8 +380,7 @@ def stop_case(case: Case, now: datetime | None = None) -> None:
     for row in case.current_steps():
         if row.state == StepState.ACTIVE:
             row.state, row.next_notice_at = StepState.SKIPPED, None
-    _close(case, now)
-    case.state = CaseState.CANCELLED
+    _close(case, now, CaseState.CANCELLED)
     db.session.flush()
 
 
