@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.config import ROOT, Config
-from app.database import restore_durable
+from app.database import ping_idle_connections, restore_durable
 from app.converters import IdConverter
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from app.extensions import htmx as htmx_extension
@@ -33,6 +33,9 @@ def create_app(config: Config | None = None) -> Flask:
     create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_idle_connections(engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -95,6 +98,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes():
         """No text field or path part may carry a NUL byte (PostgreSQL cannot hold one); refuse it early."""
+        if request.method == "GET" and not request.query_string and "%00" not in request.environ.get("RAW_URI", "%00"):
+            return None  # nothing to look at (the path is looked at when the server gives it raw)
         path_parts = [[v] for v in (request.view_args or {}).values() if isinstance(v, str)]
         for values in (request.args.listvalues(), request.form.listvalues(), path_parts):
             if any("\x00" in v for vs in values for v in vs):
@@ -116,7 +121,9 @@ def _register_request_hooks(app: Flask) -> None:
         """One commit per request: kept on success, rolled back on any 4xx/5xx answer. A request
         that wrote nothing does not commit (a round trip saved, and the objects it loaded stay
         loaded); the session's end closes its transaction."""
-        if response.status_code >= 400 or g.get("rollback"):
+        if not db.session.registry.has():
+            pass  # the request never touched the database
+        elif response.status_code >= 400 or g.get("rollback"):
             db.session.rollback()
             restore_durable(db.session)
         elif _has_writes(db.session):
@@ -125,14 +132,8 @@ def _register_request_hooks(app: Flask) -> None:
             location = response.headers["Location"]
             response = app.response_class(status=200)
             response.headers["HX-Redirect"] = location
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name, value)
         if current_user.is_authenticated or _personal_download(response):
             response.headers["Cache-Control"] = "private, no-store"  # also over what send_file set
         return response
@@ -168,6 +169,14 @@ def _has_writes(session) -> bool:
     """Whether the session's transaction wrote, or holds changes not flushed yet."""
     return bool(session.info.get("writes") or session.new or session.dirty or session.deleted)
 
+
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"),
+)
 
 DOWNLOAD_TYPES = ("application/pdf", "application/vnd.", "application/zip", "application/octet-stream",
                   "text/calendar", "text/csv")

@@ -48,7 +48,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE / 'ruang_konseling.db'}"
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Connections idle in the pool are pinged before use (app/database.py), busy ones not.
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
         self.APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.APP_TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Jakarta")
         self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "id")

@@ -8,8 +8,11 @@ time without an offset is the institution's local time, as the forms that wrote 
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from functools import lru_cache
 
+from babel import dates as babel_dates
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import format_date, format_datetime, format_decimal, format_time, format_timedelta, get_timezone
 from flask_babel import gettext as _
 
@@ -43,7 +46,36 @@ def datetime_filter(value, style: str = "long") -> str:
         return "—" if value in (None, "") else str(value)
     if not isinstance(when, datetime):
         return date_filter(when, style if style in DATE_STYLES else "long")
-    return format_datetime(when, DATETIME_STYLES.get(style, style))
+    if style in DATETIME_STYLES:
+        return _named_datetime(when, style)
+    return format_datetime(when, style)
+
+
+def _named_datetime(when: datetime, style: str) -> str:
+    """A named style as Babel writes it, from parts kept once formatted: a list of twenty
+    moments repeats its days and its zone, and Babel reads a pattern's every field each time."""
+    zone, locale = get_timezone(), str(get_locale())
+    local = when.astimezone(zone)
+    clock = f"{local.hour:02d}.{local.minute:02d} {_zone_name(local, zone, locale)}"
+    day_pattern = DATETIME_STYLES[style].removesuffix(", HH.mm z").removesuffix("HH.mm z")
+    return f"{_day_text(local.date(), day_pattern, locale)}, {clock}" if day_pattern else clock
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: date, pattern: str, locale: str) -> str:
+    return babel_dates.format_date(day, pattern, locale=locale)
+
+
+_ZONE_NAMES: dict[tuple, str] = {}
+
+
+def _zone_name(local: datetime, zone, locale: str) -> str:
+    """'WIB': the zone's short name at that moment (it changes only with the offset)."""
+    key = (str(zone), local.utcoffset(), locale)
+    name = _ZONE_NAMES.get(key)
+    if name is None:
+        name = _ZONE_NAMES[key] = babel_dates.format_datetime(local, "z", tzinfo=zone, locale=locale)
+    return name
 
 
 def date_filter(value, style: str = "long") -> str:
@@ -53,7 +85,9 @@ def date_filter(value, style: str = "long") -> str:
         return "—" if value in (None, "") else str(value)
     if isinstance(when, datetime):
         when = when.astimezone(get_timezone()).date()
-    return format_date(when, DATE_STYLES.get(style, style))
+    if style in DATE_STYLES:
+        return _day_text(when, DATE_STYLES[style], str(get_locale()))
+    return format_date(when, style)
 
 
 def time_filter(value) -> str:
@@ -63,7 +97,7 @@ def time_filter(value) -> str:
     when = moment(value)
     if not isinstance(when, datetime):
         return "—"
-    return format_datetime(when, DATETIME_STYLES["time"])
+    return _named_datetime(when, "time")
 
 
 def span_filter(start, end) -> str:

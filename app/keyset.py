@@ -42,46 +42,53 @@ def decode(text: str | None) -> tuple[datetime, int] | None:
         return None
 
 
-def _older_than(time_col, id_col, cursor):
-    moment, row_id = cursor  # `time <= t` bounds the index scan; the rest breaks ties by id
-    return sa.and_(time_col <= moment, sa.or_(time_col < moment, id_col < row_id))
+# A page's statement holds no values: the cursor and the window are bound parameters, so that a
+# list may build its statement once for every page (app/sop/access.py: shaped).
+_CURSOR_TIME, _CURSOR_ID = sa.bindparam("cursor_time"), sa.bindparam("cursor_id")
+_LIMIT, _WINDOW, _SKIP = (sa.bindparam(name, type_=sa.Integer) for name in ("page_limit", "page_window", "page_skip"))
 
 
-def _newer_than(time_col, id_col, cursor):
-    moment, row_id = cursor
-    return sa.and_(time_col >= moment, sa.or_(time_col > moment, id_col > row_id))
+def _older(q, t, i):  # `time <= t` bounds the index scan; the rest breaks ties by id
+    return q.where(sa.and_(t <= _CURSOR_TIME, sa.or_(t < _CURSOR_TIME, i < _CURSOR_ID))).order_by(
+        t.desc(), i.desc()).limit(_LIMIT)
 
 
-def keyset_page(query, time_col, id_col, per_page: int) -> KeysetPage:
+def _newer(q, t, i):
+    return q.where(sa.and_(t >= _CURSOR_TIME, sa.or_(t > _CURSOR_TIME, i > _CURSOR_ID))).order_by(t, i).limit(_LIMIT)
+
+
+def _numbered(q, t, i):  # subqueries keep every row up to this page; the outer select skips to it
+    return q.order_by(t.desc(), i.desc()).limit(_WINDOW)
+
+
+def keyset_page(query, time_col, id_col, per_page: int, params: dict | None = None) -> KeysetPage:
     """One page of `query` (a select of one entity, unordered) newest first, from the request's
     `?after=`/`?before=` cursor or `?page=` number. `query` may instead be a function of a
     `narrow(select, time_col, id_col)` that applies this page's cursor, order and limit to a
-    subquery (see app/sop/access.py: visible_cases_filter), returning the select."""
+    subquery (see app/sop/access.py: visible_cases_filter), returning the select; it is called
+    with one of three narrows (`narrow.__name__` tells which), and `params` are what else its
+    statement binds."""
     build = query if callable(query) else (lambda narrow: query)
+
+    def fetch(narrow, **values):
+        statement = narrow(build(narrow), time_col, id_col)
+        if narrow is _numbered:
+            statement = statement.offset(_SKIP).limit(_LIMIT)
+        return db.session.scalars(statement, {**(params or {}), "page_limit": per_page + 1, **values}).all()
+
     after, before = decode(request.args.get("after")), decode(request.args.get("before"))
     if before is not None:
-        rows = _fetch(build, time_col, id_col, lambda q, t, i: q.where(_newer_than(t, i, before)).order_by(t, i)
-                      .limit(per_page + 1))
+        rows = fetch(_newer, cursor_time=before[0], cursor_id=before[1])
         if len(rows) > per_page:
             return _page(list(reversed(rows[:per_page])), time_col, id_col, newer=True, older=True)
-        after, page = None, 1  # near the top: the first page, full
+        page = 1  # near the top: the first page, full
     elif after is not None:
-        rows = _fetch(build, time_col, id_col, lambda q, t, i: q.where(_older_than(t, i, after))
-                      .order_by(t.desc(), i.desc()).limit(per_page + 1))
+        rows = fetch(_older, cursor_time=after[0], cursor_id=after[1])
         return _page(rows[:per_page], time_col, id_col, newer=True, older=len(rows) > per_page)
     else:
         page = page_arg()
-    def narrow(q, t, i):  # subqueries keep every row up to this page; the outer select skips to it
-        return q.order_by(t.desc(), i.desc()).limit(page * per_page + 1)
-
-    rows = db.session.scalars(narrow(build(narrow), time_col, id_col).offset((page - 1) * per_page)
-                              .limit(per_page + 1)).all()
+    rows = fetch(_numbered, page_window=page * per_page + 1, page_skip=(page - 1) * per_page)
     return _page(rows[:per_page], time_col, id_col, newer=page > 1, older=len(rows) > per_page)
-
-
-def _fetch(build, time_col, id_col, narrow) -> list:
-    """Run the page's query: `narrow` on the outer select and on any subquery that asks for it."""
-    return db.session.scalars(narrow(build(narrow), time_col, id_col)).all()
 
 
 def _page(items: list, time_col, id_col, newer: bool, older: bool) -> KeysetPage:

@@ -107,6 +107,33 @@ def test_one_reading_of_dates_times_and_yes_no(app):
         assert time_left(now - timedelta(hours=2), now) == "lewat 2 jam"
 
 
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Asia/Jayapura", "Europe/Berlin", "America/Sao_Paulo"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_named_styles_read_as_babel_writes_them(app, zone, lang):
+    """The filters build the named styles from parts kept once formatted; each moment of two
+    years (summer time included where the zone has it) reads exactly as Babel's pattern does."""
+    from flask import session
+    from flask_babel import format_date, format_datetime, get_timezone, refresh
+
+    from app.filters import DATE_STYLES, DATETIME_STYLES, date_filter, datetime_filter, time_filter
+
+    original, app.config["APP_TIMEZONE"] = app.config["APP_TIMEZONE"], zone
+    try:
+        with app.test_request_context():
+            session["lang"] = lang
+            refresh()
+            start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+            for hours in range(0, 2 * 365 * 24, 37):
+                when = start + timedelta(hours=hours, minutes=hours % 60)
+                for style, pattern in DATETIME_STYLES.items():
+                    assert datetime_filter(when, style) == format_datetime(when, pattern), (when, style)
+                for style, pattern in DATE_STYLES.items():
+                    assert date_filter(when, style) == format_date(when.astimezone(get_timezone()).date(), pattern)
+                assert time_filter(when) == format_datetime(when, DATETIME_STYLES["time"])
+    finally:
+        app.config["APP_TIMEZONE"] = original
+
+
 # -- the timeline ---------------------------------------------------------------------------
 def test_timeline_shows_people_by_name_times_in_words_and_ya(app, agreed_case, people):
     with time_machine.travel(datetime(2026, 11, 24, 16, 0, tzinfo=WIB), tick=False):

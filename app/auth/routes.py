@@ -19,6 +19,7 @@ from app.auth.tokens import PASSWORD_RESET, find_token
 from app.errors import DomainError
 from app.extensions import limiter
 from app.htmx import render
+from app.public_pages import render_public
 
 # Pages a user who must replace an admin-set password may still open.
 BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "static", "main.set_language"}
@@ -64,9 +65,11 @@ def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
+    if request.method != "POST":
+        return render_public("auth/login.html", lambda: {"form": LoginForm()})
     form = LoginForm()
     email, address = request.form.get("email", ""), request.remote_addr or ""
-    if request.method == "POST" and (wait := wait_seconds(email, address)):
+    if wait := wait_seconds(email, address):
         return login_page_after_limit(wait)
     if form.validate_on_submit():
         try:
@@ -82,10 +85,8 @@ def login():
                 return redirect(url_for("auth.change_password"))
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append(_("E-mail atau kata sandi salah, atau akun tidak aktif."))
-    if request.method == "POST":
-        record_failure(email, address)
-        return render("auth/login.html", form=form, status=422)
-    return render("auth/login.html", form=form)
+    record_failure(email, address)
+    return render("auth/login.html", form=form, status=422)
 
 
 @bp.post("/logout")

@@ -11,7 +11,7 @@ from babel.dates import format_date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User, UserRole
 from app.auth.roles import role_label
@@ -210,6 +210,8 @@ def waiting_for(user: User) -> list[tuple[Disposition, CaseStep | None]]:
     (where the user acts on it). Two queries whatever their number."""
     rows = list(db.session.scalars(db.select(Disposition).join(Case, Case.id == Disposition.case_id).where(
         Disposition.to_user_id == user.id, Disposition.done_at.is_(None), Case.state == CaseState.OPEN)
+        .options(joinedload(Disposition.from_user).load_only(User.name), lazyload(Disposition.to_user),
+                 lazyload(Disposition.done_by))  # a task shows who gave it
         .order_by(Disposition.due_on, Disposition.id)))
     if not rows:
         return []

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.guards import public, safe_next
+from app.auth.models import User
 from app.extensions import db
 from app.htmx import render
 from app.main import bp
@@ -26,7 +27,9 @@ def index():
     upcoming = db.session.scalars(db.select(Appointment).where(
         (Appointment.client_id == current_user.id) | (Appointment.counselor_id == current_user.id),
         Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
-        .options(lazyload(Appointment.case))  # the list shows the time and the other person
+        .options(lazyload(Appointment.case),  # the list shows the time and the other person's name
+                 joinedload(Appointment.counselor).load_only(User.name),
+                 joinedload(Appointment.client).load_only(User.name))
         .order_by(Appointment.start_at).limit(3)).all()
     return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5), upcoming=upcoming,
                   services=services_for(current_user), units=units_of(current_user), now=now)

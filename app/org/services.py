@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.audit import ACTIONS, record_audit
 from app.auth.models import User
+from app.cache import forget, kept
 from app.errors import DomainError
 from app.extensions import db
 from app.org.models import Institution, Unit, UnitProcedure, UserUnit
@@ -48,10 +49,11 @@ def sync_units(offers: dict[str, dict | None]) -> None:
     None: the institution's main unit). After that only admins change what a unit offers.
     The very first units of an installation that already has people and cases (an upgrade) take
     them all in, so nothing anyone used disappears until an admin narrows it."""
-    known = set(db.session.scalars(db.select(UnitProcedure.code).distinct()))
+    known = kept("offered_codes", None, lambda: set(db.session.scalars(db.select(UnitProcedure.code).distinct())))
     missing = {code: spec for code, spec in offers.items() if code not in known}
     if not missing:
         return
+    forget("offered_codes")
     institution = current_institution()
     units = {u.code: u for u in db.session.scalars(db.select(Unit))}
     first = not units
@@ -104,21 +106,32 @@ def cached_unit_ids(user: User) -> set[int]:
     return cached
 
 
+def _memberships(user: User) -> tuple[list[Unit], dict[str, list[Unit]]]:
+    """The user's units by name and, per procedure code, those of them offering it now: one
+    query, read once per loaded user (the home page and the service list ask for both)."""
+    cached = user.__dict__.get("_memberships")
+    if cached is None:
+        units: dict[int, Unit] = {}
+        offered: dict[str, list[Unit]] = {}
+        for unit, code in db.session.execute(
+                db.select(Unit, UnitProcedure.code).join(UserUnit, UserUnit.unit_id == Unit.id)
+                .outerjoin(UnitProcedure, (UnitProcedure.unit_id == Unit.id) & UnitProcedure.enabled.is_(True))
+                .where(UserUnit.user_id == user.id).order_by(Unit.name, Unit.id)):
+            units[unit.id] = unit
+            if code is not None:
+                offered.setdefault(code, []).append(unit)
+        cached = user.__dict__["_memberships"] = (list(units.values()), offered)
+        user.__dict__.setdefault("_unit_ids", set(units))
+    return cached
+
+
 def units_of(user: User) -> list[Unit]:
-    return list(db.session.scalars(db.select(Unit).join(UserUnit).where(UserUnit.user_id == user.id)
-                                   .order_by(Unit.name)))
+    return _memberships(user)[0]
 
 
 def offered_to(user: User) -> dict[str, list[Unit]]:
     """Procedure code -> the user's units that offer it now (switched on)."""
-    rows = db.session.execute(db.select(UnitProcedure.code, Unit).join(Unit, UnitProcedure.unit_id == Unit.id)
-                              .join(UserUnit, UserUnit.unit_id == Unit.id)
-                              .where(UserUnit.user_id == user.id, UnitProcedure.enabled.is_(True))
-                              .order_by(Unit.name))
-    result: dict[str, list[Unit]] = {}
-    for code, unit in rows:
-        result.setdefault(code, []).append(unit)
-    return result
+    return _memberships(user)[1]
 
 
 def enabled_codes() -> dict[str, Unit]:
@@ -186,7 +199,8 @@ def set_user_units(user: User, unit_ids, actor: User | None = None) -> bool:
     db.session.execute(db.delete(UserUnit).where(UserUnit.user_id == user.id, UserUnit.unit_id.in_(current - wanted)))
     db.session.add_all(UserUnit(user_id=user.id, unit_id=unit_id) for unit_id in sorted(wanted - current))
     db.session.flush()
-    user.__dict__.pop("_unit_ids", None)  # cached_unit_ids reads them again
+    for name in ("_unit_ids", "_memberships"):  # cached_unit_ids and units_of read them again
+        user.__dict__.pop(name, None)
     names = ", ".join(db.session.scalars(db.select(Unit.name).where(Unit.id.in_(wanted)).order_by(Unit.name))) or "—"
     record_audit("user.units", user, actor=actor, details={"units": sorted(wanted)},
                  summary=_("Unit %(name)s: %(units)s.", name=user.name, units=names))

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import Integer, and_, bindparam, exists, or_
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
@@ -378,6 +378,52 @@ def open_review(case: Case, user: User, reason: str, now: datetime | None = None
 
 
 # -- lists ----------------------------------------------------------------------------------
+class Someone:
+    """Anyone holding these roles, as a list's SQL condition sees a user: the id is the bound
+    parameter `user_id`, given when the statement runs. A statement built for Someone serves
+    every user with the same roles (see shaped)."""
+
+    id = bindparam("user_id", type_=Integer)
+    is_authenticated = True
+
+    def __init__(self, roles: frozenset[str]) -> None:
+        self.roles = roles
+
+    def has_role(self, *codes: str) -> bool:
+        return not self.roles.isdisjoint(codes)
+
+
+_SHAPES: dict[tuple, object] = {}
+
+
+def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) -> object:
+    """The statement `build(Someone(user's roles))`, built once per process for each set of
+    roles and each `shape` (whatever else decides how it looks: filters chosen, the procedures'
+    team roles); run it with {"user_id": user.id}. Building a list's statement (its access
+    conditions) costs more than running it; a built one also keeps its cache key."""
+    roles = frozenset(user.roles)
+    key = (name, roles, _procedures_shape(), *shape)
+    statement = _SHAPES.get(key)
+    if statement is None:
+        if len(_SHAPES) >= 2000:  # role sets are few; a bound all the same
+            _SHAPES.clear()
+        statement = _SHAPES[key] = build(Someone(roles))
+    return statement
+
+
+def _procedures_shape() -> tuple:
+    """What of the loaded procedures the list conditions are built from."""
+    from app.sop.registry import procedures
+
+    return tuple(sorted((code, tuple(p.escalate_to), tuple(p.team_roles)) for code, p in procedures().items()))
+
+
+def _team_roles() -> set[str]:
+    from app.sop.registry import procedures
+
+    return {r for p in procedures().values() for r in p.team_roles}
+
+
 def _member_of_case(user_id: int, case=Case):
     return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user_id,
                           CaseMember.removed_at.is_(None))
@@ -396,9 +442,7 @@ def step_names(role: str):
 def actionable_filter(user: User, case=Case):
     """SQL condition: active steps of open cases that `user` may act on (mirrors can_act);
     `case` is the cases table or an alias of it, joined to the steps."""
-    from app.sop.registry import procedures
-
-    team_roles = {r for p in procedures().values() for r in p.team_roles}
+    team_roles = _team_roles()
     by_role = []
     for role in user.roles:
         named = step_names(role)

@@ -6,6 +6,7 @@ from datetime import date
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import bindparam
 
 from app.auth.accounts import profile_values
 from app.auth.audit import record_audit
@@ -21,7 +22,7 @@ from app.keyset import keyset_page
 from app.sop import bp, words  # noqa: F401 - words: the templates' SOP filters
 from app.sop.access import (access_log, active_review, add_member, can_act, can_claim, can_review, can_see_log, claim,
                             claimable_role, in_follow_up, is_head_of, load_case, log_access, on_team, open_review,
-                            readable_values, remove_member, visible_cases_filter)
+                            readable_values, remove_member, shaped, visible_cases_filter)
 from app.sop.calendar import national_holidays
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
                            team_candidates)
@@ -131,19 +132,23 @@ def show_procedure(code: str):
 def list_cases():
     """The cases the user may see, newest first, paged by keyset; filter by procedure and state."""
     code, state = request.args.get("code", ""), request.args.get("state", "open")
+    by_state = state in {s.value for s in CaseState}
 
-    def chosen(query, case):
+    def chosen(query, case):  # the filters, their values bound when the statement runs
         if code:
-            query = query.where(case.code == code)
-        if state in {s.value for s in CaseState}:
-            query = query.where(case.state == state)
+            query = query.where(case.code == bindparam("code"))
+        if by_state:
+            query = query.where(case.state == bindparam("state"))
         return query
 
-    def query(narrow):
+    def build(narrow, someone):
         within = (lambda sub, case: narrow(chosen(sub, case), case.opened_at, case.id))
-        return chosen(db.select(Case).where(visible_cases_filter(current_user, within)), Case)
+        return chosen(db.select(Case).where(visible_cases_filter(someone, within)), Case)
 
-    cases = keyset_page(query, Case.opened_at, Case.id, PAGE_SIZE)
+    cases = keyset_page(
+        lambda narrow: shaped("cases", current_user, lambda someone: build(narrow, someone), narrow.__name__,
+                              bool(code), by_state),
+        Case.opened_at, Case.id, PAGE_SIZE, params={"user_id": current_user.id, "code": code, "state": state})
     active = {}
     if cases.items:
         rows = db.session.scalars(db.select(CaseStep).where(

@@ -8,6 +8,7 @@ from typing import Callable
 
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.orm import contains_eager, defer, joinedload, lazyload
 
 from app.auth.models import User
@@ -18,7 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import (actionable_filter, assign, can_act, can_close, claim, claimable_role, in_follow_up,
-                            sealed_values)
+                            sealed_values, shaped)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
 from app.org.models import Unit
@@ -443,9 +444,11 @@ def task_list(user: User, now: datetime, limit: int = 200) -> list:
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     """Steps waiting for the user's roles or for them personally, soonest due first. Only what a
     task list shows is loaded (not the case's values, people or stored definition)."""
-    query = (db.select(CaseStep).join(Case).where(actionable_filter(user))
-             .options(defer(CaseStep.data), contains_eager(CaseStep.case).options(
-                 defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
-                 joinedload(Case.version).defer(ProcedureVersion.definition)))
-             .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at).limit(limit))
-    return list(db.session.scalars(query))
+    query = shaped("my_tasks", user, lambda someone: (
+        db.select(CaseStep).join(Case).where(actionable_filter(someone))
+        .options(defer(CaseStep.data), lazyload(CaseStep.done_by), contains_eager(CaseStep.case).options(
+            defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
+            joinedload(Case.version).defer(ProcedureVersion.definition)))
+        .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at)
+        .limit(bindparam("limit", type_=Integer))))
+    return list(db.session.scalars(query, {"user_id": user.id, "limit": limit}))

@@ -2,11 +2,11 @@
 the office hours of a unit (a case's unit) or of the institution."""
 from __future__ import annotations
 
-import time
 from datetime import time as clock
 
-from flask import current_app, g, has_app_context
+from flask import current_app
 
+from app.cache import forget, kept
 from app.extensions import db
 from app.org.models import Unit
 from app.org.services import current_institution, office_hours_of
@@ -26,20 +26,9 @@ def office_hours_from_json(value: dict | None) -> dict[int, tuple[clock, clock]]
 
 def working_calendar(unit_id: int | None = None) -> WorkingCalendar:
     """The calendar deadlines are computed in (a unit's office hours, or the institution's): kept
-    by the process and read again from the database at most every CACHE_RELOAD_SECONDS (so a
-    closure added on another host counts within that time; on this one at once, through
-    forget_calendar), fixed within a request."""
-    cache = g.setdefault("working_calendars", {}) if has_app_context() else {}
-    if unit_id in cache:
-        return cache[unit_id]
-    kept = current_app.extensions.setdefault("working_calendar", {})
-    loaded_at, calendar = kept.get(unit_id, (None, None))
-    if calendar is None or time.monotonic() - loaded_at >= current_app.config["CACHE_RELOAD_SECONDS"]:
-        calendar = _load_calendar(unit_id)
-        if not g.get("calendar_changed"):  # a change not committed yet stays in its request
-            kept[unit_id] = (time.monotonic(), calendar)
-    cache[unit_id] = calendar
-    return calendar
+    by the process (app/cache.py: a closure added on another host counts within
+    CACHE_RELOAD_SECONDS; on this one at once, through forget_calendar), fixed within a request."""
+    return kept("working_calendar", unit_id, lambda: _load_calendar(unit_id))
 
 
 def _load_calendar(unit_id: int | None) -> WorkingCalendar:
@@ -56,7 +45,5 @@ def _load_calendar(unit_id: int | None) -> WorkingCalendar:
 
 
 def forget_calendar() -> None:
-    """After a closure changed: this request and this process read the calendar again."""
-    g.pop("working_calendars", None)
-    g.calendar_changed = True
-    current_app.extensions.get("working_calendar", {}).clear()
+    """After a closure or office hours changed: this request and this process read the calendar again."""
+    forget("working_calendar")

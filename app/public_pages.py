@@ -1,0 +1,51 @@
+"""Pages every visitor sees alike (the login form): rendered once per process, language and
+template, with this session's CSRF token put in on each request. Rendering the login page's
+template costs several times what the rest of its request does, and it is the page an
+anonymous flood asks for.
+
+Only a plain GET without a query string, from a visitor not signed in, with no message
+waiting to be shown, is served from the kept page; anything else renders as usual.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import current_app, g, make_response, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from app.htmx import render
+
+# What the templates' csrf_token() gives while the kept page is rendered; no token looks like it.
+MARK = "csrf-token-of-this-session"
+
+
+def render_public(template: str, context: Callable[[], dict]):
+    """`render(template, **context())`, from the page kept for this language when the request
+    allows it (see the module's docstring). `context` builds what the page shows, forms
+    included (a form takes its CSRF token when it is made)."""
+    if not _keepable():
+        return render(template, **context())
+    kept = current_app.extensions.setdefault("public_pages", {})
+    key = (template, str(get_locale()), request.headers.get("HX-Request", ""))
+    page = kept.get(key)
+    if page is None:
+        real = g.pop("csrf_token", None)
+        g.csrf_token = MARK  # flask_wtf's generate_csrf gives g.csrf_token when it is set
+        try:
+            page = render(template, **context()).get_data(as_text=True)
+        finally:
+            g.pop("csrf_token", None)
+            if real is not None:
+                g.csrf_token = real
+        kept[key] = page
+    response = make_response(page.replace(MARK, generate_csrf()))
+    response.vary.add("HX-Request")
+    return response
+
+
+def _keepable() -> bool:
+    return (request.method == "GET" and not request.query_string and not current_user.is_authenticated
+            and "_flashes" not in session and not current_app.debug
+            and not current_app.config.get("TEMPLATES_AUTO_RELOAD"))
