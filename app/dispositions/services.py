@@ -205,9 +205,20 @@ def due_moment(due_on: date) -> datetime:
     return datetime.combine(due_on, time(23, 59), tz)
 
 
+def addressed_roles() -> set[str]:
+    """The roles a lembar disposisi of a loaded procedure is addressed to (its screen's `to`)."""
+    from app.sop.registry import procedures
+
+    return {step.screen.get("to") for procedure in procedures().values() for step in procedure.steps
+            if isinstance(step.screen, dict) and step.screen.get("name") == GIVE_SCREEN}
+
+
 def waiting_for(user: User) -> list[tuple[Disposition, CaseStep | None]]:
     """Open dispositions addressed to the user on open cases, each with the case's active step
-    (where the user acts on it). Two queries whatever their number."""
+    (where the user acts on it). Two queries whatever their number; none for someone holding no
+    role a disposition is addressed to (one who lost it could not carry it out either)."""
+    if not user.has_role(*addressed_roles()):
+        return []
     rows = list(db.session.scalars(db.select(Disposition).join(Case, Case.id == Disposition.case_id).where(
         Disposition.to_user_id == user.id, Disposition.done_at.is_(None), Case.state == CaseState.OPEN)
         .options(joinedload(Disposition.from_user).load_only(User.name), lazyload(Disposition.to_user),

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import Integer, and_, bindparam, exists, or_
 from sqlalchemy.orm import contains_eager, defer, lazyload
 
 from app.auth.models import User
 from app.extensions import db
 from app.org.models import UserUnit
+from app.sop.access import shaped
 from app.sop.models import Case, CaseMember, CaseState, CaseStep, ProcedureVersion, StepState
 from app.sop.registry import procedures
 
@@ -35,23 +36,25 @@ def _claim_roles(user: User) -> dict[str, list[str]]:
 
 def waiting_requests(user: User, limit: int = 50) -> list[Case]:
     """Open cases in their follow-up that `user` may take (mirrors access.follow_up_role)."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not _claim_roles(user):
         return []
-    by_role = _claim_roles(user)
-    if not by_role:
-        return []
+    query = shaped("online_waiting", user, _waiting_query)
+    return list(db.session.scalars(query, {"user_id": user.id, "limit": limit}))
+
+
+def _waiting_query(someone):
     nobody_in = [and_(Case.code.in_(codes),
                       ~exists().where(CaseMember.case_id == Case.id, CaseMember.role == role))
-                 for role, codes in by_role.items()]
+                 for role, codes in _claim_roles(someone).items()]
     still_running = exists().where(CaseStep.case_id == Case.id,
                                    CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING)))
-    units = or_(Case.unit_id.is_(None), Case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
-    query = (db.select(Case).join(Case.version)
-             .where(Case.state == CaseState.OPEN, Case.subject_id != user.id, or_(*nobody_in), ~still_running, units)
-             .options(defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
-                      contains_eager(Case.version).defer(ProcedureVersion.definition))
-             .order_by(Case.opened_at).limit(limit))
-    return list(db.session.scalars(query))
+    units = or_(Case.unit_id.is_(None),
+                Case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == someone.id)))
+    return (db.select(Case).join(Case.version)
+            .where(Case.state == CaseState.OPEN, Case.subject_id != someone.id, or_(*nobody_in), ~still_running, units)
+            .options(defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
+                     contains_eager(Case.version).defer(ProcedureVersion.definition))
+            .order_by(Case.opened_at).limit(bindparam("limit", type_=Integer)))
 
 
 def tasks(user: User, now: datetime) -> list:

@@ -393,29 +393,24 @@ class Someone:
         return not self.roles.isdisjoint(codes)
 
 
-_SHAPES: dict[tuple, object] = {}
+_SHAPES: dict[tuple, tuple] = {}
 
 
 def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) -> object:
     """The statement `build(Someone(user's roles))`, built once per process for each set of
-    roles and each `shape` (whatever else decides how it looks: filters chosen, the procedures'
-    team roles); run it with {"user_id": user.id}. Building a list's statement (its access
-    conditions) costs more than running it; a built one also keeps its cache key."""
-    roles = frozenset(user.roles)
-    key = (name, roles, _procedures_shape(), *shape)
-    statement = _SHAPES.get(key)
-    if statement is None:
-        if len(_SHAPES) >= 2000:  # role sets are few; a bound all the same
-            _SHAPES.clear()
-        statement = _SHAPES[key] = build(Someone(roles))
-    return statement
-
-
-def _procedures_shape() -> tuple:
-    """What of the loaded procedures the list conditions are built from."""
+    roles, each version of the loaded procedures and each `shape` (whatever else decides how it
+    looks: the filters chosen); run it with {"user_id": user.id}. Building a list's statement (its
+    access conditions) costs more than running it; a built one also keeps its cache key."""
     from app.sop.registry import procedures
 
-    return tuple(sorted((code, tuple(p.escalate_to), tuple(p.team_roles)) for code, p in procedures().items()))
+    roles, loaded = frozenset(user.roles), tuple(procedures().values())  # the same objects until a file changes
+    key = (name, roles, tuple(map(id, loaded)), *shape)
+    entry = _SHAPES.get(key)
+    if entry is None:
+        if len(_SHAPES) >= 2000:  # role sets are few; a bound all the same
+            _SHAPES.clear()
+        entry = _SHAPES[key] = (build(Someone(roles)), loaded)  # kept alive, their ids stay theirs
+    return entry[0]
 
 
 def _team_roles() -> set[str]:

@@ -1,0 +1,183 @@
+"""What a page costs (issue 15), checked where it can be checked without a clock: the main pages
+of the demo's people run at most five SQL statements and commit nothing; a list's statement is
+built once for everyone with the same roles and still shows each person only their own; the
+login form is rendered once per language yet carries each visitor's own CSRF token; a pooled
+connection is pinged only after it waited, and a dead one is replaced before a request meets it.
+The speed itself is measured in bench/pages.py."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from tests.conftest import Client, require_postgres
+
+PASSWORD = "demo12345"
+STATEMENT_LIMIT = 5
+
+
+@pytest.fixture(scope="module")
+def demo(shared_rollback):
+    from app.demo import seed_demo
+
+    seed_demo(PASSWORD)
+    db.session.commit()
+
+
+def _signed_in(app, email: str) -> Client:
+    client = app.test_client()
+    answer = client.submit("/login", {"email": email, "password": PASSWORD})
+    assert answer.status_code == 302, answer.status_code
+    return client
+
+
+def _slot_page() -> str:
+    """The demo alumnus's case with a counselor and no session yet (as bench/pages.py takes it)."""
+    from app.auth.models import User
+    from app.booking.models import Appointment
+    from app.sop.models import Case, CaseState
+
+    case_id = db.session.scalar(db.select(Case.id).join(User, User.id == Case.subject_id).where(
+        User.email == "alumni@demo.test", Case.assignee_id.is_not(None), Case.state == CaseState.OPEN,
+        Case.id.not_in(db.select(Appointment.case_id).where(Appointment.case_id.is_not(None))))
+        .order_by(Case.id).limit(1))
+    return f"/cases/{case_id}/booking"
+
+
+@pytest.mark.parametrize("role, path", [
+    ("alumni", "/"), ("alumni", "slot page"), ("alumni", "/tasks"), ("alumni", "/cases"),
+    ("counselor", "/"), ("counselor", "/tasks"), ("counselor", "/cases"),
+    ("staff", "/"), ("staff", "/tasks"), ("staff", "/cases"),
+    ("head", "/"), ("head", "/cases"), ("student", "/"), ("advisor", "/"),
+])
+def test_the_main_pages_run_at_most_five_statements_and_commit_nothing(demo, app, sql, monkeypatch, role, path):
+    monkeypatch.setitem(app.config, "CACHE_RELOAD_SECONDS", 5)  # the production default (tests: 0)
+    client = _signed_in(app, f"{role}@demo.test")
+    url = _slot_page() if path == "slot page" else path
+    assert client.get(url).status_code == 200  # the first visit may fill what the process keeps
+    with sql() as ran:
+        answer = client.get(url)
+    assert answer.status_code == 200
+    assert len(ran) <= STATEMENT_LIMIT, "\n\n".join(ran)
+    assert ran.commits == 0
+
+
+def test_a_list_statement_is_built_once_per_role_set_and_binds_each_user(app, make_user):
+    """Staff of two different units share one built "Tugas saya" statement; each still sees only
+    the steps of their own unit's cases."""
+    from app.org.models import Unit
+    from app.sop import access
+    from app.sop.offerings import sync_offerings
+    from app.sop.registry import get_procedure
+    from app.sop.services import my_tasks, open_case
+
+    sync_offerings()
+    home = db.session.scalar(db.select(Unit).where(Unit.code == "P2KLLK"))
+    other = Unit(institution_id=home.institution_id, code="UNIT-B", name="Unit B", institution_name="X",
+                 office_hours={})
+    db.session.add(other)
+    db.session.commit()
+    ours = make_user("staff", email="staf.a@biaya.id", units=["P2KLLK"])
+    theirs = make_user("staff", email="staf.b@biaya.id", units=["UNIT-B"])
+    alumnus = make_user("alumni", email="alumni.biaya@biaya.id", units=["P2KLLK"])
+    case = open_case(get_procedure("pgri-konseling-karier"), alumnus,
+                     {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question": "Q"}, unit=home)
+    db.session.commit()
+
+    access._SHAPES.clear()
+    seen_by_ours = {row.case_id for row in my_tasks(ours)}
+    built = len(access._SHAPES)
+    seen_by_theirs = {row.case_id for row in my_tasks(theirs)}
+    assert len(access._SHAPES) == built == 1  # one statement for both
+    assert case.id in seen_by_ours
+    assert case.id not in seen_by_theirs
+
+
+def _token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def test_the_login_form_is_rendered_once_and_carries_each_visitors_own_token(app, make_user):
+    make_user("alumni", email="tamu@biaya.id")
+    first, second = app.test_client(), app.test_client()
+    first_token = _token(first.get("/login").get_data(as_text=True))
+    second_page = second.get("/login").get_data(as_text=True)
+    second_token = _token(second_page)
+    assert first_token != second_token
+    assert second_page.count(second_token) == 3  # the form, the language switch and htmx's header
+    assert "csrf-token-of-this-session" not in second_page
+    kept = app.extensions["public_pages"]
+    assert len(kept) == 1
+    # another visitor's token is refused; one's own signs in
+    refused = second.post("/login", data={"email": "tamu@biaya.id", "password": "rahasia123",
+                                          "csrf_token": first_token})
+    assert refused.status_code == 400
+    signed_in = second.post("/login", data={"email": "tamu@biaya.id", "password": "rahasia123",
+                                            "csrf_token": second_token})
+    assert signed_in.status_code == 302
+
+
+def test_the_login_form_shows_what_a_visitor_must_see_and_speaks_their_language(app, make_user):
+    client = app.test_client()
+    english = client.submit("/language", {"lang": "en", "next": "/login"})
+    assert english.status_code == 302
+    assert "Sign in" in client.get("/login").get_data(as_text=True)
+    assert "Masuk ke Ruang Konseling" in app.test_client().get("/login").get_data(as_text=True)
+    # a message waiting for the visitor (after signing out) is shown, not the kept page
+    make_user("alumni", email="keluar@biaya.id")
+    visitor = app.test_client()
+    visitor.submit("/login", {"email": "keluar@biaya.id", "password": "rahasia123"})
+    visitor.submit("/logout")
+    assert "Anda sudah keluar" in visitor.get("/login").get_data(as_text=True)
+    # where to go after signing in stays in the form
+    page = app.test_client().get("/login?next=/tasks").get_data(as_text=True)
+    assert "next=%2Ftasks" in page or "next=/tasks" in page
+
+
+@pytest.fixture
+def engine():
+    """An app's engine of its own on the PostgreSQL test database (its own connection pool)."""
+    from app import create_app
+    from app.config import TestConfig
+
+    made = create_app(TestConfig(require_postgres()))
+    with made.app_context():
+        own = db.engines[None]
+        yield own
+        own.dispose()
+
+
+def _backend(engine) -> int:
+    with engine.connect() as conn:  # taken from the pool and given back
+        return conn.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+def _terminate(pid: int) -> None:
+    other = sa.create_engine(require_postgres())
+    with other.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    other.dispose()
+
+
+def test_a_connection_that_waited_is_pinged_and_replaced_when_the_server_dropped_it(engine, monkeypatch):
+    from app import database
+
+    pid = _backend(engine)
+    _terminate(pid)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    assert _backend(engine) != pid  # a fresh connection, and no error for the request
+
+
+def test_a_connection_in_steady_use_is_not_pinged(engine, monkeypatch):
+    """The proof the saving is real: a connection back within the idle time is handed out
+    unpinged (a dropped one then fails the request, and the pool replaces it)."""
+    from app import database
+
+    pid = _backend(engine)
+    _terminate(pid)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    with pytest.raises(sa.exc.OperationalError):
+        _backend(engine)
+    assert _backend(engine) != pid  # the pool has replaced it
