@@ -190,7 +190,7 @@ def _personal_download(response) -> bool:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.auth.roles import role_label
-    from app.main.nav import nav_for
+    from app.main.nav import navigation
 
     from app.filters import register_filters
 
@@ -200,7 +200,7 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {
-            "nav_items": nav_for(current_user),
+            "navigation": navigation,
             "current_locale": _select_locale(),
             "languages": app.config["LANGUAGES"],
         }

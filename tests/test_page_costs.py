@@ -95,6 +95,25 @@ def test_a_list_statement_is_built_once_per_role_set_and_binds_each_user(app, ma
     assert case.id not in seen_by_theirs
 
 
+def test_the_navigation_is_rendered_once_per_role_set_page_and_language(app, login_as):
+    alumnus, _ = login_as("alumni")
+    another, _ = login_as("alumni")
+    admin, _ = login_as("admin")
+    app.extensions.pop("navigation", None)
+    first = alumnus.get("/tasks").get_data(as_text=True)
+    second = another.get("/tasks").get_data(as_text=True)
+    assert len(app.extensions["navigation"]) == 1  # one rendering for both alumni
+    nav = re.compile(r'<nav aria-label="Navigasi utama">.*?</nav>', re.S)
+    assert nav.search(first).group(0) == nav.search(second).group(0)
+    assert 'href="/tasks" aria-current="page"' in nav.search(first).group(0)
+    # other roles, another page: their own navigation, marked where they are
+    managing = nav.search(admin.get("/admin/users").get_data(as_text=True)).group(0)
+    assert "Pengguna" in managing and "Pengguna" not in nav.search(first).group(0)
+    assert 'href="/admin/users" aria-current="page"' in managing
+    assert 'aria-current="page"' not in nav.search(alumnus.get("/").get_data(as_text=True)).group(0).split(
+        'href="/tasks"')[1].split("</li>")[0]
+
+
 def _token(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
