@@ -134,8 +134,9 @@ def _register_request_hooks(app: Flask) -> None:
             response.headers["HX-Redirect"] = location
         for name, value in SECURITY_HEADERS:
             response.headers.setdefault(name, value)
-        if current_user.is_authenticated or _personal_download(response):
-            response.headers["Cache-Control"] = "private, no-store"  # also over what send_file set
+        stored = "no-store" in response.headers.get("Cache-Control", "")
+        if (session.accessed or _personal_download(response)) and not stored:  # a session's page (its
+            response.headers["Cache-Control"] = "private, no-store"  # CSRF token, its user) or a file
         return response
 
     @app.teardown_request

@@ -19,6 +19,7 @@ from app.htmx import render
 
 # What the templates' csrf_token() gives while the kept page is rendered; no token looks like it.
 MARK = "csrf-token-of-this-session"
+MAX_KEPT = 64
 
 
 def render_public(template: str, context: Callable[[], dict]):
@@ -28,7 +29,9 @@ def render_public(template: str, context: Callable[[], dict]):
     if not _keepable():
         return render(template, **context())
     kept = current_app.extensions.setdefault("public_pages", {})
-    key = (template, str(get_locale()), request.headers.get("HX-Request", ""))
+    # what the page's links and text depend on: where the app is mounted (a proxy or a client's
+    # SCRIPT_NAME may say another place: that request gets its own page, never another's)
+    key = (template, str(get_locale()), request.headers.get("HX-Request") == "true", request.script_root)
     page = kept.get(key)
     if page is None:
         real = g.pop("csrf_token", None)
@@ -39,6 +42,8 @@ def render_public(template: str, context: Callable[[], dict]):
             g.pop("csrf_token", None)
             if real is not None:
                 g.csrf_token = real
+        if len(kept) >= MAX_KEPT:  # mount points a client makes up: a bound all the same
+            kept.clear()
         kept[key] = page
     response = make_response(page.replace(MARK, generate_csrf()))
     response.vary.add("HX-Request")

@@ -139,7 +139,8 @@ def test_the_public_letter_check_shows_number_type_date_and_signer_only(letter, 
     letter, counselor, head = letter
     response = app.test_client().get(f"/verify/{letter.verify_code}")
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.headers.get("Cache-Control") is None
+    # public, yet a page of the visitor's session (its CSRF token and cookie): never stored
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
     for shown in (letter.number, letter.title, "23 November 2026", "Dr. Ratih Christiana, M.Pd."):
         assert shown in body, shown
     for hidden in ("Budi Santoso", "Dra. Endang Lestari", "19010001", "Pendidikan Matematika", "RAHASIA", "0812"):

@@ -138,6 +138,21 @@ def test_the_login_form_is_rendered_once_and_carries_each_visitors_own_token(app
     assert signed_in.status_code == 302
 
 
+def test_a_client_made_mount_point_or_htmx_header_never_reaches_another_visitors_login_page(app):
+    """A SCRIPT_NAME a client sends (gunicorn takes it from loopback) changes that request's links
+    only; made-up HX-Request values do not each keep a page (attacker findings)."""
+    app.extensions.pop("public_pages", None)
+    elsewhere = app.test_client().get("/login", base_url="http://localhost/evil/")
+    assert 'action="/evil/login"' in elsewhere.get_data(as_text=True)
+    page = app.test_client().get("/login")
+    body = page.get_data(as_text=True)
+    assert "/evil" not in body and 'action="/login"' in body
+    assert page.headers["Cache-Control"] == "private, no-store"
+    for value in ("1", "yes", "x" * 50, "true"):
+        app.test_client().get("/login", headers={"HX-Request": value})
+    assert len(app.extensions["public_pages"]) <= 3  # plain, /evil, htmx
+
+
 def test_the_login_form_shows_what_a_visitor_must_see_and_speaks_their_language(app, make_user):
     client = app.test_client()
     english = client.submit("/language", {"lang": "en", "next": "/login"})
