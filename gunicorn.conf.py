@@ -15,6 +15,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() *
 # The app is built once in the master (static files compressed once) and forked into the
 # workers; it opens no database connection while being built, so none is shared across forks.
 preload_app = True
+# Where the app is mounted comes from the SCRIPT_NAME environment variable of the server, never
+# from a request: gunicorn would otherwise take a SCRIPT_NAME (or PATH_INFO) header from loopback.
+# Such a header is dropped, as is any other header whose name has an underscore.
+forwarder_headers = ""
+header_map = "drop"
 accesslog = "-"
 errorlog = "-"
 # gunicorn's default access line plus the request id the app answers with (app/logs.py)

@@ -70,6 +70,10 @@ def test_make_run_serves_with_gunicorn_and_the_scheduler_and_stops_both_on_ctrl_
         assert 'endpoint="main.healthz"' in metrics  # summed over the workers
         urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/healthz",
                                                       headers={"X-Request-ID": "run-test-42"}), timeout=5).close()
+        # a client cannot say where the app is mounted (the links of its page, of a kept page)
+        login = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/login",
+                                                              headers={"SCRIPT_NAME": "/evil"}), timeout=5)
+        assert 'action="/login"' in login.read().decode() and login.status == 200
         assert f'ruang_scheduler_lease_holder{{holder="{lease_holder(str(database))}"}} 1.0' in metrics
         process.send_signal(signal.SIGINT)  # Ctrl+C
         output = process.communicate(timeout=30)[0]
