@@ -8,7 +8,7 @@ from datetime import time
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.auth.audit import ACTIONS, record_audit
 from app.auth.models import User
@@ -116,7 +116,8 @@ def _memberships(user: User) -> tuple[list[Unit], dict[str, list[Unit]]]:
         for unit, code in db.session.execute(
                 db.select(Unit, UnitProcedure.code).join(UserUnit, UserUnit.unit_id == Unit.id)
                 .outerjoin(UnitProcedure, (UnitProcedure.unit_id == Unit.id) & UnitProcedure.enabled.is_(True))
-                .where(UserUnit.user_id == user.id).order_by(Unit.name, Unit.id)):
+                .where(UserUnit.user_id == user.id).order_by(Unit.name, Unit.id)
+                .options(lazyload(Unit.institution))):  # not its letterhead (a logo among it)
             units[unit.id] = unit
             if code is not None:
                 offered.setdefault(code, []).append(unit)
