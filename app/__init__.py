@@ -32,6 +32,10 @@ def create_app(config: Config | None = None) -> Flask:
     check_keys(app)
     create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # JIT compiling a page's query costs tens of milliseconds, more than running it does
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {})
+        options.setdefault("options", "-c jit=off")
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -78,9 +78,9 @@ def seed_users(conn) -> dict[str, list[int]]:
     rng = random.Random(1)
     holders = role_holders()
     users = ((i, f"u{i}@bench.id", f"{rng.choice(NAMES)} {rng.choice(NAMES)}wati {i}", digest, True, NOW, True, False,
-              False, 1) for i in range(1, USERS + 1))
+              False, 1, NOW) for i in range(1, USERS + 1))
     copy(conn, "users", ["id", "email", "name", "password_hash", "active", "created_at", "notify_email",
-                         "notify_whatsapp", "must_change_password", "session_version"], users)
+                         "notify_whatsapp", "must_change_password", "session_version", "email_confirmed_at"], users)
     copy(conn, "user_roles", ["user_id", "role"], ((i, role) for role, ids in holders.items() for i in ids))
     return holders
 

@@ -95,6 +95,27 @@ def test_a_list_statement_is_built_once_per_role_set_and_binds_each_user(app, ma
     assert case.id not in seen_by_theirs
 
 
+def test_a_task_list_judges_each_case_by_its_own_team(app, make_user):
+    """The conditions on a case's team sit inside the statement's subqueries: each must look at
+    the case of its own row (a counselor who took one request does not hide another unserved one
+    from the unit's other counselors)."""
+    from app.sop.access import claim
+    from app.sop.registry import get_procedure
+    from app.sop.services import my_tasks, open_case, skip_to
+
+    staff, first, second = make_user("staff"), make_user("counselor"), make_user("counselor")
+    served, waiting = (open_case(get_procedure("puspaga-konseling"), staff,
+                                 {"client_kind": "orang tua", "phone": "0812"}, subject=make_user("client"))
+                       for _ in range(2))
+    for case in (served, waiting):
+        skip_to(case, "kelengkapan")
+    claim(served, first, served.step_row("kelengkapan"))
+    db.session.commit()
+    assert {served.id, waiting.id} <= {row.case_id for row in my_tasks(first)}
+    seen_by_second = {row.case_id for row in my_tasks(second)}
+    assert waiting.id in seen_by_second and served.id not in seen_by_second
+
+
 def test_the_navigation_is_rendered_once_per_role_set_page_and_language(app, login_as):
     alumnus, _ = login_as("alumni")
     another, _ = login_as("alumni")

@@ -421,12 +421,12 @@ def _team_roles() -> set[str]:
 
 def _member_of_case(user_id: int, case=Case):
     return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user_id,
-                          CaseMember.removed_at.is_(None))
+                          CaseMember.removed_at.is_(None)).correlate(case)  # to `case` however deep it sits
 
 
 def _role_held_on_case(role: str, case=Case):
     """Someone serves or served the case in `role` (mirrors _open_to_claim)."""
-    return exists().where(CaseMember.case_id == case.id, CaseMember.role == role)
+    return exists().where(CaseMember.case_id == case.id, CaseMember.role == role).correlate(case)
 
 
 def step_names(role: str):
@@ -436,19 +436,22 @@ def step_names(role: str):
 
 def actionable_filter(user: User, case=Case):
     """SQL condition: active steps of open cases that `user` may act on (mirrors can_act);
-    `case` is the cases table or an alias of it, joined to the steps."""
+    `case` is the cases table or an alias of it, joined to the steps. One EXISTS over the step's
+    actors, whichever role names it: the database probes the few active steps' actors by index,
+    instead of gathering every step ever named for each of the user's roles."""
     team_roles = _team_roles()
     by_role = []
     for role in user.roles:
-        named = step_names(role)
+        named = CaseStepActor.role == role
         if role in team_roles:
             named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
                                     case.assignee_id == user.id))
         by_role.append(named)
     conditions = [and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case)))] if by_role else []
-    conditions.append(and_(step_names("subject"), case.subject_id == user.id))
-    conditions.append(and_(step_names("assignee"), case.assignee_id == user.id))
-    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN, or_(*conditions))
+    conditions.append(and_(CaseStepActor.role == "subject", case.subject_id == user.id))
+    conditions.append(and_(CaseStepActor.role == "assignee", case.assignee_id == user.id))
+    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN,
+                exists().where(CaseStepActor.case_step_id == CaseStep.id, or_(*conditions)).correlate(CaseStep, case))
 
 
 def visible_cases_filter(user: User, narrow: Callable | None = None):
@@ -463,10 +466,10 @@ def visible_cases_filter(user: User, narrow: Callable | None = None):
     acted, waiting = aliased(Case), aliased(Case)
     participated = db.select(acted.id).where(exists().where(CaseStep.case_id == acted.id,
                                                             CaseStep.done_by_id == user.id))
-    actionable = (db.select(waiting.id).join(CaseStep, CaseStep.case_id == waiting.id)
-                  .where(actionable_filter(user, waiting)))
+    actionable = db.select(waiting.id).where(  # a case once, however many of its steps wait
+        exists().where(CaseStep.case_id == waiting.id, actionable_filter(user, waiting)).correlate(waiting))
     if narrow is not None:
-        participated = narrow(participated, acted)
+        participated, actionable = narrow(participated, acted), narrow(actionable, waiting)
     return or_(Case.subject_id == user.id, Case.opened_by_id == user.id, Case.assignee_id == user.id,
                _member_of_case(user.id), and_(Case.code.in_(escalated_codes), _in_units_of(user)),
                Case.id.in_(participated),
