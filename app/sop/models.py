@@ -59,13 +59,15 @@ class Case(db.Model):
     """One run of a procedure for one person or one event."""
 
     __tablename__ = "cases"
-    # The case list pages newest first, with or without a state filter (keyset).
+    # The case list pages newest first, with or without a state filter (keyset); a service's open
+    # cases oldest first (e-konseling requests waiting for a counselor; also the code alone).
     __table_args__ = (Index("ix_cases_opened_at_id", "opened_at", "id"),
-                      Index("ix_cases_state_opened_at_id", "state", "opened_at", "id"))
+                      Index("ix_cases_state_opened_at_id", "state", "opened_at", "id"),
+                      Index("ix_cases_code_state_opened_at", "code", "state", "opened_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
-    code: Mapped[str] = mapped_column(String(60), index=True)
+    code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[CaseState] = mapped_column(state_enum(CaseState), default=CaseState.OPEN)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
