@@ -236,3 +236,9 @@ def test_a_connection_in_steady_use_is_not_pinged(engine, monkeypatch):
     with pytest.raises(sa.exc.OperationalError):
         _backend(engine)
     assert _backend(engine) != pid  # the pool has replaced it
+
+
+def test_the_apps_postgresql_connections_do_not_jit_compile(engine):
+    """Compiling a page's query took longer than running it (bench/scale.py: 35 of 86 ms)."""
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SHOW jit")) == "off"
