@@ -413,12 +413,6 @@ def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) ->
     return entry[0]
 
 
-def _team_roles() -> set[str]:
-    from app.sop.registry import procedures
-
-    return {r for p in procedures().values() for r in p.team_roles}
-
-
 def _member_of_case(user_id: int, case=Case):
     return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user_id,
                           CaseMember.removed_at.is_(None)).correlate(case)  # to `case` however deep it sits
@@ -439,7 +433,9 @@ def actionable_filter(user: User, case=Case):
     `case` is the cases table or an alias of it, joined to the steps. One EXISTS over the step's
     actors, whichever role names it: the database probes the few active steps' actors by index,
     instead of gathering every step ever named for each of the user's roles."""
-    team_roles = _team_roles()
+    from app.sop.registry import procedures
+
+    team_roles = {r for p in procedures().values() for r in p.team_roles}
     by_role = []
     for role in user.roles:
         named = CaseStepActor.role == role
