@@ -52,7 +52,7 @@ def _waiting_query(someone):
                 Case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == someone.id)))
     return (db.select(Case).join(Case.version)
             .where(Case.state == CaseState.OPEN, Case.subject_id != someone.id, or_(*nobody_in), ~still_running, units)
-            .options(defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
+            .options(defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
                      contains_eager(Case.version).defer(ProcedureVersion.definition))
             .order_by(Case.opened_at).limit(bindparam("limit", type_=Integer)))
 

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam
+from sqlalchemy.orm import defer, lazyload
 
 from app.auth.accounts import profile_values
 from app.auth.audit import record_audit
@@ -143,7 +144,9 @@ def list_cases():
 
     def build(narrow, someone):
         within = (lambda sub, case: narrow(chosen(sub, case), case.opened_at, case.id))
-        return chosen(db.select(Case).where(visible_cases_filter(someone, within)), Case)
+        return chosen(db.select(Case).where(visible_cases_filter(someone, within)), Case).options(
+            defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
+            lazyload(Case.version))  # a row shows its number, title, time and state
 
     cases = keyset_page(
         lambda narrow: shaped("cases", current_user, lambda someone: build(narrow, someone), narrow.__name__,
@@ -152,7 +155,8 @@ def list_cases():
     active = {}
     if cases.items:
         rows = db.session.scalars(db.select(CaseStep).where(
-            CaseStep.case_id.in_([c.id for c in cases.items]), CaseStep.state == "active"))
+            CaseStep.case_id.in_([c.id for c in cases.items]), CaseStep.state == "active")
+            .options(defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by)))
         active = {row.case_id: row for row in rows}
     services = services_for(current_user)
     shown = procedures() if current_user.has_role("admin") else {s.procedure.code: s.procedure for s in services}

@@ -446,9 +446,10 @@ def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     task list shows is loaded (not the case's values, people or stored definition)."""
     query = shaped("my_tasks", user, lambda someone: (
         db.select(CaseStep).join(Case).where(actionable_filter(someone))
-        .options(defer(CaseStep.data), lazyload(CaseStep.done_by), contains_eager(CaseStep.case).options(
-            defer(Case.data), lazyload(Case.subject), lazyload(Case.assignee),
-            joinedload(Case.version).defer(ProcedureVersion.definition)))
+        .options(defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by),
+                 contains_eager(CaseStep.case).options(
+                     defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
+                     joinedload(Case.version).defer(ProcedureVersion.definition)))
         .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at)
         .limit(bindparam("limit", type_=Integer))))
     return list(db.session.scalars(query, {"user_id": user.id, "limit": limit}))
