@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Callable
 
-from flask import current_app, g, make_response, request, session
+from flask import g, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from app.cache import rendered
 from app.htmx import render
 
 # What the templates' csrf_token() gives while the kept page is rendered; no token looks like it.
 MARK = "csrf-token-of-this-session"
-MAX_KEPT = 64
+MAX_KEPT = 64  # mount points a client makes up
 
 
 def render_public(template: str, context: Callable[[], dict]):
@@ -28,29 +29,27 @@ def render_public(template: str, context: Callable[[], dict]):
     included (a form takes its CSRF token when it is made)."""
     if not _keepable():
         return render(template, **context())
-    kept = current_app.extensions.setdefault("public_pages", {})
     # what the page's links and text depend on: where the app is mounted (a proxy or a client's
     # SCRIPT_NAME may say another place: that request gets its own page, never another's)
     key = (template, str(get_locale()), request.headers.get("HX-Request") == "true", request.script_root)
-    page = kept.get(key)
-    if page is None:
-        real = g.pop("csrf_token", None)
-        g.csrf_token = MARK  # flask_wtf's generate_csrf gives g.csrf_token when it is set
-        try:
-            page = render(template, **context()).get_data(as_text=True)
-        finally:
-            g.pop("csrf_token", None)
-            if real is not None:
-                g.csrf_token = real
-        if len(kept) >= MAX_KEPT:  # mount points a client makes up: a bound all the same
-            kept.clear()
-        kept[key] = page
+    page = rendered("public_pages", key, lambda: _marked(template, context), bound=MAX_KEPT)
     response = make_response(page.replace(MARK, generate_csrf()))
     response.vary.add("HX-Request")
     return response
 
 
+def _marked(template: str, context: Callable[[], dict]) -> str:
+    """The page with MARK where the session's CSRF token goes."""
+    real = g.pop("csrf_token", None)
+    g.csrf_token = MARK  # flask_wtf's generate_csrf gives g.csrf_token when it is set
+    try:
+        return render(template, **context()).get_data(as_text=True)
+    finally:
+        g.pop("csrf_token", None)
+        if real is not None:
+            g.csrf_token = real
+
+
 def _keepable() -> bool:
     return (request.method == "GET" and not request.query_string and not current_user.is_authenticated
-            and "_flashes" not in session and not current_app.debug
-            and not current_app.config.get("TEMPLATES_AUTO_RELOAD"))
+            and "_flashes" not in session)

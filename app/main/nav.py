@@ -1,11 +1,13 @@
 """The navigation: each item shows only to the roles that may use it."""
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+
+from app.cache import rendered
 
 # (endpoint, label, roles that see it; None = every signed-in user)
 NAV = [
@@ -69,12 +71,5 @@ def navigation() -> Markup:
     """The signed-in user's main navigation (templates/_nav.html), rendered once per process for
     each set of roles, page and language: the header costs a page as much as its own content."""
     key = (frozenset(current_user.roles), request.endpoint, str(get_locale()), request.script_root)
-    kept = current_app.extensions.setdefault("navigation", {})
-    html = kept.get(key)
-    if html is None:
-        html = Markup(render_template("_nav.html", nav_items=nav_for(current_user)))
-        if not (current_app.debug or current_app.config.get("TEMPLATES_AUTO_RELOAD")):
-            if len(kept) >= 5000:  # roles × pages × languages: a bound all the same
-                kept.clear()
-            kept[key] = html
-    return html
+    return rendered("navigation", key, lambda: Markup(render_template("_nav.html", nav_items=nav_for(current_user))),
+                    bound=5000)  # roles × pages × languages
