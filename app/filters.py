@@ -20,6 +20,8 @@ from flask_babel import gettext as _
 # places that need a fragment (a column of times in one day), never for a whole date.
 DATETIME_STYLES = {"long": "EEEE, d MMMM y, HH.mm z", "short": "EEE, d MMM y, HH.mm z", "time": "HH.mm z"}
 DATE_STYLES = {"long": "EEEE, d MMMM y", "short": "d MMM y"}
+# each named moment style's day part ("EEEE, d MMMM y"; empty for "time"); its clock is "HH.mm z"
+_DAY_PARTS = {style: pattern.removesuffix("HH.mm z").removesuffix(", ") for style, pattern in DATETIME_STYLES.items()}
 
 
 def moment(value) -> datetime | date | None:
@@ -57,8 +59,9 @@ def _named_datetime(when: datetime, style: str) -> str:
     zone, locale = get_timezone(), str(get_locale())
     local = when.astimezone(zone)
     clock = f"{local.hour:02d}.{local.minute:02d} {_zone_name(local, zone, locale)}"
-    day_pattern = DATETIME_STYLES[style].removesuffix(", HH.mm z").removesuffix("HH.mm z")
+    day_pattern = _DAY_PARTS[style]
     return f"{_day_text(local.date(), day_pattern, locale)}, {clock}" if day_pattern else clock
+
 
 
 @lru_cache(maxsize=4096)
