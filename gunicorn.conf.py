@@ -5,6 +5,7 @@ plus one) unless WEB_CONCURRENCY says otherwise. Several workers share the embed
 database safely: it runs in WAL mode with a busy timeout (app/database.py), so readers never
 wait and writers queue for the write lock instead of failing.
 """
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -54,3 +55,12 @@ def child_exit(server, worker):
     from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
 
     GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)
+
+
+def when_ready(server):
+    """The app is loaded (preload_app) and no worker is forked yet: what it built is kept out of
+    the garbage collector's reach. Without this, each worker's full collection walked every
+    object of the loaded app (a 75 ms pause about every thousand requests, in someone's page) and
+    touched pages the workers would otherwise share with the master."""
+    gc.collect()
+    gc.freeze()

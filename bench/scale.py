@@ -304,14 +304,16 @@ def measure(app, holders) -> tuple[dict, dict]:
     from app.sop.notices import sweep
 
     app.test_client_class = Client
-    staff, counselor, admin, head = (holders["staff"][0], holders["counselor"][0], holders["admin"][0],
-                                     holders["head"][0])
+    staff, counselor, admin, head, alumnus = (holders["staff"][0], holders["counselor"][0], holders["admin"][0],
+                                              holders["head"][0], holders["alumni"][0])
     clients = {role: login(app, uid) for role, uid in
-               (("staff", staff), ("counselor", counselor), ("admin", admin), ("head", head))}
+               (("staff", staff), ("counselor", counselor), ("admin", admin), ("head", head), ("alumni", alumnus))}
     pages = [
         ("case list, staff (open)", "staff", "/cases"),
         ("case list, staff (all), first page", "staff", "/cases?state=all"),
         ("case list, staff (all), deepest page", "staff", f"/cases?state=all&{deepest_page(staff)}"),
+        ("case list, counselor (open)", "counselor", "/cases"),
+        ("case list, alumnus (all)", "alumni", "/cases?state=all"),
         ("Tugas saya, counselor", "counselor", "/tasks"),
         ("Tugas saya, staff", "staff", "/tasks"),
         ("user search", "admin", "/admin/users?q=sari"),

@@ -90,3 +90,45 @@ def test_outbox_pages_by_cursor(app, login_as):
     assert len(set(sum(pages, []))) == 120
     html = client.get("/admin/outbox").get_data(as_text=True)
     assert "menunggu dikirim: 120" in html and "gagal (berhenti mencoba): 0" in html
+
+
+def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_user):
+    """The list reads each way of seeing a case on its own (subject, opener, assignee, team
+    member, acted on, may act on now) and shows the newest of them together: for people holding
+    different roles, every page walked is exactly what the plain condition gives, each case once
+    (cases seen several ways at a time), in order, open only or all."""
+    import random
+
+    from app.sop.access import visible_cases_filter
+    from app.sop.models import CaseMember, CaseState
+
+    rng = random.Random(15)
+    people = [login_as(*roles) for roles in (("alumni",), ("counselor",), ("counselor",), ("staff",),
+                                             ("head",), ("admin",))]
+    users = [user for _client, user in people] + [make_user("alumni") for _ in range(2)]
+    opener = make_user("staff")
+    karier = get_procedure("pgri-konseling-karier")
+    for i in range(3 * PAGE_SIZE):
+        case = open_case(karier, opener, dict(KARIER), subject=users[-1], now=START + timedelta(hours=i // 3))
+        case.subject_id, case.opened_by_id = rng.choice(users).id, rng.choice([opener, *users]).id  # ties on the
+        if rng.random() < 0.4:  # time are broken by id
+            case.assignee_id = rng.choice(users).id
+        if rng.random() < 0.3:
+            case.members.append(CaseMember(user_id=rng.choice(users).id, role="counselor", how="added"))
+        if rng.random() < 0.3:
+            case.steps[0].done_by_id = rng.choice(users).id
+        if rng.random() < 0.3:
+            case.state = CaseState.CLOSED
+    db.session.commit()
+    for client, user in people:
+        for state in ("open", "all"):
+            query = sa.select(Case.id).where(visible_cases_filter(user)).order_by(Case.opened_at.desc(), Case.id.desc())
+            if state == "open":
+                query = query.where(Case.state == CaseState.OPEN)
+            expected = list(db.session.scalars(query))
+            pages, urls = walk(client, f"/cases?state={state}", r'<td[^>]*><a href="/cases/(\d+)">#')
+            assert sum(pages, []) == expected, (user.roles, state)
+            if len(pages) > 1:  # and back from the last page
+                back = client.get(_link(client.get(urls[-1]).get_data(as_text=True), "prev")).get_data(as_text=True)
+                assert _ids(back, r'<td[^>]*><a href="/cases/(\d+)">#') == pages[-2]
+    assert any(len(walk(c, "/cases?state=all", r'/cases/(\d+)">#')[0]) > 1 for c, _u in people)  # pages were walked

@@ -59,20 +59,24 @@ class Case(db.Model):
     """One run of a procedure for one person or one event."""
 
     __tablename__ = "cases"
-    # The case list pages newest first, with or without a state filter (keyset); a service's open
+    # The case list pages newest first, with or without a state filter (keyset), and reads a
+    # person's cases (as subject, opener, assignee) newest first the same way; a service's open
     # cases oldest first (e-konseling requests waiting for a counselor; also the code alone).
     __table_args__ = (Index("ix_cases_opened_at_id", "opened_at", "id"),
                       Index("ix_cases_state_opened_at_id", "state", "opened_at", "id"),
-                      Index("ix_cases_code_state_opened_at", "code", "state", "opened_at"))
+                      Index("ix_cases_code_state_opened_at", "code", "state", "opened_at"),
+                      Index("ix_cases_subject_id_opened_at", "subject_id", "opened_at", "id"),
+                      Index("ix_cases_opened_by_id_opened_at", "opened_by_id", "opened_at", "id"),
+                      Index("ix_cases_assignee_id_opened_at", "assignee_id", "opened_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_versions.id"))
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[CaseState] = mapped_column(state_enum(CaseState), default=CaseState.OPEN)
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The unit the case belongs to (the one offering its procedure to the person who asked).
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

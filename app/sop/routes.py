@@ -143,8 +143,7 @@ def list_cases():
         return query
 
     def build(narrow, someone):
-        within = (lambda sub, case: narrow(chosen(sub, case), case.opened_at, case.id))
-        return chosen(db.select(Case).where(visible_cases_filter(someone, within)), Case).options(
+        return chosen(db.select(Case).where(visible_cases_filter(someone, narrow, chosen)), Case).options(
             defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
             lazyload(Case.version))  # a row shows its number, title, time and state
 
