@@ -132,3 +132,39 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
                 back = client.get(_link(client.get(urls[-1]).get_data(as_text=True), "prev")).get_data(as_text=True)
                 assert _ids(back, r'<td[^>]*><a href="/cases/(\d+)">#') == pages[-2]
     assert any(len(walk(c, "/cases?state=all", r'/cases/(\d+)">#')[0]) > 1 for c, _u in people)  # pages were walked
+
+
+def test_task_lists_gather_every_way_of_acting_on_a_step(app, make_user):
+    """"Tugas saya" reads the steps waiting for a person as the case's subject, as its assignee
+    and by their roles each on its own: the first steps it lists, soonest due first, are exactly
+    those the plain condition gives, for people of every kind."""
+    import random
+
+    from app.sop.access import actionable_filter
+    from app.sop.models import CaseState, CaseStep, StepState
+    from app.sop.services import TASK_ORDER, my_tasks
+
+    rng = random.Random(16)
+    users = [make_user(*roles) for roles in (("alumni",), ("alumni",), ("counselor",), ("staff",), ("head",),
+                                             ("admin",), ("staff", "counselor"))]
+    opener = make_user("staff")
+    karier = get_procedure("pgri-konseling-karier")
+    for i in range(60):
+        case = open_case(karier, opener, dict(KARIER), subject=users[0], now=START + timedelta(hours=i))
+        case.subject_id = rng.choice(users[:2]).id
+        case.assignee_id = rng.choice([None, users[2].id, users[6].id])
+        active = rng.randrange(len(case.steps))  # the case has come this far (due times at random)
+        for position, step in enumerate(case.steps):
+            step.state = (StepState.DONE if position < active else StepState.ACTIVE if position == active
+                          else StepState.PENDING)
+            step.due_at = rng.choice([None, START + timedelta(hours=rng.randrange(100))])
+        if rng.random() < 0.2:
+            case.state = CaseState.CLOSED
+    db.session.commit()
+    for user in users:
+        expected = db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))
+                                      .order_by(*TASK_ORDER)).all()
+        for limit in (5, 200):
+            assert [step.id for step in my_tasks(user, limit)] == expected[:limit], (user.roles, limit)
+    assert all(db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))).first()
+               for user in (users[0], users[2], users[3], users[4]))  # subject, assignee, roles: each waited on

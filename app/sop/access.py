@@ -425,7 +425,7 @@ def _role_held_on_case(role: str, case=Case):
 
 def step_names(role: str):
     """The step (CaseStep in the query) names `role` among those who may act."""
-    return exists().where(CaseStepActor.case_step_id == CaseStep.id, CaseStepActor.role == role)
+    return step_names_where(CaseStepActor.role == role)
 
 
 def actionable_filter(user: User, case=Case):
@@ -433,6 +433,13 @@ def actionable_filter(user: User, case=Case):
     `case` is the cases table or an alias of it, joined to the steps. One EXISTS over the step's
     actors, whichever role names it: the database probes the few active steps' actors by index,
     instead of gathering every step ever named for each of the user's roles."""
+    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN,
+                step_names_where(or_(*(c for c in acting_as(user, case) if c is not None)), case))
+
+
+def acting_as(user: User, case=Case) -> tuple:
+    """Conditions on a step's actor rows (CaseStepActor) under which `user` may act on it: by
+    one of their roles (None when they hold none), as the case's subject, as its assignee."""
     from app.sop.registry import procedures
 
     team_roles = {r for p in procedures().values() for r in p.team_roles}
@@ -443,11 +450,21 @@ def actionable_filter(user: User, case=Case):
             named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
                                     case.assignee_id == user.id))
         by_role.append(named)
-    conditions = [and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case)))] if by_role else []
-    conditions.append(and_(CaseStepActor.role == "subject", case.subject_id == user.id))
-    conditions.append(and_(CaseStepActor.role == "assignee", case.assignee_id == user.id))
-    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN,
-                exists().where(CaseStepActor.case_step_id == CaseStep.id, or_(*conditions)).correlate(CaseStep, case))
+    return (and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case))) if by_role else None,
+            and_(CaseStepActor.role == "subject", case.subject_id == user.id),
+            and_(CaseStepActor.role == "assignee", case.assignee_id == user.id))
+
+
+def step_names_where(condition, case=Case):
+    """The step (CaseStep in the query) has an actor row meeting `condition` (about the step's
+    `case` too)."""
+    return exists().where(CaseStepActor.case_step_id == CaseStep.id, condition).correlate(CaseStep, case)
+
+
+def some_step_names(user: User):
+    """Some step of some case names one of the user's roles: tested once per statement (it is not
+    correlated), so that the many who only ask for help skip what their roles could act on."""
+    return exists().where(CaseStepActor.role.in_(sorted(user.roles)))
 
 
 def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Callable = lambda query, case: query):
@@ -472,7 +489,7 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         # may act on now (a case once, however many of its steps wait); asked only when some step
         # names one of the user's roles (tested once: most people, who only ask for help, skip it;
         # the cases they are the subject or assignee of are found above)
-        lambda case: and_(exists().where(CaseStepActor.role.in_(sorted(user.roles))),
+        lambda case: and_(some_step_names(user),
                           exists().where(CaseStep.case_id == case.id, actionable_filter(user, case)).correlate(case)),
     ]
     if narrow is None:

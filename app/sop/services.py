@@ -8,7 +8,7 @@ from typing import Callable
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam
+from sqlalchemy import Integer, and_, bindparam, union
 from sqlalchemy.orm import contains_eager, defer, joinedload, lazyload
 
 from app.auth.models import User
@@ -18,8 +18,8 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
-from app.sop.access import (actionable_filter, assign, can_act, can_close, claim, claimable_role, in_follow_up,
-                            sealed_values, shaped)
+from app.sop.access import (acting_as, assign, can_act, can_close, claim, claimable_role, in_follow_up,
+                            sealed_values, shaped, some_step_names, step_names_where)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
 from app.org.models import Unit
@@ -441,15 +441,37 @@ def task_list(user: User, now: datetime, limit: int = 200) -> list:
     return items[:limit]
 
 
+TASK_ORDER = (CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at, CaseStep.id)
+
+
+def _waiting_for(user):
+    """The ids of the first `limit` steps (TASK_ORDER) waiting for the user by each way of acting
+    on a step, each read by its own index: as the case's subject, as its assignee, by a role
+    (asked only when some step names one of the user's roles). One condition OR-ing them made
+    the database read every open case's active step for everyone (32 ms of an alumnus's home
+    page among 100,000 cases)."""
+    by_role, as_subject, as_assignee = acting_as(user)
+    ways = [and_(Case.subject_id == user.id, step_names_where(as_subject)),
+            and_(Case.assignee_id == user.id, step_names_where(as_assignee))]
+    if by_role is not None:
+        ways.append(and_(some_step_names(user), step_names_where(by_role)))
+    firsts = []
+    for way in ways:
+        first = (db.select(CaseStep.id).join(Case)
+                 .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
+                 .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer)).subquery())
+        firsts.append(db.select(first.c.id))  # SQLite takes no LIMIT inside a UNION's part
+    return union(*firsts)
+
+
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     """Steps waiting for the user's roles or for them personally, soonest due first. Only what a
     task list shows is loaded (not the case's values, people or stored definition)."""
     query = shaped("my_tasks", user, lambda someone: (
-        db.select(CaseStep).join(Case).where(actionable_filter(someone))
+        db.select(CaseStep).join(Case).where(CaseStep.id.in_(_waiting_for(someone)))
         .options(defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by),
                  contains_eager(CaseStep.case).options(
                      defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
                      joinedload(Case.version).defer(ProcedureVersion.definition)))
-        .order_by(CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at)
-        .limit(bindparam("limit", type_=Integer))))
+        .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer))))
     return list(db.session.scalars(query, {"user_id": user.id, "limit": limit}))
