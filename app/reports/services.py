@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_decimal
+from babel.numbers import parse_pattern
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.database import utcnow
@@ -92,11 +93,14 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
     return report
 
 
+HOURS = parse_pattern("#,##0.##")  # read once: the report shows three figures on each of its rows
+
+
 def working_hours(minutes: int | None) -> str:
     """Working minutes as the page shows them, in working hours: 45 -> '0,75', 90 -> '1,5'; '—' for none."""
     if minutes is None:
         return "—"
-    return format_decimal(minutes / 60, format="#,##0.##")
+    return HOURS.apply(minutes / 60, get_locale())
 
 
 HEADERS = ["Kode SOP", "No", "Langkah", "Selesai", "Dengan baku mutu", "Tepat waktu", "% tepat waktu",
