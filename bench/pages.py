@@ -9,7 +9,8 @@ Needs wrk (Debian: `apt-get install -y wrk`) and a PostgreSQL server (TEST_DATAB
 test suite's defaults on 127.0.0.1:5432): a private database is created, loaded with the demo
 data (`flask db upgrade`, `flask seed-demo`) and dropped at the end.
 Targets (issue 15): logged-in pages ≥ 0.12× the bare endpoint, login ≥ 0.5×, p99 < 100 ms,
-at most 5 SQL statements per page.
+at most 5 SQL statements per page. The password form is measured as the floor: what any signed-in
+page costs before its own content.
 """
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ PAGES = [("login (GET)", None, "/login", 0.5),
          ("alumni home /", "alumni", "/", 0.12),
          ("slot page", "alumni", "/cases/{case}/booking", 0.12),
          ("counselor /tasks", "counselor", "/tasks", 0.12),
-         ("staff /cases", "staff", "/cases", 0.12)]
+         ("staff /cases", "staff", "/cases", 0.12),
+         # the floor, not a target: the simplest signed-in page (the user's row, a three-field form)
+         ("password form", "alumni", "/account/password", None)]
 BARE = ("bare Flask", None, "/__bare/", None)
 P99_LIMIT_MS = 100
 STATEMENT_LIMIT = 5
@@ -237,8 +240,10 @@ def main() -> int:
     for label, (rate, p99), (bare, bare_p99), target in rows:
         sql, commits = statements[label]
         ratio = rate / bare
-        ok &= ratio >= target and p99 < P99_LIMIT_MS and sql <= STATEMENT_LIMIT
-        print(f"{label:<20}{rate:>9.0f}{p99:>9.1f}{bare:>9.0f}{bare_p99:>10.1f}{ratio:>8.3f}{target:>8.2f}{sql:>5}"
+        if target is not None:
+            ok &= ratio >= target and p99 < P99_LIMIT_MS and sql <= STATEMENT_LIMIT
+        shown = "floor" if target is None else f"{target:.2f}"
+        print(f"{label:<20}{rate:>9.0f}{p99:>9.1f}{bare:>9.0f}{bare_p99:>10.1f}{ratio:>8.3f}{shown:>8}{sql:>5}"
               f"{commits:>9}")
     print("all targets met" if ok else
           f"targets: ratio as listed, p99 < {P99_LIMIT_MS} ms, at most {STATEMENT_LIMIT} SQL statements per page")

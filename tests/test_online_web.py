@@ -289,6 +289,7 @@ def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_
 
 
 def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app, make_user, sql):
+    """... and in their case list, as can_view lets them open it, until a colleague takes it."""
     from app.online.thread import post_message
 
     counselor = make_user("counselor", units=["DKT"])
@@ -298,6 +299,8 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     tasks = client.get("/tasks").get_data(as_text=True)
     assert tasks.count("menunggu konselor") == 1 and f"/online/cases/{first.id}" in tasks
     assert f"/online/cases/{first.id}" in client.get("/").get_data(as_text=True)  # on the home page too
+    assert f'href="/cases/{first.id}"' in client.get("/cases").get_data(as_text=True)  # and in the case list
+    assert client.get(f"/cases/{first.id}").status_code == 200
     assert "menunggu konselor" not in sign_in(app, make_user("counselor", units=["BK-IPDN"])).get("/tasks").get_data(as_text=True)
     assert "menunggu konselor" not in sign_in(app, make_user("head", units=["DKT"])).get("/tasks").get_data(as_text=True)
     with sql() as few:
@@ -310,6 +313,7 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     post_message(first, make_user("counselor", units=["DKT"]), "Saya tangani.")  # taken by a colleague
     db.session.commit()
     assert f"/online/cases/{first.id}" not in client.get("/tasks").get_data(as_text=True)
+    assert f'href="/cases/{first.id}"' not in client.get("/cases").get_data(as_text=True)
 
 
 def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):

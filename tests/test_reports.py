@@ -121,3 +121,18 @@ def test_page_says_durations_in_working_hours_in_the_page_and_its_fragment(histo
         assert 'data-label="Baku mutu (jam kerja)">1<' in html
         assert "menit kerja" not in html and "Waktu dihitung dalam jam kerja" in html
     assert 'id="report-loading"' in client.get(url).get_data(as_text=True)  # shown while the figures reload
+
+
+def test_a_head_sees_the_procedures_and_late_cases_of_their_own_units(history, login_as, app):
+    """A PUSPAGA head reads neither the career service's figures nor its late cases (other units'
+    case numbers and steps); a head of the career unit and the quality office (admin) do."""
+    report = "/reports/compliance?from=2026-11-01&to=2026-11-30"
+    puspaga, _ = login_as("head", units=["PUSPAGA"])
+    page = puspaga.get(report).get_data(as_text=True)
+    assert "Layanan Konseling Karier" not in page and f"/cases/{history.id}" not in page
+    sheet = load_workbook(BytesIO(puspaga.get(report.replace("compliance?", "compliance.xlsx?")).data))
+    assert not any("pgri-konseling-karier" in str(row) for ws in sheet.worksheets for row in ws.iter_rows(values_only=True))
+    for roles, units in ((("head",), ["P2KLLK"]), (("admin",), [])):
+        client, _ = login_as(*roles, units=units)
+        page = client.get(report).get_data(as_text=True)
+        assert "Layanan Konseling Karier" in page and f"/cases/{history.id}" in page, roles

@@ -93,10 +93,11 @@ def test_outbox_pages_by_cursor(app, login_as):
 
 
 def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_user):
-    """The list reads each way of seeing a case on its own (subject, opener, assignee, team
-    member, acted on, may act on now) and shows the newest of them together: for people holding
-    different roles, every page walked is exactly what the plain condition gives, each case once
-    (cases seen several ways at a time), in order, open only or all."""
+    """The list reads each way of seeing a case on its own (subject, opener, team member, head,
+    acted on, may act on now) and shows the newest of them together: for people holding different
+    roles, every page walked is exactly the cases can_view lets them see, each once (cases seen
+    several ways at a time), in order, open only or all; team rows of people who no longer hold
+    the role they served in show nothing."""
     import random
 
     from app.sop.access import visible_cases_filter
@@ -113,19 +114,21 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
         case.subject_id, case.opened_by_id = rng.choice(users).id, rng.choice([opener, *users]).id  # ties on the
         if rng.random() < 0.4:  # time are broken by id
             case.assignee_id = rng.choice(users).id
-        if rng.random() < 0.3:
+        if rng.random() < 0.3:  # of people holding the role, and of others (it was taken from them)
             case.members.append(CaseMember(user_id=rng.choice(users).id, role="counselor", how="added"))
         if rng.random() < 0.3:
             case.steps[0].done_by_id = rng.choice(users).id
         if rng.random() < 0.3:
             case.state = CaseState.CLOSED
     db.session.commit()
+    cases = db.session.scalars(sa.select(Case).order_by(Case.opened_at.desc(), Case.id.desc())).all()
     for client, user in people:
         for state in ("open", "all"):
-            query = sa.select(Case.id).where(visible_cases_filter(user)).order_by(Case.opened_at.desc(), Case.id.desc())
+            plain = sa.select(Case.id).where(visible_cases_filter(user)).order_by(Case.opened_at.desc(), Case.id.desc())
             if state == "open":
-                query = query.where(Case.state == CaseState.OPEN)
-            expected = list(db.session.scalars(query))
+                plain = plain.where(Case.state == CaseState.OPEN)
+            expected = [c.id for c in cases if c.can_view(user) and (state == "all" or c.state == CaseState.OPEN)]
+            assert list(db.session.scalars(plain)) == expected, (user.roles, state)  # the rule, in SQL
             pages, urls = walk(client, f"/cases?state={state}", r'<td[^>]*><a href="/cases/(\d+)">#')
             assert sum(pages, []) == expected, (user.roles, state)
             if len(pages) > 1:  # and back from the last page
@@ -137,11 +140,12 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
 def test_task_lists_gather_every_way_of_acting_on_a_step(app, make_user):
     """"Tugas saya" reads the steps waiting for a person as the case's subject, as its assignee
     and by their roles each on its own: the first steps it lists, soonest due first, are exactly
-    those the plain condition gives, for people of every kind."""
+    those can_act lets them act on, for people of every kind (an assignee who lost the role they
+    serve in has nothing waiting)."""
     import random
 
-    from app.sop.access import actionable_filter
-    from app.sop.models import CaseState, CaseStep, StepState
+    from app.sop.access import actionable_filter, can_act
+    from app.sop.models import CaseMember, CaseState, CaseStep, StepState
     from app.sop.services import TASK_ORDER, my_tasks
 
     rng = random.Random(16)
@@ -152,18 +156,25 @@ def test_task_lists_gather_every_way_of_acting_on_a_step(app, make_user):
     for i in range(60):
         case = open_case(karier, opener, dict(KARIER), subject=users[0], now=START + timedelta(hours=i))
         case.subject_id = rng.choice(users[:2]).id
-        case.assignee_id = rng.choice([None, users[2].id, users[6].id])
+        case.assignee_id = rng.choice([None, users[0].id, users[2].id, users[6].id])
+        if case.assignee_id and rng.random() < 0.8:  # on the team, in a role they may (not) hold
+            case.members.append(CaseMember(user_id=case.assignee_id, role="counselor", how="assigned"))
         active = rng.randrange(len(case.steps))  # the case has come this far (due times at random)
         for position, step in enumerate(case.steps):
             step.state = (StepState.DONE if position < active else StepState.ACTIVE if position == active
                           else StepState.PENDING)
             step.due_at = rng.choice([None, START + timedelta(hours=rng.randrange(100))])
+            step.active_at = START + timedelta(hours=rng.randrange(3)) if position == active else None
         if rng.random() < 0.2:
             case.state = CaseState.CLOSED
     db.session.commit()
+    cases = db.session.scalars(sa.select(Case)).all()
     for user in users:
-        expected = db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))
-                                      .order_by(*TASK_ORDER)).all()
+        waiting = sorted((step for case in cases for step in case.steps if can_act(user, case, step)),
+                         key=lambda s: (s.due_at is None, s.due_at or START, s.active_at, s.id))
+        expected = [step.id for step in waiting]  # the rule, in Python
+        assert db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))
+                                  .order_by(*TASK_ORDER)).all() == expected, user.roles  # and in SQL
         for limit in (5, 200):
             assert [step.id for step in my_tasks(user, limit)] == expected[:limit], (user.roles, limit)
     assert all(db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))).first()

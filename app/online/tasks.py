@@ -7,15 +7,13 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, exists, or_
+from sqlalchemy import Integer, bindparam
 from sqlalchemy.orm import contains_eager, defer, lazyload
 
 from app.auth.models import User
 from app.extensions import db
-from app.org.models import UserUnit
-from app.sop.access import shaped
-from app.sop.models import Case, CaseMember, CaseState, CaseStep, ProcedureVersion, StepState
-from app.sop.registry import procedures
+from app.sop.access import follow_up_roles, in_follow_up_open_to, shaped
+from app.sop.models import Case, ProcedureVersion
 
 
 def _claim_roles(user: User) -> dict[str, list[str]]:
@@ -23,15 +21,7 @@ def _claim_roles(user: User) -> dict[str, list[str]]:
     conversation whose follow-up it closes."""
     from app.online.thread import has_thread
 
-    by_role: dict[str, list[str]] = {}
-    for code, procedure in procedures().items():
-        follow_up = procedure.follow_up
-        if follow_up is None or not has_thread(procedure):
-            continue
-        for role in follow_up.closed_by:
-            if role in procedure.team_roles and user.has_role(role):
-                by_role.setdefault(role, []).append(code)
-    return by_role
+    return follow_up_roles(user, has_thread)
 
 
 def waiting_requests(user: User, limit: int = 50) -> list[Case]:
@@ -43,15 +33,8 @@ def waiting_requests(user: User, limit: int = 50) -> list[Case]:
 
 
 def _waiting_query(someone):
-    nobody_in = [and_(Case.code.in_(codes),
-                      ~exists().where(CaseMember.case_id == Case.id, CaseMember.role == role))
-                 for role, codes in _claim_roles(someone).items()]
-    still_running = exists().where(CaseStep.case_id == Case.id,
-                                   CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING)))
-    units = or_(Case.unit_id.is_(None),
-                Case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == someone.id)))
     return (db.select(Case).join(Case.version)
-            .where(Case.state == CaseState.OPEN, Case.subject_id != someone.id, or_(*nobody_in), ~still_running, units)
+            .where(Case.subject_id != someone.id, in_follow_up_open_to(someone, Case, _claim_roles(someone)))
             .options(defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
                      contains_eager(Case.version).defer(ProcedureVersion.definition))
             .order_by(Case.opened_at).limit(bindparam("limit", type_=Integer)))

@@ -5,14 +5,14 @@ from io import BytesIO
 
 from flask import request, send_file
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth.guards import role_required
 from app.errors import DomainError
 from app.forms import parse_date
 from app.htmx import render
 from app.reports import bp
-from app.reports.services import compliance, period, to_xlsx, working_hours
-from app.sop.registry import procedures
+from app.reports.services import compliance, period, reported, to_xlsx, working_hours
 
 
 def _filters():
@@ -33,14 +33,15 @@ def _heads_and_quality_office():
 @bp.get("/reports/compliance")
 def compliance_page():
     """Per procedure and step: done, within the standard, median and P90, late now."""
-    units = sorted({p.institution for p in procedures().values() if p.institution})
+    shown = reported(current_user)
+    units = sorted({p.institution for p in shown.values() if p.institution})
     try:
         start, end, code, unit = _filters()
     except DomainError as exc:
         return render("reports/compliance.html", block="report", error=exc.message, report=None,
-                      procedures=procedures(), units=units, args=request.args, hours=working_hours, status=422)
-    report = compliance(start, end, code, unit)
-    return render("reports/compliance.html", block="report", report=report, error=None, procedures=procedures(),
+                      procedures=shown, units=units, args=request.args, hours=working_hours, status=422)
+    report = compliance(start, end, code, unit, viewer=current_user)
+    return render("reports/compliance.html", block="report", report=report, error=None, procedures=shown,
                   units=units, args=request.args, hours=working_hours)
 
 
@@ -51,6 +52,6 @@ def compliance_xlsx():
         start, end, code, unit = _filters()
     except DomainError as exc:
         return render("errors/error.html", title=_("Permintaan tidak valid"), message=exc.message, code=422, status=422)
-    data = to_xlsx(compliance(start, end, code, unit))
+    data = to_xlsx(compliance(start, end, code, unit, viewer=current_user))
     return send_file(BytesIO(data), download_name=f"kepatuhan-sop-{start}-{end}.xlsx", as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -11,18 +11,21 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from babel.numbers import parse_pattern
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.auth.models import User
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.xlsx import append_row
+from app.org.models import UnitProcedure
+from app.org.services import cached_unit_ids
 from app.reports.rollups import tallies
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedures
+from app.xlsx import append_row
 
 
 @dataclass
@@ -62,9 +65,29 @@ def period(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
-def compliance(start: date, end: date, code: str = "", unit: str = "", now: datetime | None = None) -> Report:
+def reported(viewer: User | None) -> dict:
+    """The procedures whose figures `viewer` reads: every one for the quality office (admin) or
+    without a viewer (the command line), else those their units offer or once offered."""
+    if viewer is None or viewer.has_role("admin"):
+        return procedures()
+    offered = set(db.session.scalars(sa.select(UnitProcedure.code)
+                                     .where(UnitProcedure.unit_id.in_(cached_unit_ids(viewer)))))
+    return {code: p for code, p in procedures().items() if code in offered}
+
+
+def compliance(start: date, end: date, code: str = "", unit: str = "", now: datetime | None = None,
+               viewer: User | None = None) -> Report:
+    """The figures of each procedure's steps in the period, and what is late now. A `viewer` who
+    is not an admin (the quality office) sees the procedures their units offer (or once offered)
+    and the late cases of those units only; the figures of a procedure that other units offer too
+    count their cases as well (they are kept per procedure and step, never naming anyone)."""
     now = now or utcnow()
-    codes = [c for c, p in procedures().items() if (not code or c == code) and (not unit or p.institution == unit)]
+    codes = [c for c, p in reported(viewer).items()
+             if (not code or c == code) and (not unit or p.institution == unit)]
+    in_units = sa.true()
+    if viewer is not None and not viewer.has_role("admin"):
+        unit_ids = cached_unit_ids(viewer)
+        in_units = sa.or_(Case.unit_id.is_(None), Case.unit_id.in_(unit_ids))
     report = Report(start, end)
     if not codes:
         return report
@@ -73,11 +96,11 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
     late_counts = db.session.execute(
         sa.select(Case.code, CaseStep.key, sa.func.count()).join(Case)
         .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, CaseStep.due_at < now,
-               Case.code.in_(codes)).group_by(Case.code, CaseStep.key)).all()
+               Case.code.in_(codes), in_units).group_by(Case.code, CaseStep.key)).all()
     report.late = db.session.execute(
         sa.select(CaseStep.case_id, Case.code, CaseStep.position, CaseStep.title, CaseStep.due_at).join(Case)
         .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, CaseStep.due_at < now,
-               Case.code.in_(codes)).order_by(CaseStep.due_at).limit(200)).all()
+               Case.code.in_(codes), in_units).order_by(CaseStep.due_at).limit(200)).all()
 
     late_by_key = {(c, k): n for c, k, n in late_counts}
     for c in codes:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Integer, and_, bindparam, exists, or_, union
+from sqlalchemy import Integer, and_, bindparam, exists, false, or_, union
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
@@ -413,9 +413,12 @@ def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) ->
     return entry[0]
 
 
-def _member_of_case(user_id: int, case=Case):
-    return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user_id,
-                          CaseMember.removed_at.is_(None)).correlate(case)  # to `case` however deep it sits
+def _on_team(user: User, case=Case):
+    """SQL condition mirroring on_team: a current member of the case's team who still holds the
+    role they serve it in (a counselor who lost the role sees nothing more in any list)."""
+    return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user.id,
+                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles))
+                          ).correlate(case)  # to `case` however deep it sits
 
 
 def _role_held_on_case(role: str, case=Case):
@@ -438,8 +441,9 @@ def actionable_filter(user: User, case=Case):
 
 
 def acting_as(user: User, case=Case) -> tuple:
-    """Conditions on a step's actor rows (CaseStepActor) under which `user` may act on it: by
-    one of their roles (None when they hold none), as the case's subject, as its assignee."""
+    """Conditions on a step's actor rows (CaseStepActor) under which `user` may act on it
+    (mirrors can_act): by one of their roles (None when they hold none), as the case's subject,
+    as its assignee (still on its team)."""
     from app.sop.registry import procedures
 
     team_roles = {r for p in procedures().values() for r in p.team_roles}
@@ -447,12 +451,11 @@ def acting_as(user: User, case=Case) -> tuple:
     for role in user.roles:
         named = CaseStepActor.role == role
         if role in team_roles:
-            named = and_(named, or_(~_role_held_on_case(role, case), _member_of_case(user.id, case),
-                                    case.assignee_id == user.id))
+            named = and_(named, or_(~_role_held_on_case(role, case), _on_team(user, case)))
         by_role.append(named)
-    return (and_(or_(*by_role), or_(_member_of_case(user.id, case), _in_units_of(user, case))) if by_role else None,
+    return (and_(or_(*by_role), or_(_on_team(user, case), _in_units_of(user, case))) if by_role else None,
             and_(CaseStepActor.role == "subject", case.subject_id == user.id),
-            and_(CaseStepActor.role == "assignee", case.assignee_id == user.id))
+            and_(CaseStepActor.role == "assignee", case.assignee_id == user.id, _on_team(user, case)))
 
 
 def step_names_where(condition, case=Case):
@@ -465,6 +468,34 @@ def some_step_names(user: User):
     """Some step of some case names one of the user's roles: tested once per statement (it is not
     correlated), so that the many who only ask for help skip what their roles could act on."""
     return exists().where(CaseStepActor.role.in_(sorted(user.roles)))
+
+
+def follow_up_roles(user: User, offered: Callable = lambda procedure: True) -> dict[str, list[str]]:
+    """For each team role the user would take a case in its follow-up in (follow_up_role): the
+    codes of the procedures (those `offered` says) whose follow-up that role closes."""
+    from app.sop.registry import procedures
+
+    by_role: dict[str, list[str]] = {}
+    for code, procedure in procedures().items():
+        if procedure.follow_up is None or not offered(procedure):
+            continue
+        for role in procedure.follow_up.closed_by:
+            if role in procedure.team_roles and user.has_role(role):
+                by_role.setdefault(role, []).append(code)
+    return by_role
+
+
+def in_follow_up_open_to(user: User, case=Case, by_role: dict[str, list[str]] | None = None):
+    """SQL condition mirroring follow_up_role (but for the team's own members): the open case has
+    every step behind it, is of one of the user's units, and nobody serves (or served) it in a
+    role `by_role` (follow_up_roles) lets the user take it in."""
+    by_role = follow_up_roles(user) if by_role is None else by_role
+    if not by_role:
+        return false()
+    still_running = exists().where(CaseStep.case_id == case.id,
+                                   CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING))).correlate(case)
+    return and_(case.state == CaseState.OPEN, ~still_running, _in_units_of(user, case),
+                or_(*(and_(case.code.in_(codes), ~_role_held_on_case(role, case)) for role, codes in by_role.items())))
 
 
 def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Callable = lambda query, case: query):
@@ -482,15 +513,15 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
     ways = [
         lambda case: case.subject_id == user.id,
         lambda case: case.opened_by_id == user.id,
-        lambda case: case.assignee_id == user.id,
-        lambda case: _member_of_case(user.id, case),
+        lambda case: _on_team(user, case),  # the assignee among them
         lambda case: and_(case.code.in_(escalated_codes), _in_units_of(user, case)),
         lambda case: exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
         # may act on now (a case once, however many of its steps wait); asked only when some step
         # names one of the user's roles (tested once: most people, who only ask for help, skip it;
-        # the cases they are the subject or assignee of are found above)
+        # the cases they are the subject of or serve are found above)
         lambda case: and_(some_step_names(user),
                           exists().where(CaseStep.case_id == case.id, actionable_filter(user, case)).correlate(case)),
+        lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up
     ]
     if narrow is None:
         return or_(*(way(Case) for way in ways))
