@@ -158,6 +158,11 @@ def test_the_disposisi_chain_end_to_end(app, people):
     items = [t for t in tasks if isinstance(t, TaskItem)]
     assert len(items) == 1 and items[0].due_at.date() == due and "Orang head" in items[0].title
     assert not any(getattr(t, "key", None) == "disposisi_biro" for t in tasks)
+    p["bureau"].set_roles(["rectorate"])  # moved to another post a disposition may be addressed to:
+    db.session.commit()  # this one is no longer theirs to carry out, nor to read in their tasks
+    assert not [t for t in tasks_of(app, p["bureau"]) if isinstance(t, TaskItem)]
+    p["bureau"].set_roles(["bureau_head"])
+    db.session.commit()
     # another holder of the role cannot take the addressee's turn
     with pytest.raises(DomainError, match="ditujukan kepada Orang bureau"):
         give_disposition(case, p["other_bureau"], p["rector"].id, ["diketahui"], "", due, now=MONDAY)

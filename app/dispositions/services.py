@@ -220,7 +220,8 @@ def waiting_for(user: User) -> list[tuple[Disposition, CaseStep | None]]:
     if not user.has_role(*addressed_roles()):
         return []
     rows = list(db.session.scalars(db.select(Disposition).join(Case, Case.id == Disposition.case_id).where(
-        Disposition.to_user_id == user.id, Disposition.done_at.is_(None), Case.state == CaseState.OPEN)
+        Disposition.to_user_id == user.id, Disposition.to_role.in_(sorted(user.roles)),  # still theirs to do
+        Disposition.done_at.is_(None), Case.state == CaseState.OPEN)
         .options(joinedload(Disposition.from_user).load_only(User.name), lazyload(Disposition.to_user),
                  lazyload(Disposition.done_by))  # a task shows who gave it
         .order_by(Disposition.due_on, Disposition.id)))
