@@ -277,3 +277,33 @@ def test_no_show_is_recorded_by_the_counselor_after_the_start(setup):
     assert appointment.status == "no_show" and appointment.sequence == 1
     with pytest.raises(DomainError, match="Hanya jadwal yang disepakati"):
         cancel(appointment, alumnus, "terlambat", now=local("2026-11-24T09:25"))
+
+
+def test_a_counselor_who_lost_the_role_or_the_account_reads_no_more_appointments(setup, app):
+    """The list, the appointment's page and the calendar feed keep to what on_team allows: a
+    counselor taken off the role (or deactivated) stops reading the time and client of their
+    sessions; their client reads on."""
+    case, counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    db.session.commit()
+    path = app.test_cli_runner().invoke(args=["calendar", "url", counselor.email]).output.strip().replace(
+        app.config["APP_BASE_URL"], "")
+    counselor_client = app.test_client()
+    counselor_client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    alumnus_client = app.test_client()
+    alumnus_client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    shown = f"/appointments/{appointment.id}"
+    assert shown in counselor_client.get("/appointments").get_data(as_text=True)
+    assert counselor_client.get(shown).status_code == 200
+    assert "BEGIN:VEVENT" in app.test_client().get(path).get_data(as_text=True)
+    counselor.set_roles(["staff"])
+    db.session.commit()
+    assert shown not in counselor_client.get("/appointments").get_data(as_text=True)
+    assert counselor_client.get(shown).status_code == 404
+    assert "BEGIN:VEVENT" not in app.test_client().get(path).get_data(as_text=True)
+    assert shown in alumnus_client.get("/appointments").get_data(as_text=True)
+    assert alumnus_client.get(shown).status_code == 200
+    counselor.set_roles(["counselor"])
+    counselor.active = False
+    db.session.commit()
+    assert app.test_client().get(path).status_code == 404

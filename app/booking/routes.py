@@ -17,8 +17,8 @@ from app.booking import bp
 from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
-from app.booking.services import (WHEN, accept, appointments_for_case, book, cancel, free_slots, join_waitlist,
-                                  mark_no_show, propose, record_session, reschedule)
+from app.booking.services import (COUNSELOR, WHEN, accept, appointments_for_case, book, cancel, free_slots,
+                                  join_waitlist, mark_no_show, propose, record_session, reschedule, served_by)
 from app.booking.steps import requested_mode
 from app.database import utcnow
 from app.errors import DomainError
@@ -194,9 +194,12 @@ def _appointment_for(appointment_id: int) -> Appointment:
     """An appointment for its two people and its case's team (its meeting link and the client's
     contact are theirs); others who see the case read its time and place on the case."""
     appointment = get_or_404(Appointment, appointment_id)
-    if current_user.id in (appointment.client_id, appointment.counselor_id):
+    if current_user.id == appointment.client_id:
         return appointment
-    if appointment.case_id is None or not on_team(current_user, load_case(appointment.case_id)):
+    if appointment.case_id is None:  # its case is gone (archived): its counselor, while one
+        if current_user.id != appointment.counselor_id or not current_user.has_role(COUNSELOR):
+            abort(404)
+    elif not on_team(current_user, load_case(appointment.case_id)):  # the counselor among them
         abort(404)
     return appointment
 
@@ -206,7 +209,7 @@ def my_appointments():
     """My upcoming and recent appointments (as client or counselor)."""
     since = utcnow() - timedelta(days=30)
     items = db.session.scalars(db.select(Appointment).where(
-        (Appointment.client_id == current_user.id) | (Appointment.counselor_id == current_user.id),
+        (Appointment.client_id == current_user.id) | served_by(current_user),
         Appointment.start_at >= since).order_by(Appointment.start_at)).all()
     return render("booking/appointments.html", items=items, now=utcnow())
 
@@ -343,11 +346,11 @@ def no_show(appointment_id: int):
 def calendar_feed(token: str):
     """A counselor's subscription feed (RFC 5545) with ETag; 404 for an unknown or revoked token."""
     profile = db.session.scalar(db.select(CounselorProfile).where(CounselorProfile.feed_token == token[:64]))
-    if profile is None:
+    if profile is None or not profile.user.active:  # a deactivated account's feed stops
         abort(404)
     since = utcnow() - timedelta(days=60)
     appointments = db.session.scalars(db.select(Appointment).where(
-        Appointment.counselor_id == profile.user_id, Appointment.start_at >= since,
+        served_by(profile.user), Appointment.start_at >= since,
         Appointment.status.in_([AppointmentStatus.AGREED, AppointmentStatus.CANCELLED, AppointmentStatus.DONE,
                                 AppointmentStatus.NO_SHOW])).order_by(Appointment.start_at)).all()
     body = feed(profile.user, appointments)

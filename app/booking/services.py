@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Date, cast, null, union_all, update
+from sqlalchemy import Date, and_, cast, false, null, or_, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -23,6 +23,7 @@ from app.database import insert_ignore, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, notify, withdraw
+from app.sop.access import team_member_of
 from app.sop.models import Case, CaseState
 from app.sop.workcal import working_calendar
 from app.urls import external_url
@@ -37,6 +38,19 @@ class Slot:
     end: datetime
     mode: Mode
     place: str | None
+
+
+COUNSELOR = "counselor"
+
+
+def served_by(user: User):
+    """SQL condition: the appointments `user` gives as counselor and still reads (mirrors the
+    appointment page): while on the case's team in a role they hold, as on_team says (a counselor
+    who lost the role reads neither the time nor the client of their former sessions), or, for an
+    appointment whose case is gone (archived), while holding the counselor role."""
+    return and_(Appointment.counselor_id == user.id,
+                or_(team_member_of(user, Appointment.case_id),
+                    and_(Appointment.case_id.is_(None), true() if user.has_role(COUNSELOR) else false())))
 
 
 def feed_url(profile: CounselorProfile) -> str:

@@ -416,9 +416,14 @@ def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) ->
 def _on_team(user: User, case=Case):
     """SQL condition mirroring on_team: a current member of the case's team who still holds the
     role they serve it in (a counselor who lost the role sees nothing more in any list)."""
-    return exists().where(CaseMember.case_id == case.id, CaseMember.user_id == user.id,
-                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles))
-                          ).correlate(case)  # to `case` however deep it sits
+    return team_member_of(user, case.id).correlate(case)  # to `case` however deep it sits
+
+
+def team_member_of(user: User, case_id):
+    """SQL condition mirroring on_team for the case whose id is `case_id` (a column of the
+    enclosing query)."""
+    return exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user.id,
+                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)))
 
 
 def _role_held_on_case(role: str, case=Case):
