@@ -65,10 +65,14 @@ def period(start: date | None, end: date | None) -> tuple[date, date]:
     return start, end
 
 
+def _every_unit(viewer: User | None) -> bool:
+    return viewer is None or viewer.has_role("admin")
+
+
 def reported(viewer: User | None) -> dict:
     """The procedures whose figures `viewer` reads: every one for the quality office (admin) or
     without a viewer (the command line), else those their units offer or once offered."""
-    if viewer is None or viewer.has_role("admin"):
+    if _every_unit(viewer):
         return procedures()
     offered = set(db.session.scalars(sa.select(UnitProcedure.code)
                                      .where(UnitProcedure.unit_id.in_(cached_unit_ids(viewer)))))
@@ -84,10 +88,8 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
     now = now or utcnow()
     codes = [c for c, p in reported(viewer).items()
              if (not code or c == code) and (not unit or p.institution == unit)]
-    in_units = sa.true()
-    if viewer is not None and not viewer.has_role("admin"):
-        unit_ids = cached_unit_ids(viewer)
-        in_units = sa.or_(Case.unit_id.is_(None), Case.unit_id.in_(unit_ids))
+    in_units = sa.true() if _every_unit(viewer) else sa.or_(Case.unit_id.is_(None),
+                                                             Case.unit_id.in_(cached_unit_ids(viewer)))
     report = Report(start, end)
     if not codes:
         return report
