@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import DateTime, Enum, event, exc
+from sqlalchemy import DateTime, Enum, event, exc, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
@@ -146,3 +146,9 @@ def insert_all(model, rows: list[dict]) -> int:
     "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""
     statement = _insert(model).on_conflict_do_nothing().returning(*model.__table__.primary_key.columns)
     return len(db.session.execute(statement, rows).all())
+
+
+def union_of(parts):
+    """The UNION (without duplicates) of selects that each have their own ORDER BY and LIMIT:
+    SQLite takes no LIMIT inside a UNION's part, so each part is read through a subquery."""
+    return union(*(select(*part.subquery().c) for part in parts))

@@ -63,7 +63,6 @@ def _named_datetime(when: datetime, style: str) -> str:
     return f"{_day_text(local.date(), day_pattern, locale)}, {clock}" if day_pattern else clock
 
 
-
 @lru_cache(maxsize=4096)
 def _day_text(day: date, pattern: str, locale: str) -> str:
     return babel_dates.format_date(day, pattern, locale=locale)

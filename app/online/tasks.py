@@ -8,12 +8,12 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import Integer, bindparam
-from sqlalchemy.orm import contains_eager, defer, lazyload
+from sqlalchemy.orm import contains_eager
 
 from app.auth.models import User
 from app.extensions import db
 from app.sop.access import follow_up_roles, in_follow_up_open_to, shaped
-from app.sop.models import Case, ProcedureVersion
+from app.sop.models import Case, ProcedureVersion, case_list_options
 
 
 def _claim_roles(user: User) -> dict[str, list[str]]:
@@ -35,8 +35,7 @@ def waiting_requests(user: User, limit: int = 50) -> list[Case]:
 def _waiting_query(someone):
     return (db.select(Case).join(Case.version)
             .where(Case.subject_id != someone.id, in_follow_up_open_to(someone, Case, _claim_roles(someone)))
-            .options(defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
-                     contains_eager(Case.version).defer(ProcedureVersion.definition))
+            .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition))
             .order_by(Case.opened_at).limit(bindparam("limit", type_=Integer)))
 
 

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Integer, and_, bindparam, exists, false, or_, union
+from sqlalchemy import Integer, and_, bindparam, exists, false, or_
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
 from app.auth.roles import role_label
 from app.crypto import UndecryptableError, unseal
-from app.database import add_durable, utcnow
+from app.database import add_durable, union_of, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
@@ -533,9 +533,8 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
     windows = []
     for way in ways:
         case = aliased(Case)
-        window = narrow(chosen(db.select(case.id, case.opened_at).where(way(case)), case), case.opened_at,
-                        case.id).subquery()
-        windows.append(db.select(window.c.id, window.c.opened_at))  # SQLite takes no LIMIT in a UNION's part
-    every = union(*windows).subquery()
+        windows.append(narrow(chosen(db.select(case.id, case.opened_at).where(way(case)), case), case.opened_at,
+                              case.id))
+    every = union_of(windows).subquery()
     page = narrow(db.select(every.c.id, every.c.opened_at), every.c.opened_at, every.c.id).subquery()
     return Case.id.in_(db.select(page.c.id))  # at most a page: the database looks each up by its key

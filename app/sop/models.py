@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, lazyload, mapped_column, relationship
 
 from app.auth.models import User
 from app.crypto import register_sealed
@@ -197,6 +197,16 @@ class CaseStepActor(db.Model):
 
 def step_actors(roles) -> list[CaseStepActor]:
     return [CaseStepActor(role=role) for role in dict.fromkeys(roles)]
+
+
+def case_list_options() -> tuple:
+    """The loader options of a list's row of cases: not their values, sealed values or people."""
+    return defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee)
+
+
+def step_list_options() -> tuple:
+    """The loader options of a list's row of steps: not their values, sealed values or doer."""
+    return defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by)
 
 
 class NoticeKind(enum.StrEnum):

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam
-from sqlalchemy.orm import defer, lazyload
+from sqlalchemy.orm import lazyload
 
 from app.auth.accounts import profile_values
 from app.auth.audit import record_audit
@@ -27,7 +27,7 @@ from app.sop.access import (access_log, active_review, add_member, can_act, can_
 from app.sop.calendar import national_holidays
 from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, build_form, form_values,
                            team_candidates)
-from app.sop.models import Case, CaseState, CaseStep, Closure, StepState
+from app.sop.models import Case, CaseState, CaseStep, Closure, StepState, case_list_options, step_list_options
 from app.sop.registry import get_procedure, procedures
 from app.org.services import all_units
 from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
@@ -144,8 +144,7 @@ def list_cases():
 
     def build(narrow, someone):
         return chosen(db.select(Case).where(visible_cases_filter(someone, narrow, chosen)), Case).options(
-            defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
-            lazyload(Case.version))  # a row shows its number, title, time and state
+            *case_list_options(), lazyload(Case.version))  # a row shows its number, title, time and state
 
     cases = keyset_page(
         lambda narrow: shaped("cases", current_user, lambda someone: build(narrow, someone), narrow.__name__,
@@ -155,7 +154,7 @@ def list_cases():
     if cases.items:
         rows = db.session.scalars(db.select(CaseStep).where(
             CaseStep.case_id.in_([c.id for c in cases.items]), CaseStep.state == "active")
-            .options(defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by)))
+            .options(*step_list_options()))
         active = {row.case_id: row for row in rows}
     services = services_for(current_user)
     shown = procedures() if current_user.has_role("admin") else {s.procedure.code: s.procedure for s in services}

@@ -8,20 +8,21 @@ from typing import Callable
 
 from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import Integer, and_, bindparam, union
-from sqlalchemy.orm import contains_eager, defer, joinedload, lazyload
+from sqlalchemy import Integer, and_, bindparam
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.auth.models import User
 from app.auth.roles import role_label
 from app.crypto import seal
-from app.database import utcnow
+from app.database import union_of, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import (acting_as, assign, can_act, can_close, claim, claimable_role, in_follow_up,
                             sealed_values, shaped, some_step_names, step_names_where)
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState, step_actors
+from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState,
+                            case_list_options, step_actors, step_list_options)
 from app.org.models import Unit
 from app.sop.offerings import default_unit
 from app.sop.registry import current_version, procedure_of
@@ -455,13 +456,9 @@ def _waiting_for(user):
             and_(Case.assignee_id == user.id, step_names_where(as_assignee))]
     if by_role is not None:
         ways.append(and_(some_step_names(user), step_names_where(by_role)))
-    firsts = []
-    for way in ways:
-        first = (db.select(CaseStep.id).join(Case)
-                 .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
-                 .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer)).subquery())
-        firsts.append(db.select(first.c.id))  # SQLite takes no LIMIT inside a UNION's part
-    return union(*firsts)
+    return union_of(db.select(CaseStep.id).join(Case)
+                    .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
+                    .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer)) for way in ways)
 
 
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
@@ -469,9 +466,7 @@ def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     task list shows is loaded (not the case's values, people or stored definition)."""
     query = shaped("my_tasks", user, lambda someone: (
         db.select(CaseStep).join(Case).where(CaseStep.id.in_(_waiting_for(someone)))
-        .options(defer(CaseStep.data), defer(CaseStep.sealed), lazyload(CaseStep.done_by),
-                 contains_eager(CaseStep.case).options(
-                     defer(Case.data), defer(Case.sealed), lazyload(Case.subject), lazyload(Case.assignee),
-                     joinedload(Case.version).defer(ProcedureVersion.definition)))
+        .options(*step_list_options(), contains_eager(CaseStep.case).options(
+            *case_list_options(), joinedload(Case.version).defer(ProcedureVersion.definition)))
         .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer))))
     return list(db.session.scalars(query, {"user_id": user.id, "limit": limit}))
