@@ -93,7 +93,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
     rng = random.Random(2)
     subject_pool = {role: holders[role] for role in ("student", "alumni", "employee", "client")}
     active_staff = holders["staff"][:10]  # a TU office of ten does the staff steps
-    cases, steps, members, actors = [], [], [], []
+    cases, steps, members, actors, open_tasks = [], [], [], [], []
     step_id = 0
     open_actives = []
     for case_id in range(1, n_cases + 1):
@@ -128,6 +128,10 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
                     row.update(state="active", active_at=moment,
                                due_at=moment + timedelta(minutes=(standard or 60) * 3))
                     open_actives.append(row)
+                    # beyond the team, which is its counselor (below): app/sop/access.py open_roles
+                    open_tasks.extend((step_id, role, case_id, code, opened) for role in dict.fromkeys(step.roles)
+                                      if role not in ("subject", "assignee")
+                                      and (role not in procedure.team_roles or role != "counselor"))
                     continue
                 steps.append(tuple(row[c] for c in STEP_COLUMNS))
         closed = None if is_open else min(moment, NOW - timedelta(minutes=1))
@@ -149,6 +153,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
     copy(conn, "case_steps", STEP_COLUMNS + ["data"], (row + ("{}",) for row in steps))
     copy(conn, "case_step_actors", ["case_step_id", "role"], actors)
     copy(conn, "case_members", ["case_id", "user_id", "role", "how", "added_at"], members)
+    copy(conn, "open_tasks", ["case_step_id", "role", "case_id", "code", "opened_at"], open_tasks)
     return len(cases), len(steps)
 
 

@@ -234,6 +234,8 @@ def app(_app, request):
             return
         with Rollback():
             yield _app
+            db.session.rollback()  # what the test left uncommitted does not count
+            assert_open_tasks_kept()
 
 
 @pytest.fixture(scope="module")
@@ -420,3 +422,18 @@ def at_once(app, action, arguments) -> list[str]:
     for thread in threads:
         thread.join(timeout=120)
     return outcomes
+
+
+def assert_open_tasks_kept() -> None:
+    """The OpenTask rows the engine keeps are exactly what open_roles says of every active step of
+    every open case: what "Tugas saya" and the case lists read stays true to can_act."""
+    from app.sop.access import open_roles
+    from app.sop.models import Case, CaseState, CaseStep, OpenTask, StepState
+
+    kept = set(db.session.execute(sa.select(OpenTask.case_step_id, OpenTask.role, OpenTask.case_id, OpenTask.code,
+                                            OpenTask.unit_id, OpenTask.opened_at)))
+    cases = db.session.scalars(sa.select(Case).where(Case.state == CaseState.OPEN, Case.id.in_(
+        sa.select(CaseStep.case_id).where(CaseStep.state == StepState.ACTIVE)))).all()
+    expected = {(row.id, role, case.id, case.code, case.unit_id, case.opened_at) for case in cases for row in case.steps
+                if row.state == StepState.ACTIVE for role in open_roles(case, row)}
+    assert kept == expected, "OpenTask rows out of step with the engine"

@@ -81,3 +81,45 @@ def test_step_actors_move_from_the_comma_string_to_rows_and_back(fresh_database)
             back = dict(conn.execute(sa.text("SELECT id, actor_roles FROM case_steps")).all())
         assert sorted(back[1].strip(",").split(",")) == ["head", "staff"] and back[2] == ",subject,"
         db.engine.dispose()
+
+
+def test_open_tasks_are_filled_from_the_active_steps_of_open_cases(fresh_database):
+    """0021: each active step of an open case gets an open_tasks row per role its holders may act
+    on it by beyond the team: not the subject or assignee, a team role only while nobody serves or
+    served the case in it (the procedure version's team roles; counselor when it names none)."""
+    app = create_app(TestConfig(fresh_database))
+    with app.app_context():
+        upgrade(revision="0020_case_people_index")
+        at = "'2026-11-24 00:00:00'"
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"INSERT INTO users (id, email, name, password_hash, active, created_at) "
+                                 f"VALUES (1, 'a@test.id', 'A', 'x', true, {at})"))
+            conn.execute(sa.text("INSERT INTO institutions (id, name, unit, timezone, office_hours) "
+                                 "VALUES (1, 'I', 'U', 'Asia/Jakarta', '{}')"))
+            conn.execute(sa.text("INSERT INTO units (id, institution_id, code, name, institution_name, office_hours) "
+                                 "VALUES (7, 1, 'u', 'U', 'I', '{}')"))
+            conn.execute(sa.text(
+                f"INSERT INTO procedure_versions (id, code, version, digest, title, definition, created_at) VALUES "
+                f"(1, 'p', 1, 'd1', 'P', '{{}}', {at}), "
+                f"(2, 'q', 1, 'd2', 'Q', '{{\"team_roles\": [\"counselor\", \"psychiatrist\"]}}', {at})"))
+            conn.execute(sa.text(
+                f"INSERT INTO cases (id, procedure_version_id, code, title, state, opened_by_id, unit_id, opened_at, "
+                f"data) VALUES (1, 1, 'p', 'K', 'open', 1, NULL, {at}, '{{}}'), (2, 2, 'q', 'L', 'open', 1, 7, {at}, "
+                f"'{{}}'), (3, 1, 'p', 'M', 'closed', 1, NULL, {at}, '{{}}')"))
+            conn.execute(sa.text(
+                "INSERT INTO case_steps (id, case_id, position, key, attempt, title, state, data) VALUES "
+                "(1, 1, 1, 'a', 1, 'A', 'active', '{}'), (2, 1, 2, 'b', 1, 'B', 'pending', '{}'), "
+                "(3, 2, 1, 'a', 1, 'A', 'active', '{}'), (4, 3, 1, 'a', 1, 'A', 'active', '{}')"))
+            conn.execute(sa.text(
+                "INSERT INTO case_step_actors (case_step_id, role) VALUES (1, 'staff'), (1, 'counselor'), "
+                "(1, 'subject'), (1, 'assignee'), (2, 'staff'), (3, 'counselor'), (3, 'psychiatrist'), (4, 'staff')"))
+            conn.execute(sa.text(f"INSERT INTO case_members (case_id, user_id, role, how, added_at, removed_at) "
+                                 f"VALUES (1, 1, 'counselor', 'claimed', {at}, {at})"))  # removed: still served
+        upgrade(revision="0021_open_tasks")
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT case_step_id, role, case_id, code, unit_id FROM open_tasks ORDER BY 1, 2"))
+            assert [tuple(r) for r in rows] == [(1, "staff", 1, "p", None), (3, "counselor", 2, "q", 7),
+                                                (3, "psychiatrist", 2, "q", 7)]
+            assert conn.execute(sa.text("SELECT count(*) FROM open_tasks WHERE opened_at IS NULL")).scalar() == 0
+        downgrade(revision="0020_case_people_index")
+        db.engine.dispose()

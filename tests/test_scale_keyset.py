@@ -100,8 +100,9 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
     the role they served in show nothing."""
     import random
 
-    from app.sop.access import visible_cases_filter
-    from app.sop.models import CaseMember, CaseState
+    from app.sop.access import join_team, visible_cases_filter
+    from app.sop.models import CaseState
+    from app.sop.services import stop_case
 
     rng = random.Random(15)
     people = [login_as(*roles) for roles in (("alumni",), ("counselor",), ("counselor",), ("staff",),
@@ -115,11 +116,11 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
         if rng.random() < 0.4:  # time are broken by id
             case.assignee_id = rng.choice(users).id
         if rng.random() < 0.3:  # of people holding the role, and of others (it was taken from them)
-            case.members.append(CaseMember(user_id=rng.choice(users).id, role="counselor", how="added"))
+            join_team(case, rng.choice(users), "counselor", opener)
         if rng.random() < 0.3:
             case.steps[0].done_by_id = rng.choice(users).id
         if rng.random() < 0.3:
-            case.state = CaseState.CLOSED
+            stop_case(case)
     db.session.commit()
     cases = db.session.scalars(sa.select(Case).order_by(Case.opened_at.desc(), Case.id.desc())).all()
     for client, user in people:
@@ -144,38 +145,68 @@ def test_task_lists_gather_every_way_of_acting_on_a_step(app, make_user):
     serve in has nothing waiting)."""
     import random
 
-    from app.sop.access import actionable_filter, can_act
-    from app.sop.models import CaseMember, CaseState, CaseStep, StepState
-    from app.sop.services import TASK_ORDER, my_tasks
+    from app.sop.access import can_act, join_team
+    from app.sop.models import CaseStep, StepState
+    from app.sop.services import my_tasks, skip_to, stop_case
 
     rng = random.Random(16)
     users = [make_user(*roles) for roles in (("alumni",), ("alumni",), ("counselor",), ("staff",), ("head",),
                                              ("admin",), ("staff", "counselor"))]
-    opener = make_user("staff")
-    karier = get_procedure("pgri-konseling-karier")
-    for i in range(60):
-        case = open_case(karier, opener, dict(KARIER), subject=users[0], now=START + timedelta(hours=i))
-        case.subject_id = rng.choice(users[:2]).id
+    opener, client = make_user("staff"), make_user("client")
+    karier, puspaga = get_procedure("pgri-konseling-karier"), get_procedure("puspaga-konseling")
+    for i in range(90):  # career cases (the assignee acts), then PUSPAGA cases (any counselor until one serves)
+        if i < 60:
+            case = open_case(karier, opener, dict(KARIER), subject=users[0], now=START + timedelta(hours=i))
+            case.subject_id = rng.choice(users[:2]).id
+        else:
+            case = open_case(puspaga, opener, {"client_kind": "orang tua", "phone": "0812"}, subject=client,
+                             now=START + timedelta(hours=i))
         case.assignee_id = rng.choice([None, users[0].id, users[2].id, users[6].id])
-        if case.assignee_id and rng.random() < 0.8:  # on the team, in a role they may (not) hold
-            case.members.append(CaseMember(user_id=case.assignee_id, role="counselor", how="assigned"))
-        active = rng.randrange(len(case.steps))  # the case has come this far (due times at random)
-        for position, step in enumerate(case.steps):
-            step.state = (StepState.DONE if position < active else StepState.ACTIVE if position == active
-                          else StepState.PENDING)
-            step.due_at = rng.choice([None, START + timedelta(hours=rng.randrange(100))])
-            step.active_at = START + timedelta(hours=rng.randrange(3)) if position == active else None
+        joins = case.assignee_id and rng.random() < 0.8  # on the team, in a role they may (not) hold
+        before = rng.random() < 0.5  # before or after the case comes as far as it does
+        if joins and before:
+            join_team(case, db.session.get(type(opener), case.assignee_id), "counselor", opener)
+        target = case.steps[rng.randrange(len(case.steps))]  # the case has come this far
+        if target.state != StepState.ACTIVE:
+            skip_to(case, target.key, now=START + timedelta(hours=i))
+        if joins and not before:
+            join_team(case, db.session.get(type(opener), case.assignee_id), "counselor", opener)
+        target.due_at = rng.choice([None, START + timedelta(hours=rng.randrange(100))])  # due times at random
+        target.active_at = START + timedelta(hours=rng.randrange(3))
         if rng.random() < 0.2:
-            case.state = CaseState.CLOSED
+            stop_case(case)
     db.session.commit()
-    cases = db.session.scalars(sa.select(Case)).all()
+    cases, waited = db.session.scalars(sa.select(Case)).all(), {}
     for user in users:
         waiting = sorted((step for case in cases for step in case.steps if can_act(user, case, step)),
                          key=lambda s: (s.due_at is None, s.due_at or START, s.active_at, s.id))
         expected = [step.id for step in waiting]  # the rule, in Python
-        assert db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))
-                                  .order_by(*TASK_ORDER)).all() == expected, user.roles  # and in SQL
         for limit in (5, 200):
             assert [step.id for step in my_tasks(user, limit)] == expected[:limit], (user.roles, limit)
-    assert all(db.session.scalars(sa.select(CaseStep.id).join(Case).where(actionable_filter(user))).first()
-               for user in (users[0], users[2], users[3], users[4]))  # subject, assignee, roles: each waited on
+        waited[user.id] = len(expected)
+    assert all(waited[user.id] for user in (users[0], users[2], users[3], users[4]))  # subject, assignee, roles
+    claimable = [row for case in cases if case.code == puspaga.code and not case.team() for row in case.steps
+                 if can_act(users[2], case, row)]
+    assert claimable and waited[users[2].id] > len(claimable)  # any counselor's, and their own cases'
+
+
+def test_tugas_saya_shows_the_soonest_fifty_then_fifty_more(app, login_as, make_user):
+    """A queue of many waiting steps: the 50 due soonest, then 50 more on request; odd values of
+    `shown` are the first page or the most there is, never an error."""
+    client, staff = login_as("staff")
+    alumnus = make_user("alumni")
+    for i in range(55):
+        open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=START + timedelta(hours=i))
+    db.session.commit()
+    task = re.compile(r'<li class="task')
+    first = client.get("/tasks").get_data(as_text=True)
+    assert len(task.findall(first)) == 50
+    assert "50 langkah dengan tenggat terdekat" in first and 'href="/tasks?shown=100"' in first
+    assert 'hx-get="/tasks"' in first  # polling keeps what is shown
+    more = client.get("/tasks?shown=100").get_data(as_text=True)
+    assert len(task.findall(more)) == 55 and "55 langkah menunggu" in more and "shown=150" not in more
+    assert 'hx-get="/tasks?shown=100"' in more
+    for odd in ("abc", "-3", "0", "49", "99999999999999999999"):
+        response = client.get(f"/tasks?shown={odd}")
+        assert response.status_code == 200
+        assert len(task.findall(response.get_data(as_text=True))) in (50, 55), odd

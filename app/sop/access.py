@@ -13,13 +13,14 @@ rules, and the one loader every route uses to fetch a case with the access it ne
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Integer, and_, bindparam, exists, false, or_
+from sqlalchemy import Integer, and_, bindparam, delete, exists, false, literal, or_
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
@@ -30,7 +31,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
 from app.org.services import cached_unit_ids
-from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, StepState
+from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, OpenTask, StepState
 
 SPECIAL_ACTORS = {"subject", "assignee"}
 MIN_REVIEW_REASON = 10
@@ -116,12 +117,30 @@ def can_act(user: User, case: Case, row: CaseStep) -> bool:
     roles = set(row.roles)
     if "subject" in roles and case.subject_id == user.id:
         return True
-    member = on_team(user, case)
-    if "assignee" in roles and case.assignee_id == user.id and member:
-        return True
+    if on_team(user, case):
+        return "assignee" in roles and case.assignee_id == user.id or user.has_role(*(roles - SPECIAL_ACTORS))
+    return in_unit(user, case) and user.has_role(*open_roles(case, row))
+
+
+def open_roles(case: Case, row: CaseStep) -> list[str]:
+    """The roles whose holders in the case's unit may act on the step without being on its team:
+    those that are not team roles of the procedure, and the team roles nobody serves (or served)
+    the case in yet."""
     team_roles = set(case.procedure.team_roles)
-    return any(user.has_role(role) and (role not in team_roles or member or _open_to_claim(case, role))
-               for role in roles - SPECIAL_ACTORS) and (member or in_unit(user, case))
+    return [role for role in dict.fromkeys(row.roles)
+            if role not in SPECIAL_ACTORS and (role not in team_roles or _open_to_claim(case, role))]
+
+
+def keep_open_tasks(case: Case, row: CaseStep) -> None:
+    """Record whom beyond the team the step waits for now (OpenTask rows, what the lists read):
+    the holders of its open_roles while it is active, nobody once it is not. The engine calls
+    this whenever a step starts or stops; _add_member when a team role is taken."""
+    if row.id is None:
+        db.session.flush()
+    db.session.execute(delete(OpenTask).where(OpenTask.case_step_id == row.id))
+    if row.state == StepState.ACTIVE and case.state == CaseState.OPEN:
+        db.session.add_all(OpenTask(case_step_id=row.id, role=role, case_id=case.id, code=case.code,
+                                    unit_id=case.unit_id, opened_at=case.opened_at) for role in open_roles(case, row))
 
 
 def can_view(user: User, case: Case) -> bool:
@@ -265,6 +284,8 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
                         added_by_id=actor.id if actor else None, note=note)
     member.user = user
     case.members.append(member)
+    if role in case.procedure.team_roles:  # its steps wait for this member now, not for every holder
+        db.session.execute(delete(OpenTask).where(OpenTask.case_id == case.id, OpenTask.role == role))
     if case.assignee_id is None and role in case.procedure.team_roles:
         case.assignee = user
     db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
@@ -436,43 +457,29 @@ def step_names(role: str):
     return step_names_where(CaseStepActor.role == role)
 
 
-def actionable_filter(user: User, case=Case):
-    """SQL condition: active steps of open cases that `user` may act on (mirrors can_act);
-    `case` is the cases table or an alias of it, joined to the steps. One EXISTS over the step's
-    actors, whichever role names it: the database probes the few active steps' actors by index,
-    instead of gathering every step ever named for each of the user's roles."""
-    return and_(CaseStep.state == StepState.ACTIVE, case.state == CaseState.OPEN,
-                step_names_where(or_(*(c for c in acting_as(user, case) if c is not None)), case))
-
-
-def acting_as(user: User, case=Case) -> tuple:
-    """Conditions on a step's actor rows (CaseStepActor) under which `user` may act on it
-    (mirrors can_act): by one of their roles (None when they hold none), as the case's subject,
-    as its assignee (still on its team)."""
-    from app.sop.registry import procedures
-
-    team_roles = {r for p in procedures().values() for r in p.team_roles}
-    by_role = []
-    for role in user.roles:
-        named = CaseStepActor.role == role
-        if role in team_roles:
-            named = and_(named, or_(~_role_held_on_case(role, case), _on_team(user, case)))
-        by_role.append(named)
-    return (and_(or_(*by_role), or_(_on_team(user, case), _in_units_of(user, case))) if by_role else None,
-            and_(CaseStepActor.role == "subject", case.subject_id == user.id),
-            and_(CaseStepActor.role == "assignee", case.assignee_id == user.id, _on_team(user, case)))
-
-
 def step_names_where(condition, case=Case):
     """The step (CaseStep in the query) has an actor row meeting `condition` (about the step's
     `case` too)."""
     return exists().where(CaseStepActor.case_step_id == CaseStep.id, condition).correlate(CaseStep, case)
 
 
-def some_step_names(user: User):
-    """Some step of some case names one of the user's roles: tested once per statement (it is not
-    correlated), so that the many who only ask for help skip what their roles could act on."""
-    return exists().where(CaseStepActor.role.in_(sorted(user.roles)))
+def team_cases(user: User):
+    """The ids of the cases the user is on the team of (mirrors on_team)."""
+    return db.select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None),
+                                               CaseMember.role.in_(sorted(user.roles)))
+
+
+def open_to(user: User, *columns):
+    """`columns` of the OpenTask rows of the user's roles in their units: the active steps they may
+    act on without being on the team (mirrors the last line of can_act), read by index."""
+    return db.select(*columns).where(OpenTask.role.in_(sorted(user.roles)),
+                                     or_(OpenTask.unit_id.is_(None), OpenTask.unit_id.in_(
+                                         db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id))))
+
+
+# What a list's filters ask of a case (its code, its state), as OpenTask knows it: the cases it
+# holds are open.
+_OPEN_TASK_CASE = SimpleNamespace(code=OpenTask.code, state=literal(CaseState.OPEN.value))
 
 
 def follow_up_roles(user: User, offered: Callable = lambda procedure: True) -> dict[str, list[str]]:
@@ -521,20 +528,18 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         lambda case: _on_team(user, case),  # the assignee among them
         lambda case: and_(case.code.in_(escalated_codes), _in_units_of(user, case)),
         lambda case: exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
-        # may act on now (a case once, however many of its steps wait); asked only when some step
-        # names one of the user's roles (tested once: most people, who only ask for help, skip it;
-        # the cases they are the subject of or serve are found above)
-        lambda case: and_(some_step_names(user),
-                          exists().where(CaseStep.case_id == case.id, actionable_filter(user, case)).correlate(case)),
         lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up
     ]
+    # may act on now, not on the team (the team, the subject and the assignee are found above)
+    acting = open_to(user, OpenTask.case_id, OpenTask.opened_at)
     if narrow is None:
-        return or_(*(way(Case) for way in ways))
+        return or_(*(way(Case) for way in ways), Case.id.in_(acting.with_only_columns(OpenTask.case_id)))
     windows = []
     for way in ways:
         case = aliased(Case)
         windows.append(narrow(chosen(db.select(case.id, case.opened_at).where(way(case)), case), case.opened_at,
                               case.id))
+    windows.append(narrow(chosen(acting.distinct(), _OPEN_TASK_CASE), OpenTask.opened_at, OpenTask.case_id))
     every = union_of(windows).subquery()
     page = narrow(db.select(every.c.id, every.c.opened_at), every.c.opened_at, every.c.id).subquery()
     return Case.id.in_(db.select(page.c.id))  # at most a page: the database looks each up by its key

@@ -195,6 +195,26 @@ class CaseStepActor(db.Model):
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
+class OpenTask(db.Model):
+    """An active step of an open case that anyone holding `role` in the case's unit may act on
+    (not only its team): a role that is not a team role of the procedure, or a team role nobody
+    serves or served the case in yet (taking the step claims the case). Kept by the engine as steps
+    start and stop and as the team grows (app/sop/access.py: keep_open_tasks), so that "Tugas saya"
+    and the case lists read the work waiting for a role by index, not every open case's active
+    step. It repeats what a list orders and filters by of the case, which never changes (its
+    code, unit and opening time): a role's newest cases are then read in order from here alone."""
+
+    __tablename__ = "open_tasks"
+    __table_args__ = (Index("ix_open_tasks_role_opened_at", "role", "opened_at", "case_id"),)
+
+    case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def step_actors(roles) -> list[CaseStepActor]:
     return [CaseStepActor(role=role) for role in dict.fromkeys(roles)]
 

@@ -38,6 +38,7 @@ from app.org.services import current_institution
 from app.sop.workcal import forget_calendar, working_calendar
 
 PAGE_SIZE = 30
+TASKS_SHOWN, MOST_TASKS_SHOWN = 50, 500  # "Tugas saya": the soonest due first, 50 more at a time
 
 
 @bp.app_template_global()
@@ -103,9 +104,16 @@ def pass_value(row: CaseStep, key: str, values: dict):
 
 @bp.get("/tasks")
 def tasks():
-    """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx)."""
+    """"Tugas saya": steps waiting for my roles or for me, soonest due first (polled by htmx); the
+    first 50, and 50 more each time "Tampilkan lebih banyak" is followed (`?shown=100`)."""
     now = utcnow()
-    return render("sop/tasks.html", block="tasks", tasks=task_list(current_user, now), now=now)
+    shown = request.args.get("shown", TASKS_SHOWN, type=int)
+    shown = min(max(shown // TASKS_SHOWN, 1) * TASKS_SHOWN, MOST_TASKS_SHOWN)
+    tasks = task_list(current_user, now, limit=shown + 1)
+    capped = len(tasks) > shown
+    more = shown + TASKS_SHOWN if capped and shown < MOST_TASKS_SHOWN else None
+    return render("sop/tasks.html", block="tasks", tasks=tasks[:shown], shown=shown, capped=capped, more=more,
+                  now=now)
 
 
 @bp.get("/procedures")

@@ -18,11 +18,12 @@ from app.database import union_of, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
-from app.sop.access import (acting_as, assign, can_act, can_close, claim, claimable_role, in_follow_up,
-                            sealed_values, shaped, some_step_names, step_names_where)
+from app.sop.access import (assign, can_act, can_close, claim, claimable_role, in_follow_up,
+                            keep_open_tasks, open_to, sealed_values, shaped, step_names_where, team_cases,
+                            team_member_of)
 from app.sop.definitions import Field, Procedure, Step
-from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, ProcedureVersion, StepState,
-                            case_list_options, step_actors, step_list_options)
+from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, CaseStepActor, OpenTask, ProcedureVersion,
+                            StepState, case_list_options, step_actors, step_list_options)
 from app.org.models import Unit
 from app.sop.offerings import default_unit
 from app.sop.registry import current_version, procedure_of
@@ -173,7 +174,14 @@ def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, va
     step = procedure.step(row.key)
     row.state, row.active_at = StepState.ACTIVE, now
     schedule(row, step, case, values, now, working_calendar(case.unit_id))
+    keep_open_tasks(case, row)
     return row
+
+
+def _stop(case: Case, row: CaseStep, state: StepState) -> None:
+    """The active step stops (done, or skipped): no more notices, nobody waits for it."""
+    row.state, row.next_notice_at = state, None
+    keep_open_tasks(case, row)
 
 
 def _close(case: Case, now: datetime, state: CaseState = CaseState.CLOSED) -> None:
@@ -252,7 +260,7 @@ def reopen_step(case: Case, step_key: str, now: datetime | None = None) -> CaseS
     reached = max(r.position for r in current if r.state in (StepState.ACTIVE, StepState.DONE))
     for other in current:
         if other.state == StepState.ACTIVE:
-            other.state, other.next_notice_at = StepState.SKIPPED, None
+            _stop(case, other, StepState.SKIPPED)
     return _send_back(case, procedure_of(case.version), step_key, reached, now)
 
 
@@ -340,9 +348,8 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
         if assignee is None or not assignee.active or not assignee.has_role(field.role):
             raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan atau tidak aktif."))
         assign(case, assignee, field.role, user, now)
-    row.state = StepState.DONE
+    _stop(case, row, StepState.DONE)
     row.done_at, row.done_by_id = now, user.id
-    row.next_notice_at = None
     if row.active_at is not None:
         calendar = working_calendar(case.unit_id)
         row.duration_minutes = (int((now - row.active_at).total_seconds() // 60) if step.duration and step.duration.wall_clock
@@ -381,7 +388,7 @@ def stop_case(case: Case, now: datetime | None = None) -> None:
         raise DomainError(_("Kasus ini sudah ditutup."))
     for row in case.current_steps():
         if row.state == StepState.ACTIVE:
-            row.state, row.next_notice_at = StepState.SKIPPED, None
+            _stop(case, row, StepState.SKIPPED)
     _close(case, now, CaseState.CANCELLED)
     db.session.flush()
 
@@ -396,8 +403,10 @@ def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
     if case.state != CaseState.OPEN:
         raise DomainError(_("Kasus ini sudah ditutup."))
     for row in case.current_steps():
-        if row.position < target.number and row.state in (StepState.ACTIVE, StepState.PENDING):
-            row.state, row.next_notice_at = StepState.SKIPPED, None
+        if row.position < target.number and row.state == StepState.ACTIVE:
+            _stop(case, row, StepState.SKIPPED)
+        elif row.position < target.number and row.state == StepState.PENDING:
+            row.state = StepState.SKIPPED
     row = case.step_row(step_key)
     if row.state != StepState.ACTIVE:
         _activate(case, procedure, row, now, case_values(case))
@@ -447,15 +456,16 @@ TASK_ORDER = (CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at, Ca
 
 def _waiting_for(user):
     """The ids of the first `limit` steps (TASK_ORDER) waiting for the user by each way of acting
-    on a step, each read by its own index: as the case's subject, as its assignee, by a role
-    (asked only when some step names one of the user's roles). One condition OR-ing them made
-    the database read every open case's active step for everyone (32 ms of an alumnus's home
-    page among 100,000 cases)."""
-    by_role, as_subject, as_assignee = acting_as(user)
-    ways = [and_(Case.subject_id == user.id, step_names_where(as_subject)),
-            and_(Case.assignee_id == user.id, step_names_where(as_assignee))]
-    if by_role is not None:
-        ways.append(and_(some_step_names(user), step_names_where(by_role)))
+    on a step (mirrors can_act), each read by its own index: as the case's subject, as its
+    assignee, by a role on its team, by a role open beyond the team (OpenTask). One condition
+    OR-ing them made the database read every open case's active step for everyone (32 ms of an
+    alumnus's home page among 100,000 cases)."""
+    roles = sorted(user.roles)
+    ways = [and_(Case.subject_id == user.id, step_names_where(CaseStepActor.role == "subject")),
+            and_(Case.assignee_id == user.id, step_names_where(CaseStepActor.role == "assignee"),
+                 team_member_of(user, Case.id)),
+            and_(CaseStep.case_id.in_(team_cases(user)), step_names_where(CaseStepActor.role.in_(roles))),
+            CaseStep.id.in_(open_to(user, OpenTask.case_step_id))]
     return union_of(db.select(CaseStep.id).join(Case)
                     .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
                     .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer)) for way in ways)
