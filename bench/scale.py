@@ -129,7 +129,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
                                due_at=moment + timedelta(minutes=(standard or 60) * 3))
                     open_actives.append(row)
                     # beyond the team, which is its counselor (below): app/sop/access.py open_roles
-                    open_tasks.extend((step_id, role, case_id, code, opened) for role in dict.fromkeys(step.roles)
+                    open_tasks.extend((step_id, role, case_id, code, opened, row) for role in dict.fromkeys(step.roles)
                                       if role not in ("subject", "assignee")
                                       and (role not in procedure.team_roles or role != "counselor"))
                     continue
@@ -148,12 +148,14 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
             if row["next_notice_at"] is not None and row["next_notice_at"] <= SWEEP_AT:
                 row["next_notice_at"] = SWEEP_AT + timedelta(hours=2)
     steps.extend(tuple(row[c] for c in STEP_COLUMNS) for row in open_actives)
+    open_tasks = [(*task[:5], task[5]["due_at"], task[5]["active_at"]) for task in open_tasks]  # as scheduled above
     copy(conn, "cases", ["id", "procedure_version_id", "code", "title", "state", "subject_id", "opened_by_id",
                          "assignee_id", "opened_at", "closed_at", "data"], cases)
     copy(conn, "case_steps", STEP_COLUMNS + ["data"], (row + ("{}",) for row in steps))
     copy(conn, "case_step_actors", ["case_step_id", "role"], actors)
     copy(conn, "case_members", ["case_id", "user_id", "role", "how", "added_at"], members)
-    copy(conn, "open_tasks", ["case_step_id", "role", "case_id", "code", "opened_at"], open_tasks)
+    copy(conn, "open_tasks", ["case_step_id", "role", "case_id", "code", "opened_at", "due_at", "active_at"],
+         open_tasks)
     return len(cases), len(steps)
 
 

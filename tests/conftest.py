@@ -431,9 +431,10 @@ def assert_open_tasks_kept() -> None:
     from app.sop.models import Case, CaseState, CaseStep, OpenTask, StepState
 
     kept = set(db.session.execute(sa.select(OpenTask.case_step_id, OpenTask.role, OpenTask.case_id, OpenTask.code,
-                                            OpenTask.unit_id, OpenTask.opened_at)))
+                                            OpenTask.unit_id, OpenTask.opened_at, OpenTask.due_at, OpenTask.active_at)))
     cases = db.session.scalars(sa.select(Case).where(Case.state == CaseState.OPEN, Case.id.in_(
         sa.select(CaseStep.case_id).where(CaseStep.state == StepState.ACTIVE)))).all()
-    expected = {(row.id, role, case.id, case.code, case.unit_id, case.opened_at) for case in cases for row in case.steps
+    expected = {(row.id, role, case.id, case.code, case.unit_id, case.opened_at, row.due_at, row.active_at)
+                for case in cases for row in case.steps
                 if row.state == StepState.ACTIVE for role in open_roles(case, row)}
     assert kept == expected, "OpenTask rows out of step with the engine"

@@ -86,3 +86,31 @@ def test_calendar_due_command(app):
     assert bad.exit_code == 1 and "tidak terbaca" in bad.output
     bad = runner.invoke(args=["calendar", "due", "2026-11-20T10:00", "2 tahun"])
     assert bad.exit_code == 1 and "tidak terbaca" in bad.output
+
+
+def test_a_closure_moves_what_waits_in_tugas_saya(app, login_as, make_user):
+    """An office closure added on the day a step is due moves its deadline, and "Tugas saya" (which
+    reads the kept open work) shows the new one."""
+    from datetime import timezone
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.sop.models import OpenTask
+    from app.sop.registry import get_procedure
+    from app.sop.services import my_tasks, open_case
+
+    admin, _admin = login_as("admin")
+    staff = make_user("staff")
+    monday = datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc)  # 09.00 WIB
+    case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"),
+                     {"nim": "1", "prodi": "P", "phone": "0812", "mode": "online", "question": "Q"}, now=monday)
+    db.session.commit()
+    row = case.step_row("izin_tu")
+    before = row.due_at
+    assert admin.submit("/admin/calendar", {"day": "2026-11-02", "open": "closed", "reason": "Cuti bersama"}
+                        ).status_code == 302
+    db.session.expire_all()
+    assert row.due_at > before and row.due_at.date() == date(2026, 11, 3)
+    assert db.session.scalar(sa.select(OpenTask.due_at).where(OpenTask.case_step_id == row.id)) == row.due_at
+    assert [(task.id, task.due_at) for task in my_tasks(staff)] == [(row.id, row.due_at)]

@@ -134,13 +134,15 @@ def open_roles(case: Case, row: CaseStep) -> list[str]:
 def keep_open_tasks(case: Case, row: CaseStep) -> None:
     """Record whom beyond the team the step waits for now (OpenTask rows, what the lists read):
     the holders of its open_roles while it is active, nobody once it is not. The engine calls
-    this whenever a step starts or stops; _add_member when a team role is taken."""
+    this whenever a step starts, stops or is scheduled again; _add_member when a team role is
+    taken."""
     if row.id is None:
         db.session.flush()
     db.session.execute(delete(OpenTask).where(OpenTask.case_step_id == row.id))
     if row.state == StepState.ACTIVE and case.state == CaseState.OPEN:
         db.session.add_all(OpenTask(case_step_id=row.id, role=role, case_id=case.id, code=case.code,
-                                    unit_id=case.unit_id, opened_at=case.opened_at) for role in open_roles(case, row))
+                                    unit_id=case.unit_id, opened_at=case.opened_at, due_at=row.due_at,
+                                    active_at=row.active_at) for role in open_roles(case, row))
 
 
 def can_view(user: User, case: Case) -> bool:

@@ -201,11 +201,14 @@ class OpenTask(db.Model):
     serves or served the case in yet (taking the step claims the case). Kept by the engine as steps
     start and stop and as the team grows (app/sop/access.py: keep_open_tasks), so that "Tugas saya"
     and the case lists read the work waiting for a role by index, not every open case's active
-    step. It repeats what a list orders and filters by of the case, which never changes (its
-    code, unit and opening time): a role's newest cases are then read in order from here alone."""
+    step. It repeats what the lists order and filter by: of the case, what never changes (its
+    code, unit and opening time), of the step, when it began and is due (rewritten whenever they
+    change): a role's newest cases, and its tasks due soonest, are then read in order from here
+    alone."""
 
     __tablename__ = "open_tasks"
-    __table_args__ = (Index("ix_open_tasks_role_opened_at", "role", "opened_at", "case_id"),)
+    __table_args__ = (Index("ix_open_tasks_role_opened_at", "role", "opened_at", "case_id"),
+                      Index("ix_open_tasks_role_due_at", "role", "due_at", "active_at", "case_step_id"))
 
     case_step_id: Mapped[int] = mapped_column(ForeignKey("case_steps.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -213,6 +216,8 @@ class OpenTask(db.Model):
     code: Mapped[str] = mapped_column(String(60))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def step_actors(roles) -> list[CaseStepActor]:

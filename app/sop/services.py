@@ -434,6 +434,7 @@ def recompute_deadlines(now: datetime | None = None) -> int:
         step = procedure_of(case.version).step(row.key)
         schedule(row, step, case, case_values(case), row.active_at or now, working_calendar(case.unit_id))
         row.next_notice_at = next_notice_time(row, now)
+        keep_open_tasks(case, row)
     db.session.flush()
     return len(rows)
 
@@ -452,6 +453,8 @@ def task_list(user: User, now: datetime, limit: int = 200) -> list:
 
 
 TASK_ORDER = (CaseStep.due_at.is_(None), CaseStep.due_at, CaseStep.active_at, CaseStep.id)
+# The same order as OpenTask keeps it, by its index (NULLS LAST is an ascending index's own order)
+OPEN_TASK_ORDER = (OpenTask.due_at.asc().nulls_last(), OpenTask.active_at, OpenTask.case_step_id)
 
 
 def _waiting_for(user):
@@ -461,21 +464,23 @@ def _waiting_for(user):
     OR-ing them made the database read every open case's active step for everyone (32 ms of an
     alumnus's home page among 100,000 cases)."""
     roles = sorted(user.roles)
+    limit = bindparam("limit", type_=Integer)
     ways = [and_(Case.subject_id == user.id, step_names_where(CaseStepActor.role == "subject")),
             and_(Case.assignee_id == user.id, step_names_where(CaseStepActor.role == "assignee"),
                  team_member_of(user, Case.id)),
-            and_(CaseStep.case_id.in_(team_cases(user)), step_names_where(CaseStepActor.role.in_(roles))),
-            CaseStep.id.in_(open_to(user, OpenTask.case_step_id))]
-    return union_of(db.select(CaseStep.id).join(Case)
-                    .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
-                    .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer)) for way in ways)
+            and_(CaseStep.case_id.in_(team_cases(user)), step_names_where(CaseStepActor.role.in_(roles)))]
+    return union_of([*(db.select(CaseStep.id).join(Case)
+                       .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
+                       .order_by(*TASK_ORDER).limit(limit) for way in ways),
+                     open_to(user, OpenTask.case_step_id).order_by(*OPEN_TASK_ORDER).limit(limit)])
 
 
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
     """Steps waiting for the user's roles or for them personally, soonest due first. Only what a
     task list shows is loaded (not the case's values, people or stored definition)."""
     query = shaped("my_tasks", user, lambda someone: (
-        db.select(CaseStep).join(Case).where(CaseStep.id.in_(_waiting_for(someone)))
+        db.select(CaseStep).join(Case).where(CaseStep.id.in_(_waiting_for(someone)),
+                                             CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN)
         .options(*step_list_options(), contains_eager(CaseStep.case).options(
             *case_list_options(), joinedload(Case.version).defer(ProcedureVersion.definition)))
         .order_by(*TASK_ORDER).limit(bindparam("limit", type_=Integer))))

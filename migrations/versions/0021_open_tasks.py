@@ -31,6 +31,8 @@ def upgrade():
     sa.Column('code', sa.String(length=60), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('opened_at', app.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', app.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('active_at', app.database.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_open_tasks_case_id_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['case_step_id'], ['case_steps.id'], name=op.f('fk_open_tasks_case_step_id_case_steps'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_open_tasks_unit_id_units')),
@@ -38,6 +40,7 @@ def upgrade():
     )
     with op.batch_alter_table('open_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_open_tasks_case_id'), ['case_id'], unique=False)
+        batch_op.create_index('ix_open_tasks_role_due_at', ['role', 'due_at', 'active_at', 'case_step_id'], unique=False)
         batch_op.create_index('ix_open_tasks_role_opened_at', ['role', 'opened_at', 'case_id'], unique=False)
     _fill(op.get_bind())
 
@@ -54,20 +57,23 @@ def _fill(bind):
     for case_id, role in bind.execute(sa.text(
             "SELECT m.case_id, m.role FROM case_members m JOIN cases c ON c.id = m.case_id WHERE c.state = 'open'")):
         served.setdefault(case_id, set()).add(role)
-    rows = [{'s': step_id, 'r': role, 'c': case_id, 'k': code, 'u': unit_id, 'o': opened_at}
-            for step_id, role, case_id, code, unit_id, opened_at, version_id in bind.execute(sa.text(
-                "SELECT s.id, a.role, c.id, c.code, c.unit_id, c.opened_at, c.procedure_version_id FROM case_steps s "
+    rows = [{'s': step_id, 'r': role, 'c': case_id, 'k': code, 'u': unit_id, 'o': opened_at, 'd': due_at,
+             'a': active_at}
+            for step_id, role, case_id, code, unit_id, opened_at, due_at, active_at, version_id in bind.execute(sa.text(
+                "SELECT s.id, a.role, c.id, c.code, c.unit_id, c.opened_at, s.due_at, s.active_at, "
+                "c.procedure_version_id FROM case_steps s "
                 "JOIN cases c ON c.id = s.case_id JOIN case_step_actors a ON a.case_step_id = s.id "
                 "WHERE s.state = 'active' AND c.state = 'open'"))
             if role not in SPECIAL_ACTORS
             and (role not in team_roles[version_id] or role not in served.get(case_id, ()))]
     if rows:
-        bind.execute(sa.text("INSERT INTO open_tasks (case_step_id, role, case_id, code, unit_id, opened_at) "
-                             "VALUES (:s, :r, :c, :k, :u, :o)"), rows)
+        bind.execute(sa.text("INSERT INTO open_tasks (case_step_id, role, case_id, code, unit_id, opened_at, due_at, "
+                             "active_at) VALUES (:s, :r, :c, :k, :u, :o, :d, :a)"), rows)
 
 
 def downgrade():
     with op.batch_alter_table('open_tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_open_tasks_role_opened_at')
+        batch_op.drop_index('ix_open_tasks_role_due_at')
         batch_op.drop_index(batch_op.f('ix_open_tasks_case_id'))
     op.drop_table('open_tasks')
