@@ -117,7 +117,8 @@ def test_open_tasks_are_filled_from_the_active_steps_of_open_cases(fresh_databas
                                  f"VALUES (1, 1, 'counselor', 'claimed', {at}, {at})"))  # removed: still served
         upgrade(revision="0021_open_tasks")
         with db.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT case_step_id, role, case_id, code, unit_id FROM open_tasks ORDER BY 1, 2"))
+            rows = conn.execute(sa.text(
+                "SELECT case_step_id, role, case_id, code, unit_id FROM open_tasks ORDER BY 1, 2"))
             assert [tuple(r) for r in rows] == [(1, "staff", 1, "p", None), (3, "counselor", 2, "q", 7),
                                                 (3, "psychiatrist", 2, "q", 7)]
             assert conn.execute(sa.text("SELECT count(*) FROM open_tasks WHERE opened_at IS NULL")).scalar() == 0

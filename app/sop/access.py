@@ -31,7 +31,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
 from app.org.services import cached_unit_ids
-from app.sop.models import Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, OpenTask, StepState
+from app.sop.models import (Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, OpenTask,
+                            StepState)
 
 SPECIAL_ACTORS = {"subject", "assignee"}
 MIN_REVIEW_REASON = 10
