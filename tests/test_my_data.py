@@ -46,6 +46,7 @@ def world(app, make_user):
     complete_step(mine, "laporan", counselor, {"report": "LAPORAN-RAHASIA-KONSELOR"})
     letters = {case.id: list(db.session.scalars(db.select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)))
                for case in (mine, theirs)}  # the steps issue them
+    db.session.add(CaseAccess(case_id=mine.id, user_id=staff.id, action="step:izin_tu"))  # as the step's form logs it
     db.session.add(CaseAccess(case_id=mine.id, user_id=head.id, action="review", reason="Telaah mutu layanan"))
     db.session.add(CaseAccess(case_id=theirs.id, user_id=head.id, action="review", reason="Telaah kasus lain"))
     db.session.commit()
@@ -72,6 +73,7 @@ def test_the_page_lists_what_is_held_about_me_only(app, world):
     assert not any(f'href="/letters/{lt.id}.pdf"' in body for lt in world["other_letters"])
     # who opened my case for review, but not the head's written reason (theirs, not mine)
     assert "Telaah mutu layanan" not in body and "Telaah kasus lain" not in body
+    assert "menyelesaikan langkah (1. " in body and "(izin_tu)" not in body  # the step in words, not its key
     assert 'href="/account/data.zip"' in body and 'href="/account/data.json"' in body
 
 

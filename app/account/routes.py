@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.account import bp
 from app.account.services import access_entries, my_appointments, my_cases, my_data, my_data_zip, my_letters, to_json
 from app.htmx import render
+from app.sop.words import step_labels
 
 
 def _download(content: bytes, name: str, mimetype: str):
@@ -24,7 +25,8 @@ def my_data_page():
     cases = my_cases(user)
     ids = [c.id for c in cases]
     return render("account/data.html", user=user, cases=cases, appointments=my_appointments(user),
-                  letters=my_letters(ids), access=access_entries(ids)[:200])
+                  letters=my_letters(ids), access=access_entries(ids)[:200],
+                  steps={case.id: step_labels(case.procedure) for case in cases})
 
 
 @bp.get("/account/data.json")

@@ -383,8 +383,8 @@ def case_access_log(case_id: int):
     case = load_case(case_id, can_see_log)
     procedure = case.procedure
     labels = {key: f.label for key, (f, _step) in procedure.field_origins().items()}
-    steps = {s.key: f"{s.number}. {s.title}" for s in procedure.steps}
-    return render("sop/access_log.html", case=case, entries=access_log(case), labels=labels, steps=steps,
+    return render("sop/access_log.html", case=case, entries=access_log(case), labels=labels,
+                  steps=words.step_labels(procedure),
                   now=utcnow())
 
 

@@ -134,3 +134,8 @@ def field_value(field: Field, value) -> str:
         url = value.strip()
         return Markup('<a href="{0}" rel="noopener noreferrer" target="_blank">{0}</a>').format(url)
     return escape(value) if isinstance(value, str) else str(value)
+
+
+def step_labels(procedure: Procedure) -> dict[str, str]:
+    """Each step's key in words ("3. Rekomendasi kepala"), for the access log's actions."""
+    return {s.key: f"{s.number}. {s.title}" for s in procedure.steps}
