@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -136,3 +137,22 @@ def test_a_head_sees_the_procedures_and_late_cases_of_their_own_units(history, l
         client, _ = login_as(*roles, units=units)
         page = client.get(report).get_data(as_text=True)
         assert "Layanan Konseling Karier" in page and f"/cases/{history.id}" in page, roles
+
+
+def test_the_page_lists_the_steps_late_longest_and_the_spreadsheet_them_all(app, login_as, make_user):
+    """Sixty steps late: the page names how many, lists the fifty late longest (first, above the
+    figures) and points to the spreadsheet, whose sheet holds all sixty."""
+    alumnus = make_user("alumni")
+    opened = at("2026-11-02T09:00+07:00")
+    cases = [open_case(get_procedure("pgri-konseling-karier"), alumnus, dict(KARIER), now=opened + timedelta(minutes=i))
+             for i in range(60)]
+    db.session.commit()
+    client, _head = login_as("head")
+    page = client.get("/reports/compliance?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    late = page[page.index('id="late"'):page.index("</section>", page.index('id="late"'))]
+    assert "Terlambat sekarang (60)" in late and "50 dari 60" in late
+    listed = [int(n) for n in re.findall(r'href="/cases/(\d+)"', late)]
+    assert listed == [c.id for c in cases[:50]]  # late longest first
+    assert page.index('id="late"') < page.index("Rincian per langkah")
+    book = load_workbook(BytesIO(client.get("/reports/compliance.xlsx?from=2026-11-01&to=2026-11-30").data))
+    assert book["Terlambat kini"].max_row == 61  # the header and every late step

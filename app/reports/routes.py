@@ -12,7 +12,7 @@ from app.errors import DomainError
 from app.forms import parse_date
 from app.htmx import render
 from app.reports import bp
-from app.reports.services import compliance, period, reported, to_xlsx, working_hours
+from app.reports.services import LATE_EXPORTED, compliance, period, reported, to_xlsx, working_hours
 
 
 def _filters():
@@ -52,6 +52,6 @@ def compliance_xlsx():
         start, end, code, unit = _filters()
     except DomainError as exc:
         return render("errors/error.html", title=_("Permintaan tidak valid"), message=exc.message, code=422, status=422)
-    data = to_xlsx(compliance(start, end, code, unit, viewer=current_user))
+    data = to_xlsx(compliance(start, end, code, unit, viewer=current_user, late_limit=LATE_EXPORTED))
     return send_file(BytesIO(data), download_name=f"kepatuhan-sop-{start}-{end}.xlsx", as_attachment=True,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

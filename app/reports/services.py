@@ -47,12 +47,17 @@ class StepFigures:
         return round(100 * self.on_time / self.timed, 1) if self.timed else None
 
 
+LATE_LISTED = 50  # the page lists the steps late longest; the spreadsheet, up to LATE_EXPORTED
+LATE_EXPORTED = 5000
+
+
 @dataclass
 class Report:
     start: date
     end: date
     rows: dict[str, list[StepFigures]] = field(default_factory=dict)
-    late: list = field(default_factory=list)
+    late: list = field(default_factory=list)  # the steps late longest first, up to the limit asked
+    late_total: int = 0
 
 
 def period(start: date | None, end: date | None) -> tuple[date, date]:
@@ -80,7 +85,7 @@ def reported(viewer: User | None) -> dict:
 
 
 def compliance(start: date, end: date, code: str = "", unit: str = "", now: datetime | None = None,
-               viewer: User | None = None) -> Report:
+               viewer: User | None = None, late_limit: int = LATE_LISTED) -> Report:
     """The figures of each procedure's steps in the period, and what is late now. A `viewer` who
     is not an admin (the quality office) sees the procedures their units offer (or once offered)
     and the late cases of those units only; the figures of a procedure that other units offer too
@@ -102,9 +107,10 @@ def compliance(start: date, end: date, code: str = "", unit: str = "", now: date
     report.late = db.session.execute(
         sa.select(CaseStep.case_id, Case.code, CaseStep.position, CaseStep.title, CaseStep.due_at).join(Case)
         .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, CaseStep.due_at < now,
-               Case.code.in_(codes), in_units).order_by(CaseStep.due_at).limit(200)).all()
+               Case.code.in_(codes), in_units).order_by(CaseStep.due_at, CaseStep.id).limit(late_limit)).all()
 
     late_by_key = {(c, k): n for c, k, n in late_counts}
+    report.late_total = sum(late_by_key.values())
     for c in codes:
         rows = []
         for step in procedures()[c].steps:
