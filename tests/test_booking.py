@@ -307,3 +307,23 @@ def test_a_counselor_who_lost_the_role_or_the_account_reads_no_more_appointments
     counselor.active = False
     db.session.commit()
     assert app.test_client().get(path).status_code == 404
+
+
+def test_the_home_page_keeps_to_the_team_rule_for_next_sessions(setup, app):
+    """"Jadwal berikutnya" on the home page lists a counselor's sessions only while they read them
+    (as /appointments does): taken off the case's team, its time and client are gone there too."""
+    from app.sop.access import remove_member
+
+    case, counselor, alumnus = setup
+    slot = free_slots(counselor, date.today() + timedelta(days=1), 14)[0]  # ahead of the real clock
+    appointment = book(case, alumnus, slot.start)
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    shown = f'href="/appointments/{appointment.id}"'
+    assert shown in client.get("/").get_data(as_text=True)
+    head = next(user for user in db.session.scalars(sa.select(type(counselor))) if user.has_role("head"))
+    remove_member(case, head, next(m.id for m in case.team() if m.user_id == counselor.id), "Pindah tugas")
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert shown not in home and alumnus.name not in home

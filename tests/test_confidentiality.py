@@ -183,6 +183,35 @@ def test_team_changes_are_recorded_shown_and_grant_or_end_access(app, puspaga):
         "user_id": f"{people['admin'].id}:counselor", "note": "x"}).status_code == 404
 
 
+def test_the_team_is_chosen_from_the_cases_unit(app, puspaga, make_user):
+    """A counselor of another unit holds no counselor role for this case (holds_role): the head's
+    list does not offer them, and naming them anyway is refused with nothing written; an assigning
+    step's picker and its check keep to the unit the same way."""
+    from app.sop.access import add_member
+
+    case, people = puspaga
+    elsewhere = make_user("counselor", name="Konselor Unit Lain", units=["P2KLLK"])
+    head = login(app, people["head"])
+    assert "Konselor Unit Lain" not in head.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert head.submit(f"/cases/{case.id}/team", {"user_id": f"{elsewhere.id}:counselor",
+                                                  "note": "Supervisi kasus"}).status_code == 422
+    with pytest.raises(DomainError, match="unit kasus ini"):
+        add_member(case, people["head"], elsewhere, "counselor", "Supervisi kasus")
+    db.session.rollback()
+    assert login(app, elsewhere).get(f"/cases/{case.id}").status_code == 404
+    career = open_case(get_procedure("pgri-konseling-karier"), people["staff"], {
+        "nim": "1", "prodi": "P", "phone": "0812", "question": "Q", "mode": "online"}, subject=make_user("alumni"))
+    stranger = make_user("counselor", name="Konselor PUSPAGA Saja", units=["PUSPAGA"])
+    head_here = make_user("head", units=["P2KLLK"])
+    complete_step(career, "izin_tu", people["staff"], {})
+    complete_step(career, "form_permohonan", people["staff"], {"complete": "lengkap"})
+    db.session.commit()
+    page = login(app, head_here).get(f"/cases/{career.id}/steps/rekomendasi").get_data(as_text=True)
+    assert "Konselor Unit Lain" in page and "Konselor PUSPAGA Saja" not in page
+    with pytest.raises(DomainError, match="unit kasus ini"):
+        complete_step(career, "rekomendasi", head_here, {"counselor": str(stranger.id)})
+
+
 def test_subject_reads_own_words_and_what_is_shared_back_only(app, make_user):
     staff, head, alumnus, counselor = make_user("staff"), make_user("head"), make_user("alumni"), make_user("counselor")
     case = open_case(get_procedure("pgri-konseling-karier"), staff, {  # opened at the desk for the alumnus

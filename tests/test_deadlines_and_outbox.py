@@ -242,3 +242,17 @@ def test_a_team_step_is_announced_to_the_case_team_only(make_user):
     assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1  # prioritas: 30 menit kerja from 08.10
     told = set(db.session.scalars(sa.select(OutboxMessage.user_id)))
     assert mine.id in told and other.id not in told
+
+
+def test_notices_go_to_the_role_holders_of_the_cases_unit(make_user):
+    """A role holds in one's own units: the reminder of a PUSPAGA step goes to PUSPAGA's staff, its
+    escalation to PUSPAGA's head, not to those of another unit (who could not open the case)."""
+    staff, elsewhere = make_user("staff", units=["PUSPAGA"]), make_user("staff", units=["P2KLLK"])
+    head, other_head = make_user("head", units=["PUSPAGA"]), make_user("head", units=["P2KLLK"])
+    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                     subject=make_user("client", units=["PUSPAGA"]), now=at("2026-11-23T08:00+07:00"))
+    db.session.commit()
+    assert sweep(at("2026-11-23T08:31+07:00"))["due"] == 1  # the first step's 30 minutes are up
+    assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id}
+    assert sweep(at("2026-11-23T13:00+07:00"))["escalation"] == 1
+    assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id, head.id}

@@ -16,6 +16,7 @@ from app.dispositions.services import carry_out, chain_of, give_disposition
 from app.documents.models import Letter
 from app.errors import DomainError
 from app.extensions import db
+from app.org.services import set_user_units, unit_ids_of
 from app.notifications.models import OutboxMessage
 from app.sop.access import readable_values
 from app.sop.models import CaseState, StepState
@@ -162,7 +163,15 @@ def test_the_disposisi_chain_end_to_end(app, people):
     db.session.commit()  # this one is no longer theirs to carry out, nor to read in their tasks
     assert not [t for t in tasks_of(app, p["bureau"]) if isinstance(t, TaskItem)]
     p["bureau"].set_roles(["bureau_head"])
+    units = unit_ids_of(p["bureau"])
+    with app.test_request_context():  # moved out of the unit: the role no longer holds for its cases
+        set_user_units(p["bureau"], [], actor=p["head"])
     db.session.commit()
+    assert not [t for t in tasks_of(app, p["bureau"]) if isinstance(t, TaskItem)]
+    with app.test_request_context():
+        set_user_units(p["bureau"], units, actor=p["head"])
+    db.session.commit()
+    assert [t for t in tasks_of(app, p["bureau"]) if isinstance(t, TaskItem)]
     # another holder of the role cannot take the addressee's turn
     with pytest.raises(DomainError, match="ditujukan kepada Orang bureau"):
         give_disposition(case, p["other_bureau"], p["rector"].id, ["diketahui"], "", due, now=MONDAY)

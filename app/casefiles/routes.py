@@ -50,7 +50,7 @@ def _file_page(case: Case, upload_form=None, step_form=None, status: int = 200):
     choices = {}
     if step is not None:
         choices = {step.screen[kind]: categories(case.unit_id, kind) for kind in CATEGORY_KINDS if step.screen.get(kind)}
-        step_form = step_form or build_form(step.inputs)
+        step_form = step_form or build_form(step.inputs, unit_id=case.unit_id)
     uploads = uploads_of(case)
     return render("casefiles/file.html", case=case, row=row, step=step, allowed=allowed, step_form=step_form,
                   claims=row is not None and claimable_role(current_user, case, row), choices=choices,
@@ -72,7 +72,7 @@ def case_file(case_id: int):
         abort(404)
     if not can_act(current_user, case, row):
         abort(403)
-    form = build_form(step.inputs)
+    form = build_form(step.inputs, unit_id=case.unit_id)
     if form.validate_on_submit():
         try:
             complete_step(case, row.key, current_user, form_values(form, step.inputs))

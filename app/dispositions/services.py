@@ -20,7 +20,7 @@ from app.dispositions.models import Disposition
 from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
-from app.sop.access import can_act, holds_role
+from app.sop.access import can_act, holds_role, in_units_of
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.services import complete_step
 
@@ -221,6 +221,7 @@ def waiting_for(user: User) -> list[tuple[Disposition, CaseStep | None]]:
         return []
     rows = list(db.session.scalars(db.select(Disposition).join(Case, Case.id == Disposition.case_id).where(
         Disposition.to_user_id == user.id, Disposition.to_role.in_(sorted(user.roles)),  # still theirs to do
+        in_units_of(user, Case),  # the role held in the case's unit (holds_role), as giving it asked
         Disposition.done_at.is_(None), Case.state == CaseState.OPEN)
         .options(joinedload(Disposition.from_user).load_only(User.name), lazyload(Disposition.to_user),
                  lazyload(Disposition.done_by))  # a task shows who gave it

@@ -18,6 +18,7 @@ def index():
     """The signed-in user's start page: the services they may ask for, what waits for them, their
     next appointments, and for staff the requests they record and the screens they manage."""
     from app.booking.models import Appointment, AppointmentStatus
+    from app.booking.services import served_by
     from app.database import utcnow
     from app.org.services import units_of
     from app.sop.offerings import services_for
@@ -25,7 +26,7 @@ def index():
 
     now = utcnow()
     upcoming = db.session.scalars(db.select(Appointment).where(
-        (Appointment.client_id == current_user.id) | (Appointment.counselor_id == current_user.id),
+        (Appointment.client_id == current_user.id) | served_by(current_user),  # as /appointments lists them
         Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
         .options(lazyload(Appointment.case),  # the list shows the time and the other person's name
                  joinedload(Appointment.counselor).load_only(User.name),

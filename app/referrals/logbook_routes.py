@@ -149,7 +149,7 @@ def logbook_step(case_id: int):
         "service_kind": agreed.service_kind if agreed else "",
         "counselor_id": str(agreed.counselor_id if agreed else (case.assignee_id or "")),
         "served_at": _local_naive(agreed.served_at) if agreed else None}
-    form = build_form(extra, base=LineForm, data=defaults or None)
+    form = build_form(extra, base=LineForm, unit_id=case.unit_id, data=defaults or None)
     _counselor_choices(form)
     if allowed and form.validate_on_submit():
         try:

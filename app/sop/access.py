@@ -97,7 +97,7 @@ def is_head_of(user: User, case: Case) -> bool:
     return holds_role(user, case, *case.procedure.escalate_to)
 
 
-def _in_units_of(user: User, case=Case):
+def in_units_of(user: User, case=Case):
     """SQL condition mirroring in_unit."""
     return or_(case.unit_id.is_(None), case.unit_id.in_(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
 
@@ -333,8 +333,8 @@ def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
         raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
     if role not in procedure.team_roles:
         raise DomainError(_("Peran ini bukan peran tim untuk layanan ini."))
-    if user is None or not user.active or not user.has_role(role):
-        raise DomainError(_("Pilih pengguna aktif yang memegang peran tersebut."))
+    if user is None or not user.active or not holds_role(user, case, role):
+        raise DomainError(_("Pilih pengguna aktif yang memegang peran tersebut di unit kasus ini."))
     if any(m.user_id == user.id for m in case.team()):
         raise DomainError(_("%(name)s sudah menjadi anggota tim.", name=user.name))
     if not note.strip():
@@ -509,7 +509,7 @@ def in_follow_up_open_to(user: User, case=Case, by_role: dict[str, list[str]] | 
         return false()
     still_running = exists().where(CaseStep.case_id == case.id,
                                    CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING))).correlate(case)
-    return and_(case.state == CaseState.OPEN, ~still_running, _in_units_of(user, case),
+    return and_(case.state == CaseState.OPEN, ~still_running, in_units_of(user, case),
                 or_(*(and_(case.code.in_(codes), ~_role_held_on_case(role, case)) for role, codes in by_role.items())))
 
 
@@ -529,7 +529,7 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         lambda case: case.subject_id == user.id,
         lambda case: case.opened_by_id == user.id,
         lambda case: _on_team(user, case),  # the assignee among them
-        lambda case: and_(case.code.in_(escalated_codes), _in_units_of(user, case)),
+        lambda case: and_(case.code.in_(escalated_codes), in_units_of(user, case)),
         lambda case: exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
         lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up
     ]

@@ -41,11 +41,11 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
     case = row.case
     holders = {} if holders is None else holders
 
-    def holding(roles) -> list[User]:
-        roles = frozenset(roles)
-        if roles not in holders:
-            holders[roles] = active_users_with_roles(roles)
-        return holders[roles]
+    def holding(roles) -> list[User]:  # in the case's unit: a role holds in one's own units
+        key = (frozenset(roles), case.unit_id)
+        if key not in holders:
+            holders[key] = active_users_with_roles(roles, case.unit_id)
+        return holders[key]
 
     procedure = procedure_of(case.version)
     if kind == NoticeKind.ESCALATION:

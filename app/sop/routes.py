@@ -246,7 +246,7 @@ def _case_page(case: Case, status: int = 200, **forms):
     team_form = forms.get("team_form")
     if is_head and team_form is None:
         team_form = TeamForm(formdata=None)
-        team_candidates(team_form, procedure.team_roles, {m.user_id for m in case.team()})
+        team_candidates(team_form, case)
     return render("sop/case.html", case=case, procedure=procedure, values=values,
                   readable=set(grounds), can_act=lambda row: can_act(current_user, case, row), now=utcnow(),
                   claimable=lambda row: claimable_role(current_user, case, row),
@@ -271,7 +271,7 @@ def step_form(case_id: int, key: str):
     procedure = case.procedure
     row = case.step_row(key) or abort(404)
     step = procedure.step(key)
-    form = build_form(step.inputs)
+    form = build_form(step.inputs, unit_id=case.unit_id)
     if form.validate_on_submit():
         try:
             if step.screen and step.screen["name"] in STEP_SCREENS:  # its own page does what the step records
@@ -342,7 +342,7 @@ def add_team_member(case_id: int):
     """The head adds someone to the case team (recorded and shown on the case)."""
     case = load_case(case_id, is_head_of)
     form = TeamForm()
-    team_candidates(form, case.procedure.team_roles, {m.user_id for m in case.team()})
+    team_candidates(form, case)
     if form.validate_on_submit():
         user_id, _sep, role = form.user_id.data.partition(":")
         try:

@@ -18,7 +18,7 @@ from app.database import union_of, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
-from app.sop.access import (assign, can_act, can_close, claim, claimable_role, in_follow_up,
+from app.sop.access import (assign, can_act, can_close, claim, claimable_role, holds_role, in_follow_up,
                             keep_open_tasks, open_to, sealed_values, shaped, step_names_where, team_cases,
                             team_member_of)
 from app.sop.definitions import Field, Procedure, Step
@@ -345,8 +345,8 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
         field = next(f for f in step.inputs if f.key == step.assigns)
         chosen = values[step.assigns]
         assignee = chosen if isinstance(chosen, User) else db.session.get(User, int(chosen))
-        if assignee is None or not assignee.active or not assignee.has_role(field.role):
-            raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan atau tidak aktif."))
+        if assignee is None or not assignee.active or not holds_role(assignee, case, field.role):
+            raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan, tidak aktif, atau bukan bagian dari unit kasus ini."))
         assign(case, assignee, field.role, user, now)
     _stop(case, row, StepState.DONE)
     row.done_at, row.done_by_id = now, user.id
@@ -469,10 +469,13 @@ def _waiting_for(user):
             and_(Case.assignee_id == user.id, step_names_where(CaseStepActor.role == "assignee"),
                  team_member_of(user, Case.id)),
             and_(CaseStep.case_id.in_(team_cases(user)), step_names_where(CaseStepActor.role.in_(roles)))]
+    # a step open to two of the user's roles is two rows: one step, one of the `limit`
+    open_steps = (open_to(user, OpenTask.case_step_id, OpenTask.due_at, OpenTask.active_at).distinct()
+                  .order_by(*OPEN_TASK_ORDER).limit(limit).subquery())
     return union_of([*(db.select(CaseStep.id).join(Case)
                        .where(CaseStep.state == StepState.ACTIVE, Case.state == CaseState.OPEN, way)
                        .order_by(*TASK_ORDER).limit(limit) for way in ways),
-                     open_to(user, OpenTask.case_step_id).order_by(*OPEN_TASK_ORDER).limit(limit)])
+                     db.select(open_steps.c.case_step_id)])
 
 
 def my_tasks(user: User, limit: int = 200) -> list[CaseStep]:
