@@ -8,6 +8,7 @@ from datetime import time
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import true
 from sqlalchemy.orm import lazyload, selectinload
 
 from app.auth.audit import ACTIONS, record_audit
@@ -95,6 +96,14 @@ def all_units() -> list[Unit]:
 
 def unit_ids_of(user: User) -> set[int]:
     return set(db.session.scalars(db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id)))
+
+
+def belongs_to(unit_id: int | None, user_id):
+    """SQL condition: the user whose id is `user_id` (a column) is a member of the unit; anyone,
+    for no unit (a case of no unit belongs to every unit)."""
+    if unit_id is None:
+        return true()
+    return user_id.in_(db.select(UserUnit.user_id).where(UserUnit.unit_id == unit_id))
 
 
 def cached_unit_ids(user: User) -> set[int]:

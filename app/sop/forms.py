@@ -3,19 +3,16 @@ working-calendar form."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import true
-
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, SelectField,
                      StringField, TextAreaField, URLField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, URL
 
-
 from app.auth.models import User, UserRole
 from app.auth.roles import role_label
 from app.extensions import db
 from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
-from app.org.models import UserUnit
+from app.org.services import belongs_to
 from app.sop.definitions import Field
 
 
@@ -58,11 +55,6 @@ def _form_field(field: Field):
         Length(max=field.max, message=_l("Paling panjang %(n)d karakter.", n=field.max)), PlainText()])
 
 
-def _in_unit(unit_id: int | None):
-    """SQL condition: the user belongs to the unit (a case of no unit belongs to every unit)."""
-    return true() if unit_id is None else User.id.in_(db.select(UserUnit.user_id).where(UserUnit.unit_id == unit_id))
-
-
 def build_form(fields: tuple[Field, ...], base: type = BaseForm, unit_id: int | None = None, **kwargs) -> BaseForm:
     """A form with one input per field; user pickers list active users of the field's role in the
     case's unit `unit_id` (a role holds in one's own units). A domain's screen passes its own form
@@ -73,7 +65,7 @@ def build_form(fields: tuple[Field, ...], base: type = BaseForm, unit_id: int | 
     if pickers:
         roles = {f.role for f in pickers}
         rows = db.session.execute(db.select(User.id, User.name, UserRole.role).join(UserRole).where(
-            UserRole.role.in_(roles), User.active.is_(True), _in_unit(unit_id)).order_by(User.name)).all()
+            UserRole.role.in_(roles), User.active.is_(True), belongs_to(unit_id, User.id)).order_by(User.name)).all()
         for f in pickers:
             getattr(form, f.key).choices = [SelectChoice("", _l("— pilih —"))] + [
                 SelectChoice(str(r.id), r.name) for r in rows if r.role == f.role]
@@ -121,6 +113,6 @@ def team_candidates(form: TeamForm, case) -> None:
     members = {m.user_id for m in case.team()}
     rows = db.session.execute(db.select(User.id, User.name, UserRole.role).join(UserRole).where(
         UserRole.role.in_(case.procedure.team_roles), User.active.is_(True), User.id.not_in(members or {0}),
-        _in_unit(case.unit_id)).order_by(User.name)).all()
+        belongs_to(case.unit_id, User.id)).order_by(User.name)).all()
     form.user_id.choices = [SelectChoice("", _l("— pilih —"))] + [
         SelectChoice(f"{r.id}:{r.role}", f"{r.name} ({role_label(r.role)})") for r in rows]
