@@ -221,3 +221,22 @@ def test_a_password_or_address_set_by_an_admin_is_told_to_the_owner_and_for_coun
     db.session.commit()
     recipients = sorted(m.recipient for m in db.session.scalars(sa.select(OutboxMessage)))
     assert recipients == ["kepala@test.id", "konselor@test.id", "mhs@test.id"]  # the student's old address
+
+
+def test_a_head_reads_what_the_people_of_their_own_units_did(app, make_user):
+    """The PUSPAGA desk registering a client is in the log for PUSPAGA's head and the quality office
+    (admin), not for the head of another institution's unit, on the page or in the spreadsheet."""
+    desk = make_user("staff", units=["PUSPAGA"])
+    client = make_user("client", name="Siti Klien Puspaga", units=["PUSPAGA"])
+    with app.test_request_context():
+        record_audit("user.create", client, actor=desk, summary=f"{desk.name} mendaftarkan {client.name}.")
+    db.session.commit()
+    readers = {"PUSPAGA": make_user("head", units=["PUSPAGA"]), "P2KLLK": make_user("head", units=["P2KLLK"]),
+               "admin": make_user("admin", units=["P2KLLK"])}
+    for who, reader in readers.items():
+        web = app.test_client()
+        web.submit("/login", {"email": reader.email, "password": "rahasia123"})
+        page = web.get("/admin/audit?q=Siti").get_data(as_text=True)
+        sheet = load_workbook(BytesIO(web.get("/admin/audit.xlsx?q=Siti").data)).active
+        found = "Siti Klien Puspaga" in page, sheet.max_row > 1
+        assert found == ((True, True) if who != "P2KLLK" else (False, False)), who

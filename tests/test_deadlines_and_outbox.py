@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.services import deliver_due, notify
+from app.sop.access import remove_member
 from app.sop.models import Notice
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -242,6 +243,14 @@ def test_a_team_step_is_announced_to_the_case_team_only(make_user):
     assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1  # prioritas: 30 menit kerja from 08.10
     told = set(db.session.scalars(sa.select(OutboxMessage.user_id)))
     assert mine.id in told and other.id not in told
+    # taken off the team, the step stays the team's (nobody may claim it back: access.can_act):
+    # neither the one removed nor the unit's other counselors hear of it; the head does, when late
+    head = make_user("head")
+    remove_member(case, head, next(m.id for m in case.team() if m.user_id == mine.id), "Cuti panjang")
+    db.session.commit()
+    sweep(at("2026-11-23T09:00+07:00"))
+    later = set(db.session.scalars(sa.select(OutboxMessage.user_id))) - told
+    assert not later & {mine.id, other.id}
 
 
 def test_notices_go_to_the_role_holders_of_the_cases_unit(make_user):

@@ -240,3 +240,29 @@ def test_only_the_active_steps_actor_gives_or_carries_out(people):
         give_disposition(case, people["bureau"], people["rector"].id, ["diketahui"], "", date(2026, 11, 25), now=MONDAY)
     with pytest.raises(DomainError):
         carry_out(case, people["head"], "selesai", now=MONDAY)
+
+
+def test_leaderships_paper_goes_to_the_units_holders_and_stays_from_the_person(app, people, make_user):
+    """The nota dinas goes to the holders of the role it names in the case's unit only, signed there;
+    "Data saya" of the praja it is about does not list it or put it in the download, as its own
+    page does not show it to them."""
+    import io
+    import zipfile
+
+    from app.documents.models import Letter
+    from app.documents.services import letter_recipients, signer_for
+
+    elsewhere = make_user("bureau_head", name="Biro Unit Lain", units=["PUSPAGA"])
+    case = therapy_case(people, "pendampingan")  # the nota dinas is issued
+    here = {u.id for u in letter_recipients(case, ("role:bureau_head",))}
+    assert {people["bureau"].id, people["other_bureau"].id} <= here and elsewhere.id not in here
+    other_head = make_user("head", name="Kepala Unit Lain", units=["PUSPAGA"])
+    assert signer_for(other_head, case).id != other_head.id and signer_for(people["head"], case) == people["head"]
+    letters = db.session.scalars(db.select(Letter).where(Letter.case_id == case.id)).all()
+    assert any(letter.doc_type == "nota_dinas" for letter in letters)
+    client = app.test_client()
+    client.submit("/login", {"email": people["praja"].email, "password": "rahasia123"})
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "Nota Dinas" not in page
+    names = zipfile.ZipFile(io.BytesIO(client.get("/account/data.zip").data)).namelist()
+    assert not any("nota_dinas" in name for name in names)

@@ -25,7 +25,7 @@ def my_data_page():
     cases = my_cases(user)
     ids = [c.id for c in cases]
     return render("account/data.html", user=user, cases=cases, appointments=my_appointments(user),
-                  letters=my_letters(ids), access=access_entries(ids)[:200],
+                  letters=my_letters(user, ids), access=access_entries(ids)[:200],
                   steps={case.id: step_labels(case.procedure) for case in cases})
 
 

@@ -18,6 +18,7 @@ from app.auth.roles import role_label
 from app.booking.models import Appointment
 from app.database import utcnow
 from app.documents.models import Letter
+from app.documents.types import DOC_TYPES
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.sop.access import log_access, readable_values
@@ -45,10 +46,15 @@ def my_appointments(user: User) -> list[Appointment]:
                                    .order_by(Appointment.start_at.desc()).limit(LIMIT)).unique())
 
 
-def my_letters(case_ids: list[int], with_pdf: bool = False) -> list[Letter]:
+def my_letters(user: User, case_ids: list[int], with_pdf: bool = False) -> list[Letter]:
+    """The letters of the person's cases but the leadership's internal paper on a case about them,
+    which the letter's own page does not show them either (documents.services.hidden_from)."""
     if not case_ids:
         return []
-    query = db.select(Letter).where(Letter.case_id.in_(case_ids)).order_by(Letter.issued_at, Letter.id)
+    internal = [code for code, kind in DOC_TYPES.items() if kind.internal]
+    query = (db.select(Letter).join(Case, Case.id == Letter.case_id)
+             .where(Letter.case_id.in_(case_ids), ~and_(Letter.doc_type.in_(internal), Case.subject_id == user.id))
+             .order_by(Letter.issued_at, Letter.id))
     if with_pdf:
         query = query.options(undefer(Letter.pdf))
     return list(db.session.scalars(query.limit(LIMIT)))
@@ -112,7 +118,7 @@ def my_data(user: User, letters: list[Letter] | None = None) -> dict:
     """Everything above as one JSON-ready document."""
     cases = my_cases(user, full=True)
     case_ids = [c.id for c in cases]
-    letters = my_letters(case_ids) if letters is None else letters
+    letters = my_letters(user, case_ids) if letters is None else letters
     return {
         "generated_at": _iso(utcnow()),
         "profile": profile_record(user),
@@ -149,7 +155,7 @@ def to_json(data: dict) -> bytes:
 
 def my_data_zip(user: User) -> bytes:
     """data-saya.json and the PDF of every letter of the person's cases."""
-    letters = my_letters([c.id for c in my_cases(user)], with_pdf=True)
+    letters = my_letters(user, [c.id for c in my_cases(user)], with_pdf=True)
     data = my_data(user, letters)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

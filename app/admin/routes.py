@@ -132,7 +132,7 @@ def _audit_filter() -> tuple[AuditFilter, str | None]:
 def audit():
     """The audit log: who changed which account, role, template or setting, and when."""
     flt, error = _audit_filter()
-    events = search_audit(flt, page_arg())
+    events = search_audit(flt, page_arg(), current_user)
     return render("admin/audit.html", block="results", events=events, flt=flt, error=error,
                   actions=ACTIONS, status=422 if error else 200)
 
@@ -144,7 +144,7 @@ def audit_export():
     flt, error = _audit_filter()
     if error:
         return render("errors/error.html", title=_("Permintaan tidak valid"), message=error, code=422, status=422)
-    response = send_file(BytesIO(audit_xlsx(flt)), download_name="log-audit.xlsx", as_attachment=True,
+    response = send_file(BytesIO(audit_xlsx(flt, current_user)), download_name="log-audit.xlsx", as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Cache-Control"] = "private, no-store"
     return response

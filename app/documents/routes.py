@@ -99,7 +99,7 @@ def _issue(case: Case, form, doc_type: str, **how):
     """Issue a case's letter (or a new version of one) as the current user: back to the case, or
     None after a refusal, which `form` shows."""
     try:
-        letter = issue_letter(doc_type, current_user, signer_for(current_user), case=case, **how)
+        letter = issue_letter(doc_type, current_user, signer_for(current_user, case), case=case, **how)
     except DomainError as exc:
         refuse(form, exc)
         return None

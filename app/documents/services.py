@@ -391,13 +391,15 @@ def letters_of(case: Case) -> list[Letter]:
 
 
 # -- letters that steps produce -------------------------------------------------------------
-def signer_for(user: User) -> User:
-    """Letters are signed by the head of unit: the user if they are one, else the first head."""
-    if user.has_role("head"):
-        return user
+def signer_for(user: User, case: Case | None = None) -> User:
+    """Letters are signed by the head of the case's unit: the user if they are one, else the first
+    head there (a role holds in one's own units)."""
     from app.auth.services import active_users_with_roles
+    from app.sop.access import in_unit
 
-    heads = active_users_with_roles({"head"})
+    if user.has_role("head") and (case is None or in_unit(user, case)):
+        return user
+    heads = active_users_with_roles({"head"}, case.unit_id if case is not None else None)
     return heads[0] if heads else user
 
 
@@ -416,8 +418,8 @@ def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
             found = [case.opened_by]
         elif spec == "team":
             found = [member.user for member in case.team()]
-        elif kind == "role":
-            found = active_users_with_roles({value})
+        elif kind == "role":  # in the case's unit: a role holds in one's own units
+            found = active_users_with_roles({value}, case.unit_id)
         else:  # field:<user input>
             chosen = (case.data or {}).get(value)
             found = [db.session.get(User, int(chosen))] if str(chosen or "").isdigit() else []
@@ -447,7 +449,7 @@ def issue_for_step(case: Case, step, row, user: User, now: datetime) -> Letter |
         return None
     current = current_letter(case.id, step.key, step.document)
     reason = _("Langkah \"%(step)s\" diselesaikan lagi.", step=row.title) if current is not None else None
-    signer = user if DOC_TYPES[step.document].signed_by_actor else signer_for(user)
+    signer = user if DOC_TYPES[step.document].signed_by_actor else signer_for(user, case)
     letter = issue_letter(step.document, user, signer, case=case, step_key=step.key, now=now,
                           correcting=current, reason=reason)
     deliver_letter(letter, case, letter_recipients(case, step.document_to), now)

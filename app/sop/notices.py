@@ -12,6 +12,7 @@ from app.auth.services import active_users_with_roles
 from app.extensions import db
 from app.database import insert_ignore
 from app.notifications.services import notify_all
+from app.sop.access import on_team, open_roles
 from app.sop.models import Case, CaseMember, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import next_notice_time
@@ -50,17 +51,17 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
     procedure = procedure_of(case.version)
     if kind == NoticeKind.ESCALATION:
         return holding(procedure.escalate_to)
-    # A team role's step belongs to the case team once it has a member in that role (access.can_act):
-    # only they hear of it; before that, everyone holding the role may take it.
-    team = {(m.role, m.user_id): m.user for m in case.team()}
-    people = {}
-    for role in set(row.roles) - {"subject", "assignee"}:
-        members = [user for (r, _id), user in team.items() if r == role and user.has_role(role)]
-        for user in (members if role in procedure.team_roles and members else holding({role})):
-            people[user.id] = user
+    # A step waits for the holders of its open roles (access.open_roles: a team role only while
+    # nobody serves or served the case in it, then it is the team's) and for the team members
+    # holding one of its roles (access.can_act).
+    open_to = open_roles(case, row)
+    people = {user.id: user for user in holding(open_to)} if open_to else {}
+    for member in case.team():
+        if member.user.has_role(*(set(row.roles) - {"subject", "assignee"})):
+            people[member.user_id] = member.user
     if "subject" in row.roles and case.subject is not None:
         people[case.subject.id] = case.subject
-    if "assignee" in row.roles and case.assignee is not None:
+    if "assignee" in row.roles and case.assignee is not None and on_team(case.assignee, case):
         people[case.assignee.id] = case.assignee
     return [u for u in people.values() if u.active]
 

@@ -44,7 +44,7 @@ def register_subject(procedure: Procedure, unit: Unit, actor: User, name: str, n
     user = create_user(address, name, [procedure.subject_role], generate_password(), employee_number=number,
                        notify_email=bool(email))
     add_user_to_units(user, [unit.code])
-    record_audit("user.create", user, actor=actor, details={"roles": [procedure.subject_role], "registered_for": procedure.title},
+    record_audit("user.create", user, actor=actor, details={"roles": [procedure.subject_role]},
                  summary=_("%(actor)s mendaftarkan %(name)s (%(label)s %(number)s) sebagai %(role)s.", actor=actor.name,
                            name=name, label=label, number=number, role=role_label(procedure.subject_role)))
     return user

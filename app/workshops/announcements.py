@@ -104,7 +104,7 @@ def send_announcements(workshop: Workshop, user: User, now: datetime | None = No
     messages = {m.key: m for m in db.session.scalars(db.select(OutboxMessage).where(
         OutboxMessage.key.in_([announcement_key(workshop.id, pid) for pid in existing])))} if existing else {}
     step_key = _letter_step(workshop)
-    signer = signer_for(user)
+    signer = signer_for(user, workshop.case)
     for program in db.session.scalars(db.select(StudyProgram).order_by(StudyProgram.code)):
         kaprodi = program.kaprodi
         announcement = existing.get(program.id)

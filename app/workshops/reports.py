@@ -187,7 +187,7 @@ def submit_report(workshop: Workshop, user: User, text: str, now: datetime | Non
         if letter is not None:
             return letter
     current = report_letter(workshop)
-    return issue_letter(REPORT_DOC, user, signer_for(user), case=case, step_key=step_key, now=now,
+    return issue_letter(REPORT_DOC, user, signer_for(user, case), case=case, step_key=step_key, now=now,
                         correcting=current, reason=_("Laporan diperbarui.") if current else None,
                         extra={"data": {"report": workshop.report, "follow_up": follow_up,
                                         "attendees": data.total.attended, "theme": workshop.theme or "",
