@@ -222,3 +222,19 @@ def test_a_student_asks_by_themselves_on_the_service_page(desk, app, make_user):
     assert answer.status_code == 302
     case = db.session.scalar(db.select(Case).where(Case.subject_id == student.id))
     assert case is not None and case.current_steps()[0].state in (StepState.ACTIVE, StepState.DONE)
+
+
+def test_the_desk_and_the_log_book_keep_to_the_units_own_people(desk, make_user):
+    """Staff of another unit cannot open the desk's request in this unit, and a counselor of
+    another unit is neither offered nor accepted as the one who gave a service here."""
+    from app.referrals.logbook import counselors
+
+    elsewhere = make_user("staff", units=["PUSPAGA"])
+    with pytest.raises(DomainError, match="tidak dibuka di unit Anda"):
+        open_at_desk(elsewhere, "2101010001", "Butuh konseling.", now=T0)
+    outsider = make_user("counselor", name="Konselor PUSPAGA", units=["PUSPAGA"])
+    case = to_service(desk)
+    assert outsider not in counselors(case.unit_id) and desk["counselor"] in counselors(case.unit_id)
+    with pytest.raises(DomainError, match="staf konseling"):
+        record_service(case, desk["counselor"], LineValues(T0, "Konseling pribadi", outsider.id, 30, "Selesai"),
+                       {"needs_external": "tidak"}, now=T0)

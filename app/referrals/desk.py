@@ -12,6 +12,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.sop.definitions import Procedure
 from app.sop.models import Case, StepState
+from app.sop.offerings import unit_for_request
 from app.sop.registry import procedures
 from app.sop.services import complete_step, open_case
 from app.referrals.advisees import ensure_account, roster_by_nim
@@ -37,10 +38,13 @@ def open_at_desk(actor: User, nim: str, need: str, now: datetime | None = None) 
                             "belum ada di data dapat didaftarkan lewat \u201cDaftarkan klien\u201d dan mengajukan "
                             "sendiri.", nim=(nim or "").strip()[:20]), "nim")
     procedure = desk_procedure()
+    unit = unit_for_request(actor, procedure)  # one of the actor's own units offering it
+    if unit is None:
+        raise DomainError(_("Layanan %(title)s tidak dibuka di unit Anda.", title=procedure.title))
     account = ensure_account(student, actor, now)
     text_field = next((f for f in procedure.fields if f.type == "textarea"), None)
     values = {text_field.key: need} if text_field else {}
-    case = open_case(procedure, actor, values, subject=account, now=now)
+    case = open_case(procedure, actor, values, subject=account, now=now, unit=unit)
     first = next((r for r in case.current_steps() if r.state == StepState.ACTIVE), None)
     if first is not None and case.can_act(actor, first) and not procedure.step(first.key).inputs:
         complete_step(case, first.key, actor, {}, now)

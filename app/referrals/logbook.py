@@ -16,7 +16,7 @@ from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import plain_text_error
-from app.org.services import cached_unit_ids
+from app.org.services import belongs_to, cached_unit_ids, unit_ids_of
 from app.referrals.models import LogbookEntry, LogbookRevision, LogStatus
 from app.sop.models import Case, CaseStep
 
@@ -45,9 +45,10 @@ def load_entry(user: User, entry_id: int) -> LogbookEntry | None:
     return entry
 
 
-def counselors() -> list[User]:
+def counselors(unit_id: int | None) -> list[User]:
+    """Who may be named as having given a service of the unit: its active counselors."""
     return list(db.session.scalars(db.select(User).join(UserRole).where(
-        UserRole.role == COUNSELOR_ROLE, User.active.is_(True)).order_by(User.name)))
+        UserRole.role == COUNSELOR_ROLE, User.active.is_(True), belongs_to(unit_id, User.id)).order_by(User.name)))
 
 
 @dataclass
@@ -59,12 +60,13 @@ class LineValues:
     outcome: str | None
 
 
-def _check(values: LineValues, agreement: bool) -> LineValues:
+def _check(values: LineValues, agreement: bool, unit_id: int | None) -> LineValues:
     kind = " ".join((values.service_kind or "").split())
     if not kind or len(kind) > 200 or plain_text_error(kind):
         raise DomainError(_("Tuliskan jenis layanan (paling panjang 200 karakter, tanpa tanda < >)."), "service_kind")
     counselor = db.session.get(User, values.counselor_id) if values.counselor_id else None
-    if counselor is None or not counselor.active or not counselor.has_role(COUNSELOR_ROLE):
+    if (counselor is None or not counselor.active or not counselor.has_role(COUNSELOR_ROLE)
+            or unit_id is not None and unit_id not in unit_ids_of(counselor)):
         raise DomainError(_("Pilih staf konseling yang aktif."), "counselor_id")
     minutes = values.duration_minutes
     if not agreement and (minutes is None or not 1 <= minutes <= MAX_MINUTES):
@@ -84,7 +86,7 @@ def write_line(case: Case, row: CaseStep | None, actor: User, values: LineValues
     """The log book line of a case's service: an agreement is a line "dijadwalkan" at the agreed
     time; the service completes the case's agreed line (one line per service) or adds one."""
     now = now or utcnow()
-    values = _check(values, agreement)
+    values = _check(values, agreement, case.unit_id)
     entry = None
     if not agreement:
         entry = db.session.scalar(db.select(LogbookEntry).where(
@@ -129,7 +131,7 @@ def correct_line(entry: LogbookEntry, actor: User, values: LineValues, reason: s
     reason = " ".join((reason or "").split())
     if len(reason) < 5 or len(reason) > 400 or plain_text_error(reason):
         raise DomainError(_("Tuliskan alasan pembetulan (5 sampai 400 karakter, tanpa tanda < >)."), "reason")
-    values = _check(values, entry.status == LogStatus.AGREED)
+    values = _check(values, entry.status == LogStatus.AGREED, entry.unit_id)
     changes = []
     for field in ("served_at", "service_kind", "counselor_id", "duration_minutes", "outcome"):
         new = getattr(values, field)

@@ -81,8 +81,8 @@ def _history(entry: LogbookEntry) -> list[tuple]:
             for r in entry.revisions]
 
 
-def _counselor_choices(form) -> None:
-    form.counselor_id.choices = [("", _("— pilih —"))] + [(str(u.id), u.name) for u in counselors()]
+def _counselor_choices(form, unit_id: int | None) -> None:
+    form.counselor_id.choices = [("", _("— pilih —"))] + [(str(u.id), u.name) for u in counselors(unit_id)]
 
 
 @bp.get("/logbook")
@@ -113,7 +113,7 @@ def edit_line(entry_id: int):
     form = CorrectionForm(data=None if request.method == "POST" else {
         "served_at": _local_naive(entry.served_at), "service_kind": entry.service_kind,
         "counselor_id": str(entry.counselor_id), "duration_minutes": entry.duration_minutes, "outcome": entry.outcome})
-    _counselor_choices(form)
+    _counselor_choices(form, entry.unit_id)
     if form.validate_on_submit():
         try:
             correct_line(entry, current_user, _line_values(form), form.reason.data)
@@ -150,7 +150,7 @@ def logbook_step(case_id: int):
         "counselor_id": str(agreed.counselor_id if agreed else (case.assignee_id or "")),
         "served_at": _local_naive(agreed.served_at) if agreed else None}
     form = build_form(extra, base=LineForm, unit_id=case.unit_id, data=defaults or None)
-    _counselor_choices(form)
+    _counselor_choices(form, case.unit_id)
     if allowed and form.validate_on_submit():
         try:
             record_service(case, current_user, _line_values(form), form_values(form, extra))
