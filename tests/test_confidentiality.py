@@ -391,3 +391,24 @@ def test_a_referred_student_does_not_read_what_the_advisor_wrote(app, make_user)
     assert readable_values(student, referral)[0] == {}
     assert readable_values(staff, referral)[0] == {"reason": "NILAI-MENURUN-RAHASIA"}
     assert readable_values(student, own)[0] == {"need": "KEBUTUHAN-SAYA"}
+
+
+def test_a_team_member_moved_to_another_unit_reads_no_more(app, puspaga):
+    """A role holds in one's own units, on the team too: the counselor moved out of PUSPAGA stops
+    reading what the team reads until they are back, as a head who leaves the unit does (the steps
+    they did stay theirs to see)."""
+    from app.org.models import Unit
+    from app.org.services import set_user_units, unit_ids_of
+
+    case, people = puspaga
+    counselor = people["team"]
+    units = unit_ids_of(counselor)
+    elsewhere = db.session.scalar(sa.select(Unit.id).where(Unit.code == "P2KLLK"))
+    with app.test_request_context():
+        set_user_units(counselor, [elsewhere])
+    db.session.commit()
+    assert SECRET not in login(app, counselor).get(f"/cases/{case.id}").get_data(as_text=True)
+    with app.test_request_context():
+        set_user_units(counselor, units)
+    db.session.commit()
+    assert SECRET in login(app, counselor).get(f"/cases/{case.id}").get_data(as_text=True)

@@ -107,6 +107,10 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
     rng = random.Random(15)
     people = [login_as(*roles) for roles in (("alumni",), ("counselor",), ("counselor",), ("staff",),
                                              ("head",), ("admin",))]
+    moved = make_user("counselor", units=["PUSPAGA"])  # on teams of career cases, of another unit now
+    web = app.test_client()
+    web.submit("/login", {"email": moved.email, "password": "rahasia123"})
+    people.append((web, moved))
     users = [user for _client, user in people] + [make_user("alumni") for _ in range(2)]
     opener = make_user("staff")
     karier = get_procedure("pgri-konseling-karier")

@@ -40,9 +40,11 @@ MIN_REVIEW_REASON = 10
 
 # -- the team -------------------------------------------------------------------------------
 def on_team(user: User, case: Case) -> bool:
-    """A current member who still holds the role they serve the case in (a counselor who lost the
-    counselor role reads nothing more, whatever the membership row says)."""
-    return user.is_authenticated and any(m.user_id == user.id and user.has_role(m.role) for m in case.team())
+    """A current member who still holds the role they serve the case in, in the case's unit (a
+    counselor who lost the counselor role, or moved to another unit, reads nothing more, whatever
+    the membership row says)."""
+    return (user.is_authenticated and any(m.user_id == user.id and user.has_role(m.role) for m in case.team())
+            and in_unit(user, case))
 
 
 def _open_to_claim(case: Case, role: str) -> bool:
@@ -446,8 +448,10 @@ def _on_team(user: User, case=Case):
 def team_member_of(user: User, case_id):
     """SQL condition mirroring on_team for the case whose id is `case_id` (a column of the
     enclosing query)."""
+    case = aliased(Case)  # its own: the enclosing query's cases are not this one's
     return exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user.id,
-                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)))
+                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)),
+                          case.id == CaseMember.case_id, in_units_of(user, case))
 
 
 def _role_held_on_case(role: str, case=Case):
@@ -468,8 +472,10 @@ def step_names_where(condition, case=Case):
 
 def team_cases(user: User):
     """The ids of the cases the user is on the team of (mirrors on_team)."""
-    return db.select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None),
-                                               CaseMember.role.in_(sorted(user.roles)))
+    case = aliased(Case)  # its own: the enclosing query's cases are not this one's
+    return db.select(CaseMember.case_id).join(case, case.id == CaseMember.case_id).where(
+        CaseMember.user_id == user.id, CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)),
+        in_units_of(user, case))
 
 
 def open_to(user: User, *columns):
