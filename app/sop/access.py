@@ -3,8 +3,9 @@ rules, and the one loader every route uses to fetch a case with the access it ne
 
 - A case is *seen* (administrative facts: who, which step, when) by its subject, its opener, its
   team, whoever acted or may act now, and the roles it escalates to (the head).
-- What a *role* grants (acting on a step, overseeing as head, a `share_with` grant) holds only in
-  the units the person belongs to: the head of P2KLLK is not the head of a PUSPAGA case.
+- What a *role* grants (acting on a step, overseeing as head, serving on the team, a `share_with`
+  grant) holds only in the units the person belongs to: the head of P2KLLK is not the head of a
+  PUSPAGA case, and a counselor moved to another unit no longer serves its cases.
 - Confidential values are *read* only by the case team, the author of the value, the subject
   (the request form, which is their own words, and what the procedure shares back with them),
   roles the procedure grants that value (`share_with`), and a head during a break-glass review.
