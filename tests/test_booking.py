@@ -327,3 +327,25 @@ def test_the_home_page_keeps_to_the_team_rule_for_next_sessions(setup, app):
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert shown not in home and alumnus.name not in home
+
+
+def test_a_counselor_taken_off_the_case_hears_no_more_of_its_sessions(setup, app):
+    """The reminders of the case's sessions still queued for the removed counselor (time, place,
+    meeting link) are withdrawn; the client's stay."""
+    from app.sop.access import remove_member
+
+    case, counselor, alumnus = setup
+    slot = free_slots(counselor, date.today() + timedelta(days=3), 14)[0]  # reminders still ahead
+    appointment = book(case, alumnus, slot.start)
+    db.session.commit()
+
+    def reminders(user):
+        return {m.status for m in db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.key.startswith(f"appt:{appointment.id}:"), OutboxMessage.key.contains(":remind:"),
+            OutboxMessage.user_id == user.id))}
+
+    assert reminders(counselor) == reminders(alumnus) == {OutboxStatus.PENDING}
+    head = next(user for user in db.session.scalars(sa.select(type(counselor))) if user.has_role("head"))
+    remove_member(case, head, next(m.id for m in case.team() if m.user_id == counselor.id), "Pindah tugas")
+    db.session.commit()
+    assert reminders(counselor) == {OutboxStatus.WITHDRAWN} and reminders(alumnus) == {OutboxStatus.PENDING}

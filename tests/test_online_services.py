@@ -279,3 +279,18 @@ def test_an_account_registered_long_before_skips_the_registration_stages(make_us
     assert case.opened_at == SUNDAY_22
     assert [r.state for r in case.current_steps()[:3]] == [StepState.SKIPPED, StepState.SKIPPED, StepState.ACTIVE]
     assert current_stage(case)[0].active_at == SUNDAY_22
+
+
+def test_a_counselor_who_lost_the_role_hears_no_more_of_the_conversation(people):
+    """The subject's new message is announced to the team members who still serve the case, not
+    to one who lost the counselor role (the thread is 404 for them)."""
+    student, counselor = people["student"], people["counselor"]
+    case = acknowledged_case(people)
+    post_message(case, counselor, "Halo, saya siap mendengarkan.", now=SUNDAY_22 + timedelta(minutes=13))
+    counselor.set_roles(["staff"])
+    db.session.commit()
+    post_message(case, student, "Masih di sana?", now=SUNDAY_22 + timedelta(minutes=30))
+    db.session.commit()
+    told = {m.user_id for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.key.startswith(f"thread:{case.id}:")))}
+    assert counselor.id not in told

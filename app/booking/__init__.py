@@ -4,6 +4,7 @@ from flask import Blueprint
 bp = Blueprint("booking", __name__)
 
 from app.booking import routes, settings_routes  # noqa: E402,F401
+from app.sop.access import team_left  # noqa: E402
 from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
 
 # A step declaring `screen: booking` is agreed on the booking page (slots or proposals).
@@ -23,3 +24,11 @@ def _booking_panel(case, user):
 
 
 CASE_PANELS.append(_booking_panel)
+
+
+@team_left.connect
+def _stop_reminding(case, user_id):
+    """A counselor taken off the case hears no more of its sessions (their time, place, link)."""
+    from app.booking.services import withdraw_reminders_to
+
+    withdraw_reminders_to(case, user_id)

@@ -231,6 +231,13 @@ def _withdraw_reminders(appointment: Appointment) -> None:
     withdraw(f"appt:{appointment.id}:{appointment.sequence}:remind:")
 
 
+def withdraw_reminders_to(case: Case, user_id: int) -> None:
+    """The reminders of the case's sessions still on their way to `user_id` (taken off the team)."""
+    for appointment in db.session.scalars(db.select(Appointment).where(
+            Appointment.case_id == case.id, Appointment.counselor_id == user_id)):
+        withdraw(f"appt:{appointment.id}:", user_id)
+
+
 def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
          place: str | None, status: AppointmentStatus, now: datetime) -> Appointment:
     appointment = Appointment(uid=f"{uuid.uuid4()}@ruang-konseling", case=case,

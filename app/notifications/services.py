@@ -71,12 +71,15 @@ def notify_all(users, subject: str, body: str, key: str, html: str | None = None
     return insert_all(OutboxMessage, rows) if rows else 0
 
 
-def withdraw(key_prefix: str) -> int:
-    """Withdraw queued messages that are no longer true (keys starting with the prefix)."""
-    result = db.session.execute(
-        db.update(OutboxMessage).where(OutboxMessage.key.startswith(key_prefix, autoescape=True),
-                                       OutboxMessage.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.WITHDRAWN, last_error="ditarik: waktunya berubah atau dibatalkan"))
+def withdraw(key_prefix: str, user_id: int | None = None) -> int:
+    """Withdraw queued messages that are no longer true (keys starting with the prefix; only those
+    to `user_id` when given)."""
+    statement = db.update(OutboxMessage).where(OutboxMessage.key.startswith(key_prefix, autoescape=True),
+                                               OutboxMessage.status == OutboxStatus.PENDING)
+    if user_id is not None:
+        statement = statement.where(OutboxMessage.user_id == user_id)
+    result = db.session.execute(statement.values(status=OutboxStatus.WITHDRAWN,
+                                                 last_error="ditarik: waktunya berubah atau dibatalkan"))
     return result.rowcount
 
 

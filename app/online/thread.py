@@ -138,7 +138,7 @@ def post_message(case: Case, author: User, text: str, now: datetime | None = Non
     subject = _("Pesan baru di Ruang Konseling (#%(id)d)", id=case.id)
     body = _("Ada pesan baru untuk Anda pada layanan %(service)s. Bacalah di aplikasi: %(link)s",
              service=case.procedure.title, link=link)
-    recipients = [m.user for m in case.team()] if author.id == case.subject_id else (
+    recipients = [m.user for m in case.team() if on_team(m.user, case)] if author.id == case.subject_id else (
         [case.subject] if case.subject is not None else [])
     opened = _last_opened(case, [r.id for r in recipients])
     for recipient in recipients:  # one notice per recipient until they open the case again

@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Callable
 from zoneinfo import ZoneInfo
 
+from blinker import Namespace
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,6 +38,10 @@ from app.sop.models import (Case, CaseAccess, CaseMember, CaseReview, CaseState,
 
 SPECIAL_ACTORS = {"subject", "assignee"}
 MIN_REVIEW_REASON = 10
+
+# Sent when someone is taken off a case's team, inside the same transaction: receivers stop what
+# they had sent on its way to that person about the case (booking: its sessions' reminders).
+team_left = Namespace().signal("team-left")
 
 
 # -- the team -------------------------------------------------------------------------------
@@ -361,6 +366,7 @@ def remove_member(case: Case, actor: User, member_id: int, note: str, now: datet
         case.assignee = successor.user if successor else None
     db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
                               reason=f"{member.user.name} ({role_label(member.role)}): {member.note}"))
+    team_left.send(case, user_id=member.user_id)
     return member
 
 
@@ -381,6 +387,7 @@ def leave_team(case: Case, user_id: int, actor: User, now: datetime | None = Non
                 case.assignee = successor.user if successor else None
             db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
                                       reason=f"{member.user.name} ({role_label(member.role)})"))
+            team_left.send(case, user_id=user_id)
 
 
 def open_review(case: Case, user: User, reason: str, now: datetime | None = None) -> CaseReview:
