@@ -136,7 +136,7 @@ def test_outcome_speakers_and_checklist(app, make_user):
 def test_pages_for_p2kllk_committee_and_rectorate(app, make_user, login_as):
     workshop, head, rector, people = edition(make_user)
     for user, code in ((head, 200), (people[0], 200), (rector, 200), (make_user("committee"), 404),
-                       (make_user("student"), 404)):
+                       (make_user("student"), 404), (make_user("rectorate", units=["PUSPAGA"]), 404)):
         client = app.test_client()
         client.submit("/login", {"email": user.email, "password": "rahasia123"})
         assert client.get(f"/workshops/{workshop.id}").status_code == code, user.roles

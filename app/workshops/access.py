@@ -76,8 +76,9 @@ def can_manage(user: User, workshop: Workshop) -> bool:
 
 
 def can_view(user: User, workshop: Workshop) -> bool:
-    """Those who run it, and the rectorate who approves its surat tugas."""
-    return can_manage(user, workshop) or (user.is_authenticated and user.has_role("rectorate"))
+    """Those who run it, and the rectorate (of the edition's unit: a role holds in one's own units)
+    who approves its surat tugas."""
+    return can_manage(user, workshop) or holds_role(user, workshop.case, "rectorate")
 
 
 def load_workshop(workshop_id: int, manage: bool = False, p2kllk: bool = False) -> Workshop:
