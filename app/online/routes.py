@@ -68,7 +68,8 @@ def wizard(case_id: int):
     known = {f.key: (case.data or {})[f.key] for f in step.inputs if not f.confidential and f.key in (case.data or {})}
     if phone and current_user.phone:
         known[phone] = current_user.phone
-    form = build_form(step.inputs, unit_id=case.unit_id, data=known or None)  # a stage gone back to shows what was recorded
+    # a stage gone back to shows what was recorded
+    form = build_form(step.inputs, unit_id=case.unit_id, data=known or None)
     status = 200
     if request.method == "POST" and request.form.get("back"):  # "Kembali": the previous stage again
         try:

@@ -489,9 +489,7 @@ def team_cases(user: User):
 def open_to(user: User, *columns):
     """`columns` of the OpenTask rows of the user's roles in their units: the active steps they may
     act on without being on the team (mirrors the last line of can_act), read by index."""
-    return db.select(*columns).where(OpenTask.role.in_(sorted(user.roles)),
-                                     or_(OpenTask.unit_id.is_(None), OpenTask.unit_id.in_(
-                                         db.select(UserUnit.unit_id).where(UserUnit.user_id == user.id))))
+    return db.select(*columns).where(OpenTask.role.in_(sorted(user.roles)), in_units_of(user, OpenTask))
 
 
 # What a list's filters ask of a case (its code, its state), as OpenTask knows it: the cases it

@@ -346,7 +346,8 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
         chosen = values[step.assigns]
         assignee = chosen if isinstance(chosen, User) else db.session.get(User, int(chosen))
         if assignee is None or not assignee.active or not holds_role(assignee, case, field.role):
-            raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan, tidak aktif, atau bukan bagian dari unit kasus ini."))
+            raise DomainError(_("Pengguna yang ditugaskan tidak ditemukan, tidak aktif, atau bukan bagian dari "
+                                "unit kasus ini."))
         assign(case, assignee, field.role, user, now)
     _stop(case, row, StepState.DONE)
     row.done_at, row.done_by_id = now, user.id
