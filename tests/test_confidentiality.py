@@ -400,14 +400,18 @@ def test_a_team_member_moved_to_another_unit_reads_no_more(app, puspaga):
     from app.org.models import Unit
     from app.org.services import set_user_units, unit_ids_of
 
+    from app.sop.services import my_tasks
+
     case, people = puspaga
     counselor = people["team"]
+    assert case.id in {row.case_id for row in my_tasks(counselor)}
     units = unit_ids_of(counselor)
     elsewhere = db.session.scalar(sa.select(Unit.id).where(Unit.code == "P2KLLK"))
     with app.test_request_context():
         set_user_units(counselor, [elsewhere])
     db.session.commit()
     assert SECRET not in login(app, counselor).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert case.id not in {row.case_id for row in my_tasks(counselor)}  # its steps wait for the team
     with app.test_request_context():
         set_user_units(counselor, units)
     db.session.commit()

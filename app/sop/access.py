@@ -447,19 +447,24 @@ def shaped(name: str, user: User, build: Callable[[Someone], object], *shape) ->
     return entry[0]
 
 
-def _on_team(user: User, case=Case):
-    """SQL condition mirroring on_team: a current member of the case's team who still holds the
-    role they serve it in (a counselor who lost the role sees nothing more in any list)."""
-    return team_member_of(user, case.id).correlate(case)  # to `case` however deep it sits
+def on_team_where(user: User, case=Case):
+    """SQL condition mirroring on_team on `case`, the cases table or an alias of it in the
+    enclosing query: a current member of its team who still holds the role they serve it in (a
+    counselor who lost the role sees nothing more in any list), in the case's unit."""
+    return and_(_member(user, case.id).correlate(case), in_units_of(user, case))  # `case` however deep it sits
 
 
 def team_member_of(user: User, case_id):
-    """SQL condition mirroring on_team for the case whose id is `case_id` (a column of the
-    enclosing query)."""
+    """SQL condition mirroring on_team for the case whose id is `case_id`, a column of an enclosing
+    query that does not hold the case itself (an appointment's): its unit is looked up."""
     case = aliased(Case)  # its own: the enclosing query's cases are not this one's
+    return and_(_member(user, case_id), exists().where(case.id == case_id, in_units_of(user, case)))
+
+
+def _member(user: User, case_id):
+    """A current membership of the user, in a role they still hold, of the case `case_id`."""
     return exists().where(CaseMember.case_id == case_id, CaseMember.user_id == user.id,
-                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)),
-                          case.id == CaseMember.case_id, in_units_of(user, case))
+                          CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)))
 
 
 def _role_held_on_case(role: str, case=Case):
@@ -479,11 +484,11 @@ def step_names_where(condition, case=Case):
 
 
 def team_cases(user: User):
-    """The ids of the cases the user is on the team of (mirrors on_team)."""
-    case = aliased(Case)  # its own: the enclosing query's cases are not this one's
-    return db.select(CaseMember.case_id).join(case, case.id == CaseMember.case_id).where(
-        CaseMember.user_id == user.id, CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)),
-        in_units_of(user, case))
+    """The ids of the cases the user is a current member of, in a role they still hold; on_team,
+    once the caller adds in_units_of on those cases (the enclosing query holds them: joining them
+    here again made PostgreSQL read every case)."""
+    return db.select(CaseMember.case_id).where(CaseMember.user_id == user.id, CaseMember.removed_at.is_(None),
+                                               CaseMember.role.in_(sorted(user.roles)))
 
 
 def open_to(user: User, *columns):
@@ -540,7 +545,7 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
     ways = [
         lambda case: case.subject_id == user.id,
         lambda case: case.opened_by_id == user.id,
-        lambda case: _on_team(user, case),  # the assignee among them
+        lambda case: on_team_where(user, case),  # the assignee among them
         lambda case: and_(case.code.in_(escalated_codes), in_units_of(user, case)),
         lambda case: exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
         lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up

@@ -19,8 +19,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import (assign, can_act, can_close, claim, claimable_role, holds_role, in_follow_up,
-                            keep_open_tasks, open_to, sealed_values, shaped, step_names_where, team_cases,
-                            team_member_of)
+                            in_units_of, keep_open_tasks, on_team_where, open_to, sealed_values, shaped,
+                            step_names_where, team_cases)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, CaseStepActor, OpenTask, ProcedureVersion,
                             StepState, case_list_options, step_actors, step_list_options)
@@ -468,8 +468,9 @@ def _waiting_for(user):
     limit = bindparam("limit", type_=Integer)
     ways = [and_(Case.subject_id == user.id, step_names_where(CaseStepActor.role == "subject")),
             and_(Case.assignee_id == user.id, step_names_where(CaseStepActor.role == "assignee"),
-                 team_member_of(user, Case.id)),
-            and_(CaseStep.case_id.in_(team_cases(user)), step_names_where(CaseStepActor.role.in_(roles)))]
+                 on_team_where(user, Case)),
+            and_(CaseStep.case_id.in_(team_cases(user)), in_units_of(user, Case),
+                 step_names_where(CaseStepActor.role.in_(roles)))]
     # a step open to two of the user's roles is two rows: one step, one of the `limit`
     open_steps = (open_to(user, OpenTask.case_step_id, OpenTask.due_at, OpenTask.active_at).distinct()
                   .order_by(*OPEN_TASK_ORDER).limit(limit).subquery())
