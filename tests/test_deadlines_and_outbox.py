@@ -265,3 +265,24 @@ def test_notices_go_to_the_role_holders_of_the_cases_unit(make_user):
     assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id}
     assert sweep(at("2026-11-23T13:00+07:00"))["escalation"] == 1
     assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id, head.id}
+
+
+def test_a_team_member_moved_to_another_unit_hears_no_more_of_its_steps(app, make_user):
+    """Notices follow can_act: the counselor serving a PUSPAGA case, once moved to another unit, is
+    no longer told of its steps (nor is any other counselor: the role stays the team's)."""
+    from app.org.models import Unit
+    from app.org.services import set_user_units
+
+    staff, mine, other = make_user("staff"), make_user("counselor"), make_user("counselor")
+    now = at("2026-11-23T08:10+07:00")
+    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                     subject=make_user("client"), now=at("2026-11-23T08:00+07:00"))
+    complete_step(case, "permohonan", staff, {**INTAKE, "appointment_at": "2026-11-30T09:00"}, now=now)
+    to_consent(case, mine, now=now)
+    consent(case, mine, now=now)
+    assess(case, mine, "A", now=now)
+    with app.test_request_context():
+        set_user_units(mine, [db.session.scalar(sa.select(Unit.id).where(Unit.code == "P2KLLK"))])
+    db.session.commit()
+    assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1
+    assert not set(db.session.scalars(sa.select(OutboxMessage.user_id))) & {mine.id, other.id}

@@ -12,7 +12,7 @@ from app.auth.services import active_users_with_roles
 from app.extensions import db
 from app.database import insert_ignore
 from app.notifications.services import notify_all
-from app.sop.access import on_team, open_roles
+from app.sop.access import can_act, open_roles
 from app.sop.models import Case, CaseMember, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import next_notice_time
@@ -52,17 +52,13 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
     if kind == NoticeKind.ESCALATION:
         return holding(procedure.escalate_to)
     # A step waits for the holders of its open roles (access.open_roles: a team role only while
-    # nobody serves or served the case in it, then it is the team's) and for the team members
-    # holding one of its roles (access.can_act).
+    # nobody serves or served the case in it, then it is the team's), and for whoever of the team
+    # and the subject may act on it (access.can_act: the assignee among the team).
     open_to = open_roles(case, row)
     people = {user.id: user for user in holding(open_to)} if open_to else {}
-    for member in case.team():
-        if member.user.has_role(*(set(row.roles) - {"subject", "assignee"})):
-            people[member.user_id] = member.user
-    if "subject" in row.roles and case.subject is not None:
-        people[case.subject.id] = case.subject
-    if "assignee" in row.roles and case.assignee is not None and on_team(case.assignee, case):
-        people[case.assignee.id] = case.assignee
+    for user in [m.user for m in case.team()] + ([case.subject] if case.subject is not None else []):
+        if can_act(user, case, row):
+            people[user.id] = user
     return [u for u in people.values() if u.active]
 
 
