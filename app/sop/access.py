@@ -297,8 +297,8 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
     case.members.append(member)
     if role in case.procedure.team_roles:  # its steps wait for this member now, not for every holder
         db.session.execute(delete(OpenTask).where(OpenTask.case_id == case.id, OpenTask.role == role))
-    if case.assignee_id is None and role in case.procedure.team_roles:
-        case.assignee = user
+        if case.assignee_id is None:
+            case.assignee = user
     db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
                               reason=f"{user.name} ({role_label(role)})" + (f": {note}" if note else "")))
     return member
