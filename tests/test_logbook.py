@@ -62,6 +62,13 @@ def test_the_desk_finds_the_student_by_nim_and_says_so_clearly_when_unknown(desk
     assert case.current_steps()[1].state == StepState.ACTIVE
 
 
+def test_staff_of_another_unit_learn_nothing_of_the_roster_at_the_desk(desk, make_user):
+    stranger = make_user("staff", units=["PUSPAGA"])
+    for nim in ("2101010001", "999999"):  # known or not, one answer
+        with pytest.raises(DomainError, match="tidak dibuka di unit Anda"):
+            open_at_desk(stranger, nim, "Butuh konseling.")
+
+
 def test_status_check_refuses_inactive_or_unknown_unless_overridden_with_a_reason(desk):
     case = open_at_desk(desk["staff"], "2101010009", "Butuh konseling.", now=T0)
     with pytest.raises(DomainError, match="Status Dodi Pratama di data mahasiswa: cuti"):

@@ -83,6 +83,25 @@ def test_staff_set_an_advisor_by_nim(world):
         set_advisor(world["staff"], "2101010002", world["counselor"].id)
 
 
+def test_only_staff_of_the_unit_receiving_referrals_set_an_advisor(world, app, make_user):
+    """Staff of another unit would learn a student's name from a NIM: refused, page and service."""
+    before = world["budi"].advisor_id
+    for role in ("staff", "head"):
+        stranger = make_user(role, units=["PUSPAGA"])
+        with pytest.raises(DomainError, match="staf unit yang menerima rujukan"):
+            set_advisor(stranger, "2101010002", world["advisor"].id)
+        client = app.test_client()
+        assert client.submit("/login", {"email": stranger.email, "password": "rahasia123"}).status_code == 302
+        assert client.get("/referrals/advisors").status_code == 403
+        fingerprint = db_fingerprint()
+        response = client.submit("/referrals/advisors", {"nim": "2101010002", "advisor_id": str(world["advisor"].id)})
+        assert response.status_code == 403 and "Budi" not in response.get_data(as_text=True)
+        assert db_fingerprint() == fingerprint
+        logbook = client.get("/logbook")
+        assert logbook.status_code == 200 and "/referrals/advisors" not in logbook.get_data(as_text=True)
+    assert world["budi"].advisor_id == before
+
+
 def test_an_advisor_refers_only_their_own_advisee(world):
     before = db_fingerprint()
     with pytest.raises(DomainError, match="bukan mahasiswa bimbingan Anda"):

@@ -12,6 +12,8 @@ from app.auth.accounts import register_walk_in
 from app.auth.models import User, UserRole, find_user_by_email
 from app.errors import DomainError
 from app.extensions import db
+from app.org.services import cached_unit_ids, units_offering
+from app.sop.registry import procedures
 from app.workshops.models import RosterStudent
 from app.workshops.roster import ADVISOR_ROLE, NIM
 
@@ -30,6 +32,14 @@ def advisors() -> list[User]:
         UserRole.role == ADVISOR_ROLE, User.active.is_(True)).order_by(User.name)))
 
 
+def keeps_advisors(user: User) -> bool:
+    """Staff or head of a unit offering the service advisors refer to: they set a student's dosen
+    PA. Anyone else could learn a student's name from a NIM."""
+    codes = [p.code for p in procedures().values() if ADVISOR_ROLE in p.referral_roles]
+    return bool(codes and user.is_authenticated and user.has_role("staff", "head")
+                and {unit.id for unit in units_offering(codes)} & cached_unit_ids(user))
+
+
 def roster_by_nim(nim: str) -> RosterStudent | None:
     nim = (nim or "").strip().lstrip("'").replace(" ", "")
     if not NIM.match(nim):
@@ -39,6 +49,8 @@ def roster_by_nim(nim: str) -> RosterStudent | None:
 
 def set_advisor(actor: User, nim: str, advisor_id: int | None) -> RosterStudent:
     """Staff set (or clear) a student's dosen PA; the student must be in the roster."""
+    if not keeps_advisors(actor):
+        raise DomainError(_("Dosen PA diatur oleh staf unit yang menerima rujukan dosen PA."))
     student = roster_by_nim(nim)
     if student is None:
         raise DomainError(_("NIM %(nim)s tidak ditemukan di data mahasiswa. Impor roster terlebih dahulu.",

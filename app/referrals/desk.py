@@ -32,15 +32,15 @@ def open_at_desk(actor: User, nim: str, need: str, now: datetime | None = None) 
     """Open the request for the student with this NIM, their need in the request's text field; the
     first step (the student tells staff) is done by the staff member who heard them."""
     now = now or utcnow()
+    procedure = desk_procedure()
+    unit = unit_for_request(actor, procedure)  # one of the actor's own units offering it; asked
+    if unit is None:  # first, so that staff of another unit learn nothing of the roster
+        raise DomainError(_("Layanan %(title)s tidak dibuka di unit Anda.", title=procedure.title))
     student = roster_by_nim(nim)
     if student is None:
         raise DomainError(_("NIM %(nim)s tidak ditemukan di data mahasiswa. Periksa kembali NIM-nya; mahasiswa yang "
                             "belum ada di data dapat didaftarkan lewat \u201cDaftarkan klien\u201d dan mengajukan "
                             "sendiri.", nim=(nim or "").strip()[:20]), "nim")
-    procedure = desk_procedure()
-    unit = unit_for_request(actor, procedure)  # one of the actor's own units offering it
-    if unit is None:
-        raise DomainError(_("Layanan %(title)s tidak dibuka di unit Anda.", title=procedure.title))
     account = ensure_account(student, actor, now)
     text_field = next((f for f in procedure.fields if f.type == "textarea"), None)
     values = {text_field.key: need} if text_field else {}

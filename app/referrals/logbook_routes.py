@@ -20,6 +20,7 @@ from app.forms import refuse
 from app.htmx import render
 from app.keyset import keyset_page
 from app.referrals import bp
+from app.referrals.advisees import keeps_advisors
 from app.referrals.routes import small_id
 from app.referrals.forms import CorrectionForm, ExternalForm, LineForm, SearchArgs, StatusForm
 from app.referrals.logbook import (UNIT_STAFF, LineValues, agreed_line, correct_line, counselors, load_entry,
@@ -92,7 +93,8 @@ def logbook():
     args = SearchArgs(request.args)
     page = keyset_page(search_query(current_user, args.q, args.status), LogbookEntry.served_at, LogbookEntry.id,
                        PAGE_SIZE)
-    return render("referrals/logbook.html", block="results", page=page, q=args.q, state=args.status)
+    return render("referrals/logbook.html", block="results", page=page, q=args.q, state=args.status,
+                  sets_advisors=keeps_advisors(current_user))
 
 
 @bp.get("/logbook.xlsx")

@@ -12,7 +12,7 @@ from app.errors import DomainError
 from app.forms import refuse
 from app.htmx import render
 from app.referrals import bp
-from app.referrals.advisees import advisees_of, advisors, set_advisor
+from app.referrals.advisees import advisees_of, advisors, keeps_advisors, set_advisor
 from app.referrals.desk import open_at_desk
 from app.referrals.forms import AdvisorForm, DeskForm, InformForm, ReferralForm
 from app.referrals.services import (UNIT_STAFF, inform_student, load_own_referral, referral_of_case,
@@ -92,7 +92,10 @@ def inform(case_id: int):
 @bp.route("/referrals/advisors", methods=["GET", "POST"])
 @role_required(*STAFF)
 def advisor_settings():
-    """Set a student's dosen PA by NIM (the roster import sets it from its "Dosen PA" column)."""
+    """Set a student's dosen PA by NIM (the roster import sets it from its "Dosen PA" column), by
+    staff of the unit that receives advisors' referrals."""
+    if not keeps_advisors(current_user):
+        abort(403)
     form = AdvisorForm()
     form.advisor_id.choices = [("", _("— tanpa dosen PA —"))] + [(str(u.id), f"{u.name} ({u.email})") for u in advisors()]
     if form.validate_on_submit():
