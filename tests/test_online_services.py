@@ -124,6 +124,31 @@ def test_the_rota_names_who_is_on_duty_and_else_the_next_shift(people):
         add_shift(head, unit_id(), counselor.id, 0, time(12), time(8))
 
 
+@pytest.mark.parametrize("leaves", ["unit", "role", "account"])
+def test_a_counselor_who_no_longer_serves_the_unit_is_not_on_duty(people, leaves, app):
+    """Their shift stays on the rota (marked) for the head to change, but counts not: the next
+    serving counselor is named instead, and nobody when none is left."""
+    from app.org.services import set_user_units
+    counselor, other, head = people["counselor"], people["other"], people["head"]
+    add_shift(head, unit_id(), other.id, 0, time(8), time(12))  # Monday morning
+    db.session.commit()
+    if leaves == "unit":
+        set_user_units(counselor, [unit_id("P2KLLK")])
+    elif leaves == "role":
+        counselor.set_roles(["staff"])
+    else:
+        counselor.active = False
+    db.session.commit()
+    assert on_duty(unit_id(), SUNDAY_22) == ([other], SUNDAY_22.replace(hour=8) + timedelta(days=1))
+    client = app.test_client()
+    assert client.submit("/login", {"email": head.email, "password": "rahasia123"}).status_code == 302
+    page = client.get("/online/rota").get_data(as_text=True)
+    assert page.count("giliran ini tidak dihitung") == 1 and "Konselor Piket" in page
+    other.active = False
+    db.session.commit()
+    assert on_duty(unit_id(), SUNDAY_22) == ([], None)
+
+
 def acknowledged_case(people):
     case = start_intake(get_procedure(UNPAM), people["student"], now=SUNDAY_22)
     submit_all(case, people["student"])

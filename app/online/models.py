@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, Index, String, Text, Time
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.auth.models import User
 from app.crypto import register_sealed
@@ -28,6 +28,9 @@ class DutyShift(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     counselor: Mapped[User] = relationship(foreign_keys=[counselor_id], lazy="joined")
+    # Whether the counselor still serves the unit (active, a counselor, a member of it): loaded by
+    # app/online/rota.py:shifts_of; a shift of someone who left stays on the rota, but counts not.
+    serving: Mapped[bool] = query_expression()
 
 
 class ThreadMessage(db.Model):

@@ -7,12 +7,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import and_, exists
+from sqlalchemy.orm import with_expression
 
-from app.auth.models import User
+from app.auth.models import User, UserRole
 from app.errors import DomainError
 from app.extensions import db
 from app.online.models import DutyShift
-from app.org.models import Unit
+from app.org.models import Unit, UserUnit
 from app.org.services import cached_unit_ids, units_of
 
 
@@ -25,12 +27,21 @@ def rota_units(head: User) -> list[Unit]:
     return units_of(head) if head.has_role("head") else []
 
 
+def _serving():
+    """The shift's counselor still serves its unit: active, holding the counselor role, a member."""
+    return and_(DutyShift.counselor.has(User.active.is_(True)),
+                exists().where(UserRole.user_id == DutyShift.counselor_id, UserRole.role == "counselor"),
+                exists().where(UserUnit.user_id == DutyShift.counselor_id, UserUnit.unit_id == DutyShift.unit_id))
+
+
 def shifts_of(unit_ids) -> list[DutyShift]:
-    """The shifts of these units, by weekday and hour (one query)."""
+    """The shifts of these units, by weekday and hour, each knowing whether it still counts
+    (`serving`; one query)."""
     ids = list(unit_ids)
     if not ids:
         return []
     return list(db.session.scalars(db.select(DutyShift).where(DutyShift.unit_id.in_(ids))
+                                   .options(with_expression(DutyShift.serving, _serving()))
                                    .order_by(DutyShift.unit_id, DutyShift.weekday, DutyShift.start_time)))
 
 
@@ -72,18 +83,17 @@ def _covers(shift: DutyShift, moment: datetime) -> bool:
 
 def on_duty(unit_id: int | None, now: datetime) -> tuple[list[User], datetime | None]:
     """The counselors on duty for the unit at `now`; when nobody is, those of the next shift and
-    when it begins (within a week). ([], None) for a unit without a rota."""
-    shifts = shifts_of([unit_id]) if unit_id else []
+    when it begins (within a week). ([], None) for a unit without a rota. A shift of a counselor
+    who no longer serves the unit (left it, lost the role, deactivated) counts not."""
+    shifts = [s for s in shifts_of([unit_id]) if s.serving] if unit_id else []
     if not shifts:
         return [], None
     local = now.astimezone(_tz())
-    current = [s.counselor for s in shifts if _covers(s, local) and s.counselor.active]
+    current = [s.counselor for s in shifts if _covers(s, local)]
     if current:
         return list({u.id: u for u in current}.values()), None
     best: tuple[datetime, list[User]] | None = None
     for s in shifts:
-        if not s.counselor.active:
-            continue
         days = (s.weekday - local.weekday()) % 7
         begins = datetime.combine(local.date() + timedelta(days=days), s.start_time, local.tzinfo)
         if begins <= local:
