@@ -395,8 +395,8 @@ def test_a_referred_student_does_not_read_what_the_advisor_wrote(app, make_user)
 
 def test_a_team_member_moved_to_another_unit_reads_no_more(app, puspaga):
     """A role holds in one's own units, on the team too: the counselor moved out of PUSPAGA stops
-    reading what the team reads until they are back, as a head who leaves the unit does (the steps
-    they did stay theirs to see)."""
+    reading what the team reads until they are back, as a head who leaves the unit does; the case
+    itself, steps they did included, is no more theirs to see, by its page or in their lists."""
     from app.org.models import Unit
     from app.org.services import set_user_units, unit_ids_of
 
@@ -410,9 +410,13 @@ def test_a_team_member_moved_to_another_unit_reads_no_more(app, puspaga):
     with app.test_request_context():
         set_user_units(counselor, [elsewhere])
     db.session.commit()
-    assert SECRET not in login(app, counselor).get(f"/cases/{case.id}").get_data(as_text=True)
+    client = login(app, counselor)
+    page = client.get(f"/cases/{case.id}")
+    assert page.status_code == 404 and SECRET not in page.get_data(as_text=True)
+    assert f"/cases/{case.id}\"" not in client.get("/cases?state=all").get_data(as_text=True)
     assert case.id not in {row.case_id for row in my_tasks(counselor)}  # its steps wait for the team
     with app.test_request_context():
         set_user_units(counselor, units)
     db.session.commit()
     assert SECRET in login(app, counselor).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/cases/{case.id}\"" in client.get("/cases?state=all").get_data(as_text=True)

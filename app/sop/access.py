@@ -162,7 +162,10 @@ def can_view(user: User, case: Case) -> bool:
         return True
     if is_head_of(user, case):
         return True
-    return (any(step.done_by_id == user.id or can_act(user, case, step) for step in case.steps)
+    # the steps someone did stay theirs to see while the case is one of their units' (a step done
+    # by role was done in the unit; who left it sees no more)
+    return (any((step.done_by_id == user.id and in_unit(user, case)) or can_act(user, case, step)
+                for step in case.steps)
             or follow_up_role(user, case) is not None)
 
 
@@ -547,7 +550,8 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         lambda case: case.opened_by_id == user.id,
         lambda case: on_team_where(user, case),  # the assignee among them
         lambda case: and_(case.code.in_(escalated_codes), in_units_of(user, case)),
-        lambda case: exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
+        lambda case: and_(exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
+                          in_units_of(user, case)),
         lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up
     ]
     # may act on now, not on the team (the team, the subject and the assignee are found above)
