@@ -17,8 +17,9 @@ from app.booking import bp
 from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
-from app.booking.services import (COUNSELOR, WHEN, accept, appointments_for_case, book, cancel, free_slots,
-                                  join_waitlist, mark_no_show, propose, record_session, reschedule, served_by)
+from app.booking.services import (COUNSELOR, WHEN, accept, appointments_for_case, appointments_of, book, cancel,
+                                  free_slots, join_waitlist, mark_no_show, propose, record_session, reschedule,
+                                  served_by)
 from app.booking.steps import requested_mode
 from app.database import utcnow
 from app.errors import DomainError
@@ -207,10 +208,7 @@ def _appointment_for(appointment_id: int) -> Appointment:
 @bp.get("/appointments")
 def my_appointments():
     """My upcoming and recent appointments (as client or counselor)."""
-    since = utcnow() - timedelta(days=30)
-    items = db.session.scalars(db.select(Appointment).where(
-        (Appointment.client_id == current_user.id) | served_by(current_user),
-        Appointment.start_at >= since).order_by(Appointment.start_at)).all()
+    items = appointments_of(current_user, utcnow() - timedelta(days=30))
     return render("booking/appointments.html", items=items, now=utcnow())
 
 

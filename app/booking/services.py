@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import Date, and_, cast, false, null, or_, true, union_all, update
+from sqlalchemy import Date, Integer, and_, bindparam, cast, false, null, or_, true, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
@@ -23,7 +23,7 @@ from app.database import insert_ignore, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, notify, withdraw
-from app.sop.access import team_member_of
+from app.sop.access import shaped, team_member_of
 from app.sop.models import Case, CaseState
 from app.sop.workcal import working_calendar
 from app.urls import external_url
@@ -51,6 +51,27 @@ def served_by(user: User):
     return and_(Appointment.counselor_id == user.id,
                 or_(team_member_of(user, Appointment.case_id),
                     and_(Appointment.case_id.is_(None), true() if user.has_role(COUNSELOR) else false())))
+
+
+def appointments_of(user: User, since: datetime) -> list[Appointment]:
+    """The appointments `user` has as client or gives as counselor (served_by) starting from
+    `since`, by start (the /appointments page). The statement is built once per set of roles."""
+    query = shaped("appointments_of", user, lambda someone: db.select(Appointment).where(
+        (Appointment.client_id == someone.id) | served_by(someone),
+        Appointment.start_at >= bindparam("since", type_=Appointment.start_at.type)).order_by(Appointment.start_at))
+    return list(db.session.scalars(query, {"user_id": user.id, "since": since}))
+
+
+def upcoming_appointments(user: User, now: datetime, limit: int = 3) -> list[Appointment]:
+    """The user's next agreed appointments not over yet, as appointments_of counts them (the home
+    page: the time and the other person's name only)."""
+    query = shaped("upcoming_appointments", user, lambda someone: db.select(Appointment).where(
+        (Appointment.client_id == someone.id) | served_by(someone), Appointment.status == AppointmentStatus.AGREED,
+        Appointment.end_at >= bindparam("now", type_=Appointment.end_at.type))
+        .options(lazyload(Appointment.case), joinedload(Appointment.counselor).load_only(User.name),
+                 joinedload(Appointment.client).load_only(User.name))
+        .order_by(Appointment.start_at).limit(bindparam("limit", type_=Integer)))
+    return list(db.session.scalars(query, {"user_id": user.id, "now": now, "limit": limit}))
 
 
 def feed_url(profile: CounselorProfile) -> str:

@@ -1,13 +1,11 @@
 """Home, /healthz and the language switch."""
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, request, session, url_for
+from flask import current_app, jsonify, redirect, request, session
 from flask_login import current_user
 from sqlalchemy import text
-from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.guards import public, safe_next
-from app.auth.models import User
 from app.extensions import db
 from app.htmx import render
 from app.main import bp
@@ -17,23 +15,16 @@ from app.main import bp
 def index():
     """The signed-in user's start page: the services they may ask for, what waits for them, their
     next appointments, and for staff the requests they record and the screens they manage."""
-    from app.booking.models import Appointment, AppointmentStatus
-    from app.booking.services import served_by
+    from app.booking.services import upcoming_appointments
     from app.database import utcnow
     from app.org.services import units_of
     from app.sop.offerings import services_for
     from app.sop.services import task_list
 
     now = utcnow()
-    upcoming = db.session.scalars(db.select(Appointment).where(
-        (Appointment.client_id == current_user.id) | served_by(current_user),  # as /appointments lists them
-        Appointment.status == AppointmentStatus.AGREED, Appointment.end_at >= now)
-        .options(lazyload(Appointment.case),  # the list shows the time and the other person's name
-                 joinedload(Appointment.counselor).load_only(User.name),
-                 joinedload(Appointment.client).load_only(User.name))
-        .order_by(Appointment.start_at).limit(3)).all()
-    return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5), upcoming=upcoming,
-                  services=services_for(current_user), units=units_of(current_user), now=now)
+    return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5),
+                  upcoming=upcoming_appointments(current_user, now), services=services_for(current_user),
+                  units=units_of(current_user), now=now)
 
 
 @bp.get("/healthz")
