@@ -426,7 +426,8 @@ def at_once(app, action, arguments) -> list[str]:
 
 def assert_open_tasks_kept() -> None:
     """The OpenTask rows the engine keeps are exactly what open_roles says of every active step of
-    every open case: what "Tugas saya" and the case lists read stays true to can_act."""
+    every open case, and the FollowUpWait rows what follow_up_open_roles says of every open case:
+    what "Tugas saya" and the case lists read stays true to can_act and follow_up_role."""
     from app.sop.access import open_roles
     from app.sop.models import Case, CaseState, CaseStep, OpenTask, StepState
 
@@ -438,3 +439,12 @@ def assert_open_tasks_kept() -> None:
                 for case in cases for row in case.steps
                 if row.state == StepState.ACTIVE for role in open_roles(case, row)}
     assert kept == expected, "OpenTask rows out of step with the engine"
+    from app.sop.access import follow_up_open_roles
+    from app.sop.models import FollowUpWait
+
+    kept = set(db.session.execute(sa.select(FollowUpWait.case_id, FollowUpWait.role, FollowUpWait.code,
+                                            FollowUpWait.unit_id, FollowUpWait.opened_at)))
+    cases = db.session.scalars(sa.select(Case).where(Case.state == CaseState.OPEN)).all()
+    expected = {(case.id, role, case.code, case.unit_id, case.opened_at)
+                for case in cases for role in follow_up_open_roles(case)}
+    assert kept == expected, "FollowUpWait rows out of step with the engine"

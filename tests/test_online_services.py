@@ -23,7 +23,7 @@ from app.online.models import ThreadMessage
 from app.online.rota import add_shift, on_duty
 from app.online.thread import close_with_report, messages, post_message, propose_session
 from app.org.models import Unit
-from app.sop.models import CaseAccess, CaseState, StepState
+from app.sop.models import Case, CaseAccess, CaseState, StepState
 from app.sop.registry import get_procedure
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -155,6 +155,32 @@ def acknowledged_case(people):
     acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
     db.session.commit()
     return case
+
+
+def test_a_request_waiting_for_a_counselor_is_in_the_lists_of_those_who_may_take_it_until_one_does(people, app,
+                                                                                                   make_user):
+    """The lists read the kept follow-up rows: every counselor of the unit finds the request in
+    "Tugas saya" and the case list, a counselor of another unit does not; once one answers, it is
+    theirs alone (the list as can_view, walked with and without its keyset windows)."""
+    from app.online.tasks import waiting_requests
+    from app.sop.access import visible_cases_filter
+
+    counselor, other = people["counselor"], people["other"]
+    stranger = make_user("counselor", units=["P2KLLK"])
+    case = acknowledged_case(people)
+
+    def lists(user):
+        client = app.test_client()
+        assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
+        listed = f'/cases/{case.id}"' in client.get("/cases").get_data(as_text=True)
+        filtered = case.id in db.session.scalars(sa.select(Case.id).where(visible_cases_filter(user))).all()
+        assert listed == filtered == case.can_view(user)
+        return case.id in [c.id for c in waiting_requests(user)], listed
+
+    assert [lists(user) for user in (counselor, other, stranger)] == [(True, True), (True, True), (False, False)]
+    post_message(case, other, "Halo Sinta, saya siap mendengarkan.", now=SUNDAY_22 + timedelta(minutes=13))
+    db.session.commit()
+    assert [lists(user) for user in (counselor, other, stranger)] == [(False, False), (False, True), (False, False)]
 
 
 def test_the_conversation_is_sealed_logged_and_claimed_by_the_counselor_who_answers(people):

@@ -12,8 +12,8 @@ from sqlalchemy.orm import contains_eager
 
 from app.auth.models import User
 from app.extensions import db
-from app.sop.access import follow_up_roles, in_follow_up_open_to, shaped
-from app.sop.models import Case, ProcedureVersion, case_list_options
+from app.sop.access import follow_up_open_to, follow_up_roles, shaped
+from app.sop.models import Case, FollowUpWait, ProcedureVersion, case_list_options
 
 
 def _claim_roles(user: User) -> dict[str, list[str]]:
@@ -33,10 +33,15 @@ def waiting_requests(user: User, limit: int = 50) -> list[Case]:
 
 
 def _waiting_query(someone):
-    return (db.select(Case).join(Case.version)
-            .where(Case.subject_id != someone.id, in_follow_up_open_to(someone, Case, _claim_roles(someone)))
+    limit = bindparam("limit", type_=Integer)
+    # the oldest `limit` waiting, read from the kept rows by index (a case waiting for two of the
+    # user's roles is two rows)
+    waiting = (follow_up_open_to(someone, FollowUpWait.case_id, FollowUpWait.opened_at, by_role=_claim_roles(someone))
+               .join(Case, Case.id == FollowUpWait.case_id).where(Case.subject_id != someone.id).distinct()
+               .order_by(FollowUpWait.opened_at, FollowUpWait.case_id).limit(limit).subquery())
+    return (db.select(Case).join(Case.version).where(Case.id.in_(db.select(waiting.c.case_id)))
             .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition))
-            .order_by(Case.opened_at).limit(bindparam("limit", type_=Integer)))
+            .order_by(Case.opened_at, Case.id))
 
 
 def tasks(user: User, now: datetime) -> list:

@@ -33,8 +33,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.org.models import UserUnit
 from app.org.services import cached_unit_ids
-from app.sop.models import (Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor, OpenTask,
-                            StepState)
+from app.sop.models import (Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor,
+                            FollowUpWait, OpenTask, StepState)
 
 SPECIAL_ACTORS = {"subject", "assignee"}
 MIN_REVIEW_REASON = 10
@@ -75,13 +75,34 @@ def in_follow_up(case: Case) -> bool:
             and not any(r.state in (StepState.ACTIVE, StepState.PENDING) for r in case.current_steps()))
 
 
+def follow_up_open_roles(case: Case) -> list[str]:
+    """The team roles in which someone of the case's unit may take it in its follow-up: those of
+    `follow_up.closed_by` nobody serves (or served) it in, while it is in its follow-up."""
+    if not in_follow_up(case):
+        return []
+    team_roles = set(case.procedure.team_roles)
+    return [r for r in dict.fromkeys(case.procedure.follow_up.closed_by) if r in team_roles and _open_to_claim(case, r)]
+
+
 def follow_up_role(user: User, case: Case) -> str | None:
     """The team role in which `user` would take a case in follow-up nobody serves yet."""
-    if not in_follow_up(case) or on_team(user, case):
+    if on_team(user, case):
         return None
-    team_roles = set(case.procedure.team_roles)
-    return next((r for r in case.procedure.follow_up.closed_by
-                 if r in team_roles and holds_role(user, case, r) and _open_to_claim(case, r)), None)
+    return next((r for r in follow_up_open_roles(case) if holds_role(user, case, r)), None)
+
+
+def keep_follow_up(case: Case) -> None:
+    """Record whom the case waits for in its follow-up (FollowUpWait rows, what the lists read):
+    the holders of its follow_up_open_roles, nobody once it leaves its follow-up. The engine calls
+    this whenever the case may enter or leave it (a step starts, the steps run out, the case
+    closes); _add_member when a team role is taken."""
+    if case.procedure.follow_up is None:
+        return
+    if case.id is None:
+        db.session.flush()
+    db.session.execute(delete(FollowUpWait).where(FollowUpWait.case_id == case.id))
+    db.session.add_all(FollowUpWait(case_id=case.id, role=role, code=case.code, unit_id=case.unit_id,
+                                    opened_at=case.opened_at) for role in follow_up_open_roles(case))
 
 
 def can_close(user: User, case: Case) -> bool:
@@ -300,6 +321,7 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
     case.members.append(member)
     if role in case.procedure.team_roles:  # its steps wait for this member now, not for every holder
         db.session.execute(delete(OpenTask).where(OpenTask.case_id == case.id, OpenTask.role == role))
+        db.session.execute(delete(FollowUpWait).where(FollowUpWait.case_id == case.id, FollowUpWait.role == role))
         if case.assignee_id is None:
             case.assignee = user
     db.session.add(CaseAccess(case_id=case.id, user_id=(actor or user).id, action=f"team:{how}",
@@ -470,11 +492,6 @@ def _member(user: User, case_id):
                           CaseMember.removed_at.is_(None), CaseMember.role.in_(sorted(user.roles)))
 
 
-def _role_held_on_case(role: str, case=Case):
-    """Someone serves or served the case in `role` (mirrors _open_to_claim)."""
-    return exists().where(CaseMember.case_id == case.id, CaseMember.role == role).correlate(case)
-
-
 def step_names(role: str):
     """The step (CaseStep in the query) names `role` among those who may act."""
     return step_names_where(CaseStepActor.role == role)
@@ -520,17 +537,18 @@ def follow_up_roles(user: User, offered: Callable = lambda procedure: True) -> d
     return by_role
 
 
-def in_follow_up_open_to(user: User, case=Case, by_role: dict[str, list[str]] | None = None):
-    """SQL condition mirroring follow_up_role (but for the team's own members): the open case has
-    every step behind it, is of one of the user's units, and nobody serves (or served) it in a
-    role `by_role` (follow_up_roles) lets the user take it in."""
+def follow_up_open_to(user: User, *columns, by_role: dict[str, list[str]] | None = None):
+    """`columns` of the FollowUpWait rows of the user's units in a role `by_role` (follow_up_roles)
+    lets the user take a case in, for its codes: the cases in follow-up they may take (mirrors
+    follow_up_role, but for the team's own members), read by index."""
     by_role = follow_up_roles(user) if by_role is None else by_role
-    if not by_role:
-        return false()
-    still_running = exists().where(CaseStep.case_id == case.id,
-                                   CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING))).correlate(case)
-    return and_(case.state == CaseState.OPEN, ~still_running, in_units_of(user, case),
-                or_(*(and_(case.code.in_(codes), ~_role_held_on_case(role, case)) for role, codes in by_role.items())))
+    return db.select(*columns).where(
+        or_(false(), *(and_(FollowUpWait.role == role, FollowUpWait.code.in_(codes)) for role, codes in by_role.items())),
+        in_units_of(user, FollowUpWait))
+
+
+# ... and as FollowUpWait knows it: the cases it holds are open.
+_FOLLOW_UP_CASE = SimpleNamespace(code=FollowUpWait.code, state=literal(CaseState.OPEN.value))
 
 
 def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Callable = lambda query, case: query):
@@ -552,18 +570,21 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         lambda case: and_(case.code.in_(escalated_codes), in_units_of(user, case)),
         lambda case: and_(exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
                           in_units_of(user, case)),
-        lambda case: in_follow_up_open_to(user, case),  # may take it in its follow-up
     ]
-    # may act on now, not on the team (the team, the subject and the assignee are found above)
+    # may act on now, not on the team (the team, the subject and the assignee are found above);
+    # may take it in its follow-up
     acting = open_to(user, OpenTask.case_id, OpenTask.opened_at)
+    waiting = follow_up_open_to(user, FollowUpWait.case_id, FollowUpWait.opened_at)
     if narrow is None:
-        return or_(*(way(Case) for way in ways), Case.id.in_(acting.with_only_columns(OpenTask.case_id)))
+        return or_(*(way(Case) for way in ways), Case.id.in_(acting.with_only_columns(OpenTask.case_id)),
+                   Case.id.in_(waiting.with_only_columns(FollowUpWait.case_id)))
     windows = []
     for way in ways:
         case = aliased(Case)
         windows.append(narrow(chosen(db.select(case.id, case.opened_at).where(way(case)), case), case.opened_at,
                               case.id))
     windows.append(narrow(chosen(acting.distinct(), _OPEN_TASK_CASE), OpenTask.opened_at, OpenTask.case_id))
+    windows.append(narrow(chosen(waiting.distinct(), _FOLLOW_UP_CASE), FollowUpWait.opened_at, FollowUpWait.case_id))
     every = union_of(windows).subquery()
     page = narrow(db.select(every.c.id, every.c.opened_at), every.c.opened_at, every.c.id).subquery()
     return Case.id.in_(db.select(page.c.id))  # at most a page: the database looks each up by its key

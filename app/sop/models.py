@@ -220,6 +220,24 @@ class OpenTask(db.Model):
     active_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class FollowUpWait(db.Model):
+    """An open case in its follow-up (every step behind it) that anyone holding `role` in the
+    case's unit may take: a `follow_up.closed_by` team role nobody serves or served the case in
+    yet (a new online request waiting for a counselor). Kept by the engine as the case enters and
+    leaves its follow-up and as the team grows (app/sop/access.py: keep_follow_up), so that "Tugas
+    saya" and the case lists read what waits for a role by index, not every open case. Of the
+    case it repeats what never changes: its code, unit and opening time."""
+
+    __tablename__ = "follow_up_waits"
+    __table_args__ = (Index("ix_follow_up_waits_role_opened_at", "role", "opened_at", "case_id"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def step_actors(roles) -> list[CaseStepActor]:
     return [CaseStepActor(role=role) for role in dict.fromkeys(roles)]
 

@@ -19,7 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import (assign, can_act, can_close, claim, claimable_role, holds_role, in_follow_up,
-                            in_units_of, keep_open_tasks, on_team_where, open_to, sealed_values, shaped,
+                            in_units_of, keep_follow_up, keep_open_tasks, on_team_where, open_to, sealed_values, shaped,
                             step_names_where, team_cases)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, CaseStepActor, OpenTask, ProcedureVersion,
@@ -175,6 +175,7 @@ def _activate(case: Case, procedure: Procedure, row: CaseStep, now: datetime, va
     row.state, row.active_at = StepState.ACTIVE, now
     schedule(row, step, case, values, now, working_calendar(case.unit_id))
     keep_open_tasks(case, row)
+    keep_follow_up(case)
     return row
 
 
@@ -189,6 +190,7 @@ def _close(case: Case, now: datetime, state: CaseState = CaseState.CLOSED) -> No
         if row.state == StepState.PENDING:
             row.state = StepState.SKIPPED
     case.state, case.closed_at = state, now
+    keep_follow_up(case)
 
 
 def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) -> CaseStep | None:
@@ -205,6 +207,8 @@ def _activate_next(case: Case, procedure: Procedure, after: int, now: datetime) 
         return _activate(case, procedure, row, now, values)
     if procedure.follow_up is None:
         _close(case, now)
+    else:  # every step behind it: its follow-up begins
+        keep_follow_up(case)
     return None
 
 
