@@ -33,9 +33,11 @@ def create_app(config: Config | None = None) -> Flask:
     create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # JIT compiling a page's query costs tens of milliseconds, more than running it does
+        # JIT compiling a page's query costs tens of milliseconds, more than running it does; so
+        # does starting a parallel worker for a page's few index reads (5 ms of a staff member's
+        # case list among 100,000 cases): the queries are built to read by index, serially
         options = app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("connect_args", {})
-        options.setdefault("options", "-c jit=off")
+        options.setdefault("options", "-c jit=off -c max_parallel_workers_per_gather=0")
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

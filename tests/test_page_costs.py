@@ -238,7 +238,9 @@ def test_a_connection_in_steady_use_is_not_pinged(engine, monkeypatch):
     assert _backend(engine) != pid  # the pool has replaced it
 
 
-def test_the_apps_postgresql_connections_do_not_jit_compile(engine):
-    """Compiling a page's query took longer than running it (bench/scale.py: 35 of 86 ms)."""
+def test_the_apps_postgresql_connections_do_not_jit_compile_nor_start_parallel_workers(engine):
+    """Compiling a page's query took longer than running it (bench/scale.py: 35 of 86 ms), and
+    starting a parallel worker for a page's index reads doubled it (11 → 5 ms)."""
     with engine.connect() as conn:
         assert conn.scalar(sa.text("SHOW jit")) == "off"
+        assert conn.scalar(sa.text("SHOW max_parallel_workers_per_gather")) == "0"
