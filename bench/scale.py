@@ -5,6 +5,8 @@ For each size it creates a private database, applies the migrations, seeds in bu
 the compliance rollups, then prints the server time (Flask test client, the median of several
 requests) of the case list (first and deep page), "Tugas saya" (counselor, staff), the user
 search, the compliance report for a year, the outbox screen and the deadline sweep; then the ratio.
+The measured counselor and alumnus have the same cases at both sizes (MEASURED_CASES), so that
+their pages show as much and the ratio is what everyone else's data costs them.
 Every SELECT a page ran is run again under EXPLAIN ANALYZE and any sequential scan of a big table
 (cases, case_steps, outbox_messages, users) is printed.
 
@@ -37,6 +39,7 @@ from tests.conftest import Client  # noqa: E402
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=timezone.utc)  # Monday 10.00 WIB
 SWEEP_AT = NOW + timedelta(hours=1)
 DUE_IN_SWEEP, ESCALATED_IN_SWEEP = 50, 20
+MEASURED_CASES = 40  # the open cases of the measured counselor, the cases of the measured alumnus
 USERS = 10_000
 PASSWORD = "rahasia123"
 BIG_TABLES = {"cases", "case_steps", "case_step_actors", "case_members", "outbox_messages", "users"}
@@ -95,7 +98,7 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
     active_staff = holders["staff"][:10]  # a TU office of ten does the staff steps
     cases, steps, members, actors, open_tasks = [], [], [], [], []
     step_id = 0
-    open_actives = []
+    open_actives, measured_counselor, measured_alumnus = [], [], []
     for case_id in range(1, n_cases + 1):
         code = rng.choice(list(versions))
         procedure = procedures()[code]
@@ -103,6 +106,18 @@ def seed_cases(conn, n_cases: int, holders: dict[str, list[int]], versions: dict
         is_open = opened > NOW - timedelta(days=60) and rng.random() < 0.9
         subject = rng.choice(subject_pool[procedure.subject_role]) if procedure.subject_role else None
         counselor = rng.choice(holders["counselor"])
+        # the measured counselor and alumnus (the first of each) have the same cases at every size:
+        # their pages show as much, and what grows is everyone else's data
+        if counselor == holders["counselor"][0]:
+            counselor = holders["counselor"][1]
+        if subject == holders["alumni"][0]:
+            subject = holders["alumni"][1]
+        if is_open and len(measured_counselor) < MEASURED_CASES:
+            counselor = holders["counselor"][0]
+            measured_counselor.append(case_id)
+        if procedure.subject_role == "alumni" and len(measured_alumnus) < MEASURED_CASES:
+            subject = holders["alumni"][0]
+            measured_alumnus.append(case_id)
         opener = subject or rng.choice(active_staff)
         last = rng.randrange(len(procedure.steps)) if is_open else len(procedure.steps)
         moment = opened
