@@ -12,7 +12,7 @@ from app.extensions import db
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
-from tests.conftest import db_fingerprint
+from tests.conftest import at_once, db_fingerprint
 
 KARIER = {"nim": "19010001 / 2023", "prodi": "Pendidikan Matematika", "phone": "0812", "mode": "online",
           "question": "Saya bingung memilih antara guru dan data analyst"}
@@ -67,6 +67,27 @@ def test_steps_run_in_order_by_the_right_actor_with_complete_input(karier, make_
     assert states(karier) == ["done"] * 7 and karier.state == CaseState.CLOSED
     first = karier.steps[0]
     assert first.done_by_id == staff.id and first.on_time and first.duration_minutes == 30
+
+
+@pytest.mark.real_commits
+def test_a_step_done_by_two_at_once_is_done_once(_app, karier, make_user):
+    """The engine serializes what changes one case (lock_case): of two staff members taking the
+    same step at the same moment, one does it and the other is told it is no longer active."""
+    staff = [make_user("staff").id for _ in range(3)]
+
+    def attempt(user_id):
+        from app.auth.models import User
+
+        complete_step(db.session.get(Case, karier.id), "izin_tu", db.session.get(User, user_id), {},
+                      now=at("2026-11-23T09:30+07:00"))
+
+    outcomes = at_once(_app, attempt, staff)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "tidak lagi dapat dikerjakan" in o for o in outcomes), outcomes
+    db.session.expire_all()
+    rows = db.session.scalars(sa.select(CaseStep).where(CaseStep.case_id == karier.id)).all()
+    assert sorted((r.key, r.state.value) for r in rows if r.state != StepState.PENDING) == [
+        ("form_permohonan", "active"), ("izin_tu", "done")]
 
 
 def test_conditional_steps_are_skipped_when_their_condition_fails(app, make_user):

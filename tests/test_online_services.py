@@ -183,6 +183,32 @@ def test_a_request_waiting_for_a_counselor_is_in_the_lists_of_those_who_may_take
     assert [lists(user) for user in (counselor, other, stranger)] == [(False, False), (False, True), (False, False)]
 
 
+@pytest.mark.real_commits
+def test_counselors_answering_at_once_give_the_request_one_counselor(_app, people, make_user):
+    """Everyone on duty hears of a new request at the same moment: of those answering together,
+    the first takes the case, the others are told so and read nothing of it."""
+    from tests.conftest import at_once
+
+    case = acknowledged_case(people)
+    counselors = [people["counselor"].id, people["other"].id,
+                  *(make_user("counselor", units=["DKT"]).id for _ in range(3))]
+
+    def attempt(user_id):
+        from app.auth.models import User
+
+        post_message(db.session.get(Case, case.id), db.session.get(User, user_id), "Halo, saya siap mendengarkan.",
+                     now=SUNDAY_22 + timedelta(minutes=13))
+
+    outcomes = at_once(_app, attempt, counselors)
+    assert outcomes.count("ok") == 1, outcomes
+    assert all(o == "ok" or "sudah ditangani" in o for o in outcomes), outcomes
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert len(case.team()) == 1 and db.session.scalar(
+        sa.select(sa.func.count()).select_from(ThreadMessage).where(ThreadMessage.case_id == case.id,
+                                                                   ThreadMessage.author_id != people["student"].id)) == 1
+
+
 def test_the_conversation_is_sealed_logged_and_claimed_by_the_counselor_who_answers(people):
     student, counselor, other = people["student"], people["counselor"], people["other"]
     case = acknowledged_case(people)

@@ -22,8 +22,8 @@ from blinker import Namespace
 from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Integer, and_, bindparam, delete, exists, false, literal, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import Integer, and_, bindparam, delete, event, exists, false, literal, or_, update
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.auth.models import User
 from app.auth.roles import role_label
@@ -312,6 +312,30 @@ def access_log(case: Case, views: int = 200, others: int = 5000) -> list[CaseAcc
     return sorted(rows, key=lambda e: (e.at, e.id), reverse=True)
 
 
+# -- changing a case -------------------------------------------------------------------------
+def lock_case(case: Case) -> None:
+    """Serialize what changes one case (a step done, the team joined or left, the case closed):
+    the UPDATE holds the case's row lock (PostgreSQL) or the write lock (SQLite) until the
+    transaction ends, and the case, its steps and its team are read again under it, so that the
+    caller's checks see what a request done meanwhile changed (two counselors answering at once:
+    the first takes the case, the second is told so). Once per case and transaction."""
+    locked = db.session.info.setdefault("locked_cases", set())
+    if case.id is None or case.id in locked:
+        return
+    db.session.execute(update(Case).where(Case.id == case.id).values(state=Case.state)
+                       .execution_options(synchronize_session=False))
+    locked.add(case.id)
+    db.session.scalars(db.select(Case).where(Case.id == case.id)
+                       .options(selectinload(Case.steps), selectinload(Case.members))
+                       .execution_options(populate_existing=True)).one()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _unlocked(session, transaction):
+    if transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop("locked_cases", None)
+
+
 # -- changing the team ----------------------------------------------------------------------
 def _add_member(case: Case, user: User, role: str, how: str, actor: User | None, now: datetime,
                 note: str | None = None) -> CaseMember:
@@ -331,6 +355,7 @@ def _add_member(case: Case, user: User, role: str, how: str, actor: User | None,
 
 def claim_follow_up(case: Case, user: User, now: datetime | None = None) -> CaseMember:
     """Take a case in follow-up that nobody serves yet (a counselor answering it)."""
+    lock_case(case)
     role = follow_up_role(user, case)
     if role is None:
         raise DomainError(_("Kasus ini sudah ditangani tim lain atau bukan untuk Anda."))
@@ -339,6 +364,7 @@ def claim_follow_up(case: Case, user: User, now: datetime | None = None) -> Case
 
 def claim(case: Case, user: User, row: CaseStep, now: datetime | None = None) -> CaseMember:
     """Take the case as its counselor (or other team role) by taking one of its steps."""
+    lock_case(case)
     role = claimable_role(user, case, row)
     if role is None or not can_act(user, case, row):
         raise DomainError(_("Kasus ini sudah ditangani tim lain atau langkah ini bukan untuk Anda."))
@@ -347,6 +373,7 @@ def claim(case: Case, user: User, row: CaseStep, now: datetime | None = None) ->
 
 def assign(case: Case, user: User, role: str, actor: User, now: datetime | None = None) -> CaseMember:
     """The assignment step names the officer: they join the team, replacing an earlier assignee."""
+    lock_case(case)
     now = now or utcnow()
     for member in case.team():
         if member.role == role and member.how == "assigned" and member.user_id != user.id:
@@ -360,6 +387,7 @@ def assign(case: Case, user: User, role: str, actor: User, now: datetime | None 
 def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
                now: datetime | None = None) -> CaseMember:
     """The head adds someone to the team (a supervisor, a psychiatrist for this case)."""
+    lock_case(case)
     now = now or utcnow()
     procedure = case.procedure
     if not is_head_of(actor, case):
@@ -377,6 +405,7 @@ def add_member(case: Case, actor: User, user: User | None, role: str, note: str,
 
 def remove_member(case: Case, actor: User, member_id: int, note: str, now: datetime | None = None) -> CaseMember:
     """The head takes someone off the team; the row stays as history."""
+    lock_case(case)
     now = now or utcnow()
     if not is_head_of(actor, case):
         raise DomainError(_("Hanya kepala unit yang dapat mengubah tim kasus."))
@@ -398,12 +427,14 @@ def remove_member(case: Case, actor: User, member_id: int, note: str, now: datet
 def join_team(case: Case, user: User, role: str, actor: User, now: datetime | None = None) -> CaseMember:
     """A domain puts someone on the case team in a team role (a workshop's committee member);
     who may do so is that domain's rule. Already on the team: nothing changes."""
+    lock_case(case)
     existing = next((m for m in case.team() if m.user_id == user.id), None)
     return existing or _add_member(case, user, role, "added", actor, now or utcnow())
 
 
 def leave_team(case: Case, user_id: int, actor: User, now: datetime | None = None) -> None:
     """A domain takes someone off the case team (the row stays as history)."""
+    lock_case(case)
     for member in case.team():
         if member.user_id == user_id:
             member.removed_at, member.removed_by_id = now or utcnow(), actor.id

@@ -19,8 +19,8 @@ from app.errors import DomainError
 from app.extensions import db
 from app.sop.calendar import WorkingCalendar
 from app.sop.access import (assign, can_act, can_close, claim, claimable_role, holds_role, in_follow_up,
-                            in_units_of, keep_follow_up, keep_open_tasks, on_team_where, open_to, sealed_values, shaped,
-                            step_names_where, team_cases)
+                            in_units_of, keep_follow_up, keep_open_tasks, lock_case, on_team_where, open_to,
+                            sealed_values, shaped, step_names_where, team_cases)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import (Case, CaseAccess, CaseState, CaseStep, CaseStepActor, OpenTask, ProcedureVersion,
                             StepState, case_list_options, step_actors, step_list_options)
@@ -217,6 +217,7 @@ def close_case(case: Case, actor: User, values: dict, now: datetime | None = Non
     procedure's `follow_up.closed_by` roles, with its `report` (kept on the case, confidential
     if declared so); the closing is in the case's access log."""
     now = now or utcnow()
+    lock_case(case)
     procedure = procedure_of(case.version)
     if case.state != CaseState.OPEN:
         raise DomainError(_("Kasus ini sudah ditutup."))
@@ -257,6 +258,7 @@ def reopen_step(case: Case, step_key: str, now: datetime | None = None) -> CaseS
     stops (skipped, no more notices). None when the step's latest pass is not done or the case
     is not open: there is nothing to reopen."""
     now = now or utcnow()
+    lock_case(case)
     row = case.step_row(step_key)
     if case.state != CaseState.OPEN or row is None or row.state != StepState.DONE:
         return None
@@ -322,6 +324,7 @@ def complete_step(case: Case, step_key: str, user: User, values: dict, now: date
     """Record a step as done by `user` with its inputs, then activate the next one.
     Refuses the wrong person, a step that is not the active one, and incomplete input."""
     now = now or utcnow()
+    lock_case(case)
     procedure = procedure_of(case.version)
     row = case.step_row(step_key)
     if row is None:
@@ -389,6 +392,7 @@ def stop_case(case: Case, now: datetime | None = None) -> None:
     """Stop an open case before its end (a withdrawn consent): the active step stops (no more
     notices), the steps still to come are skipped, and the case reads "dihentikan", not done."""
     now = now or utcnow()
+    lock_case(case)
     if case.state != CaseState.OPEN:
         raise DomainError(_("Kasus ini sudah ditutup."))
     for row in case.current_steps():
@@ -403,6 +407,7 @@ def skip_to(case: Case, step_key: str, now: datetime | None = None) -> CaseStep:
     later stage): the steps before it that are not done are marked skipped (no letters, no
     notices: the compliance report shows them as skipped), the target becomes active."""
     now = now or utcnow()
+    lock_case(case)
     procedure = procedure_of(case.version)
     target = procedure.step(step_key)
     if case.state != CaseState.OPEN:
