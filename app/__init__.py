@@ -125,8 +125,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def _finish(response):
         """One commit per request: kept on success, rolled back on any 4xx/5xx answer. A request
-        that wrote nothing does not commit (a round trip saved, and the objects it loaded stay
-        loaded); the session's end closes its transaction."""
+        that only read ends its transaction with COMMIT as well (_end_reading), the objects it
+        loaded left as they are."""
         if not db.session.registry.has():
             pass  # the request never touched the database
         elif response.status_code >= 400 or g.get("rollback"):
@@ -134,6 +134,8 @@ def _register_request_hooks(app: Flask) -> None:
             restore_durable(db.session)
         elif _has_writes(db.session):
             db.session.commit()
+        elif db.session().in_transaction():
+            _end_reading(db.session())
         if htmx_request.htmx and response.status_code in (301, 302, 303, 307, 308):
             location = response.headers["Location"]
             response = app.response_class(status=200)
@@ -170,6 +172,17 @@ def _executed(state):
 def _transaction_ended(session, transaction):
     if transaction.parent is None:  # the whole transaction; a savepoint's end leaves earlier writes
         session.info.pop("writes", None)
+
+
+def _end_reading(session) -> None:
+    """End a transaction that wrote nothing with COMMIT, what was loaded kept as it is. It ends as
+    a ROLLBACK would, but the driver keeps its prepared statements (psycopg forgets them on every
+    ROLLBACK): a page's queries are then planned once per connection, not on every request."""
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def _has_writes(session) -> bool:
