@@ -23,7 +23,7 @@ from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Integer, and_, bindparam, delete, event, exists, false, literal, or_, update
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from app.auth.models import User
 from app.auth.roles import role_label
@@ -325,9 +325,8 @@ def lock_case(case: Case) -> None:
     db.session.execute(update(Case).where(Case.id == case.id).values(state=Case.state)
                        .execution_options(synchronize_session=False))
     locked.add(case.id)
-    db.session.scalars(db.select(Case).where(Case.id == case.id)
-                       .options(selectinload(Case.steps), selectinload(Case.members))
-                       .execution_options(populate_existing=True)).one()
+    for loaded in (*case.__dict__.get("steps", ()), *case.__dict__.get("members", ()), case):
+        db.session.expire(loaded)  # read again when next used
 
 
 @event.listens_for(Session, "after_transaction_end")
