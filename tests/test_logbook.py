@@ -100,6 +100,7 @@ def test_the_agreed_time_is_a_line_that_the_service_completes(desk):
 
 def test_a_service_line_needs_duration_outcome_and_a_counselor(desk):
     case = to_service(desk, later="tidak")
+    db.session.commit()  # each refusal is rolled back to here
     for values, field in [(LineValues(T0, "Konseling", desk["counselor"].id, None, "Selesai"), "duration_minutes"),
                           (LineValues(T0, "Konseling", desk["counselor"].id, 30, ""), "outcome"),
                           (LineValues(T0, "Konseling", desk["staff"].id, 30, "Selesai"), "counselor_id"),

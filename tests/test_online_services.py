@@ -77,6 +77,7 @@ def test_the_wizard_records_each_stage_against_the_sop_minutes(people):
 def test_tatap_muka_skips_the_online_next_and_bad_input_is_refused(people):
     student = people["student"]
     case = start_intake(get_procedure(UNPAM), student, now=SUNDAY_22)
+    db.session.commit()  # each refusal is rolled back to here
     with pytest.raises(DomainError):
         submit_stage(case, student, {"nim": "1", "prodi": "P", "phone": "bukan nomor", "mode": "online"}, now=SUNDAY_22)
     db.session.rollback()
