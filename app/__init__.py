@@ -178,11 +178,11 @@ def _end_reading(session) -> None:
     """End a transaction that wrote nothing with COMMIT, what was loaded kept as it is. It ends as
     a ROLLBACK would, but the driver keeps its prepared statements (psycopg forgets them on every
     ROLLBACK): a page's queries are then planned once per connection, not on every request."""
-    session.expire_on_commit = False
+    expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
-        session.expire_on_commit = True
+        session.expire_on_commit = expire
 
 
 def _has_writes(session) -> bool:
