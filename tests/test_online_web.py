@@ -19,6 +19,7 @@ from app.online.intake import start_intake, submit_stage
 from app.online.models import DutyShift
 from app.sop.models import CaseAccess, StepState
 from app.sop.registry import get_procedure
+from tests.conftest import db_fingerprint
 
 UNPAM = "unpam-konseling-online"
 IDENTITY = {"nim": "221011", "prodi": "Psikologi", "phone": "0812 3456 7890", "mode": "online"}
@@ -140,7 +141,9 @@ def test_the_counselor_answers_takes_the_case_and_htmx_fetches_only_new_messages
                                                                    CaseAccess.action == "read")).all()
     assert counselor.id in reads and owner.id in reads
     other = sign_in(app, make_user("counselor", units=["DKT"]))
-    assert other.get(f"/online/cases/{case.id}").status_code == 404  # taken: the team only
+    taken = other.get(f"/online/cases/{case.id}")  # taken: the team only; a colleague is told so
+    assert taken.status_code == 422 and "ditangani konselor lain" in taken.get_data(as_text=True)
+    assert "Terima kasih, Bu." not in taken.get_data(as_text=True)
 
 
 def test_the_head_keeps_the_rota_of_their_own_units(app, make_user):
@@ -159,6 +162,26 @@ def test_the_head_keeps_the_rota_of_their_own_units(app, make_user):
     assert other_head.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 404
     assert client.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DutyShift)) == 0
+
+
+def test_a_head_of_two_units_sees_each_units_shifts_and_counselors_apart(app, make_user):
+    """Which unit a shift and a counselor belong to is on the page: the unit with online
+    counseling comes first (the form's default), each unit's shifts under its name."""
+    from markupsafe import escape
+
+    head = make_user("head", units=["P2KLLK", "DKT"])
+    dkt = make_user("counselor", name="Konselor Daring", units=["DKT"])
+    make_user("counselor", name="Konselor Karier", units=["P2KLLK"])
+    unit = db.session.scalar(sa.text("select id from units where code = 'DKT'"))
+    client = sign_in(app, head)
+    assert client.submit("/online/rota", {"unit": str(unit), "counselor": str(dkt.id), "weekday": "0",
+                                          "start_time": "08:00", "end_time": "12:00"}).status_code == 302
+    page = client.get("/online/rota").get_data(as_text=True)
+    names = {code: str(escape(db.session.scalar(sa.text("select name from units where code = :c"), {"c": code})))
+             for code in ("DKT", "P2KLLK")}
+    assert page.index(f"<h3>{names['DKT']}</h3>") < page.index("Senin 08.00") < page.index(f"<h3>{names['P2KLLK']}</h3>")
+    assert f"Konselor Daring ({names['DKT']})" in page and f"Konselor Karier ({names['P2KLLK']})" in page
+    assert page.index(f'value="{unit}"') < page.index(f">{names['P2KLLK']}</option>")  # the default
 
 
 @pytest.mark.real_commits
@@ -314,6 +337,15 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     db.session.commit()
     assert f"/online/cases/{first.id}" not in client.get("/tasks").get_data(as_text=True)
     assert f'href="/cases/{first.id}"' not in client.get("/cases").get_data(as_text=True)
+    # who answers a moment too late is told why, and nothing is written or read
+    fingerprint = db_fingerprint()
+    late = client.submit(f"/online/cases/{first.id}/messages", {"text": "Halo, saya siap mendengarkan."})
+    assert late.status_code == 422 and "sudah dijawab dan ditangani konselor lain" in late.get_data(as_text=True)
+    assert "Saya tangani." not in late.get_data(as_text=True) and db_fingerprint() == fingerprint
+    assert "ditangani konselor lain" in client.get(f"/online/cases/{first.id}").get_data(as_text=True)
+    # to anyone else the case is not there
+    stranger = sign_in(app, make_user("counselor", units=["BK-IPDN"]))
+    assert stranger.get(f"/online/cases/{first.id}").status_code == 404
 
 
 def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):

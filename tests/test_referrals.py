@@ -83,6 +83,17 @@ def test_staff_set_an_advisor_by_nim(world):
         set_advisor(world["staff"], "2101010002", world["counselor"].id)
 
 
+def test_the_advisor_page_says_whether_it_set_or_cleared_the_advisor(world, app):
+    client = app.test_client()
+    assert client.submit("/login", {"email": world["staff"].email, "password": "rahasia123"}).status_code == 302
+    said = client.submit("/referrals/advisors", {"nim": "2101010002", "advisor_id": str(world["advisor"].id)},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Dosen PA Budi Santoso tersimpan." in said
+    said = client.submit("/referrals/advisors", {"nim": "2101010002", "advisor_id": ""},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Dosen PA Budi Santoso dikosongkan." in said and world["budi"].advisor_id is None
+
+
 def test_only_staff_of_the_unit_receiving_referrals_set_an_advisor(world, app, make_user):
     """Staff of another unit would learn a student's name from a NIM: refused, page and service."""
     before = world["budi"].advisor_id

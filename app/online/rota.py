@@ -15,7 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.online.models import DutyShift
 from app.org.models import Unit, UserUnit
-from app.org.services import cached_unit_ids, units_of
+from app.org.services import cached_unit_ids, units_of, units_offering
 
 
 def _tz() -> ZoneInfo:
@@ -23,8 +23,15 @@ def _tz() -> ZoneInfo:
 
 
 def rota_units(head: User) -> list[Unit]:
-    """The units whose rota `head` keeps: their own units (a head's role counts in their units)."""
-    return units_of(head) if head.has_role("head") else []
+    """The units whose rota `head` keeps: their own units (a head's role counts in their units),
+    those offering an online service first."""
+    from app.online.thread import has_thread
+    from app.sop.registry import procedures
+
+    if not head.has_role("head"):
+        return []
+    online = {unit.id for unit in units_offering([p.code for p in procedures().values() if has_thread(p)])}
+    return sorted(units_of(head), key=lambda unit: unit.id not in online)
 
 
 def _serving():

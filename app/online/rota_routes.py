@@ -22,16 +22,24 @@ from app.org.models import UserUnit
 def _shift_form(units, formdata=True) -> ShiftForm:
     form = ShiftForm() if formdata else ShiftForm(formdata=None)
     form.unit.choices = [SelectChoice(str(u.id), u.name) for u in units]
-    counselors = db.session.scalars(
-        db.select(User).join(UserRole).join(UserUnit, UserUnit.user_id == User.id)
+    rows = db.session.execute(
+        db.select(User.id, User.name, UserUnit.unit_id).join(UserRole).join(UserUnit, UserUnit.user_id == User.id)
         .where(UserRole.role == "counselor", User.active.is_(True), UserUnit.unit_id.in_([u.id for u in units]))
-        .distinct().order_by(User.name)).all() if units else []
-    form.counselor.choices = [SelectChoice(str(c.id), c.name) for c in counselors]
+        .order_by(User.name, User.id)).all() if units else []
+    names = {u.id: u.name for u in units}
+    counselors: dict[int, tuple[str, list[str]]] = {}
+    for user_id, name, unit_id in rows:
+        counselors.setdefault(user_id, (name, []))[1].append(names[unit_id])
+    # a head of several units sees each counselor's units: a shift is of one unit's counselor
+    form.counselor.choices = [SelectChoice(str(user_id), f"{name} ({', '.join(of)})" if len(units) > 1 else name)
+                              for user_id, (name, of) in counselors.items()]
     return form
 
 
 def _page(units, form, status=200):
-    return render("online/rota.html", units=units, shifts=shifts_of(u.id for u in units), form=form,
+    shifts = shifts_of(u.id for u in units)
+    by_unit = [(unit, [s for s in shifts if s.unit_id == unit.id]) for unit in units]
+    return render("online/rota.html", units=units, by_unit=by_unit, form=form,
                   delete_form=DeleteShiftForm(formdata=None), status=status)
 
 

@@ -8,16 +8,17 @@ from flask_login import current_user
 
 from app.booking.models import Mode
 from app.errors import DomainError
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, sent_notice, stages,
                                start_intake, submit_stage)
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
-                               propose_session, upcoming_session)
+                               propose_session, taken_by_another, upcoming_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
+from app.sop.models import Case
 from app.sop.forms import build_form, form_values
 from app.sop.registry import get_procedure
 from app.sop.services import can_open
@@ -103,7 +104,11 @@ def wizard(case_id: int):
 
 def _thread_case(case_id: int):
     """The conversation: the person served and the team; a counselor who may take the case sees
-    only the way to take it; anyone else who cannot see the case: 404."""
+    only the way to take it; one whose colleague took it first is told so; anyone else who cannot
+    see the case: 404."""
+    case = db.session.get(Case, case_id)
+    if case is not None and taken_by_another(current_user, case):
+        raise DomainError(_("Permohonan ini sudah dijawab dan ditangani konselor lain; Anda tidak perlu menjawabnya."))
     return load_case(case_id, may_open)
 
 

@@ -23,7 +23,8 @@ from app.extensions import db
 from app.notifications.services import notify
 from app.online.models import ThreadMessage
 from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
-                            is_participant, log_access, on_team, readable_values, undecryptable)
+                            holds_role, in_follow_up, is_participant, log_access, on_team, readable_values,
+                            undecryptable)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
@@ -44,6 +45,15 @@ def may_open(user: User, case: Case) -> bool:
     """The conversation page is for the person served and the team, and for a counselor who may
     still take the case (who sees only the way to take it, never the messages)."""
     return has_thread(case.procedure) and (is_participant(user, case) or can_claim(user, case))
+
+
+def taken_by_another(user: User, case: Case) -> bool:
+    """The open case in its follow-up was taken by a colleague: `user` would have taken it (a role
+    that closes it, in its unit) but someone serves it in that role now. What a counselor who
+    answered a moment too late is told, instead of a page that is not there."""
+    follow_up = case.procedure.follow_up
+    return bool(has_thread(case.procedure) and follow_up and in_follow_up(case) and not on_team(user, case)
+                and any(holds_role(user, case, m.role) for m in case.team() if m.role in follow_up.closed_by))
 
 
 def _ground(user: User, case: Case) -> str | None:

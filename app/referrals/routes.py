@@ -104,7 +104,8 @@ def advisor_settings():
         except DomainError as exc:
             refuse(form, exc)
         else:
-            flash(_("Dosen PA %(name)s tersimpan.", name=student.name), "success")
+            flash(_("Dosen PA %(name)s tersimpan.", name=student.name) if student.advisor_id else
+                  _("Dosen PA %(name)s dikosongkan.", name=student.name), "success")
             return redirect(url_for("referrals.advisor_settings"))
     return render("referrals/advisors.html", form=form, status=422 if request.method == "POST" else 200)
 
