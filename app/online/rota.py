@@ -15,7 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.online.models import DutyShift
 from app.org.models import Unit, UserUnit
-from app.org.services import cached_unit_ids, units_of, units_offering
+from app.org.services import cached_unit_ids, units_of, units_offering_to
 
 
 def _tz() -> ZoneInfo:
@@ -30,7 +30,7 @@ def rota_units(head: User) -> list[Unit]:
 
     if not head.has_role("head"):
         return []
-    online = {unit.id for unit in units_offering([p.code for p in procedures().values() if has_thread(p)])}
+    online = {unit.id for unit in units_offering_to(head, [p.code for p in procedures().values() if has_thread(p)])}
     return sorted(units_of(head), key=lambda unit: unit.id not in online)
 
 

@@ -12,7 +12,7 @@ from app.auth.accounts import register_walk_in
 from app.auth.models import User, UserRole, find_user_by_email
 from app.errors import DomainError
 from app.extensions import db
-from app.org.services import cached_unit_ids, units_offering
+from app.org.services import units_offering_to
 from app.sop.registry import procedures
 from app.workshops.models import RosterStudent
 from app.workshops.roster import ADVISOR_ROLE, NIM
@@ -36,8 +36,7 @@ def keeps_advisors(user: User) -> bool:
     """Staff or head of a unit offering the service advisors refer to: they set a student's dosen
     PA. Anyone else could learn a student's name from a NIM."""
     codes = [p.code for p in procedures().values() if ADVISOR_ROLE in p.referral_roles]
-    return bool(codes and user.is_authenticated and user.has_role("staff", "head")
-                and {unit.id for unit in units_offering(codes)} & cached_unit_ids(user))
+    return bool(user.is_authenticated and user.has_role("staff", "head") and units_offering_to(user, codes))
 
 
 def roster_by_nim(nim: str) -> RosterStudent | None:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from app.auth.guards import role_required
 from app.auth.models import User
 from app.extensions import db
-from app.org.services import cached_unit_ids, units_offering
+from app.org.services import units_offering_to
 from app.sop.access import holds_role
 from app.sop.registry import procedures
 from app.workshops.models import Workshop
@@ -36,7 +36,7 @@ def runs_workshops(user: User, roles=P2KLLK_ROLES) -> bool:
     procedure = workshop_procedure()
     if procedure is None or not (user.is_authenticated and user.has_role(*roles)):
         return False
-    return bool({unit.id for unit in units_offering([procedure.code])} & cached_unit_ids(user))
+    return bool(units_offering_to(user, [procedure.code]))
 
 
 def p2kllk_required(*roles: str, admin: bool = False):
