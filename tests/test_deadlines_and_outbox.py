@@ -228,9 +228,9 @@ def test_whatsapp_gateway_gets_a_json_post_with_the_token(app, make_user):
     assert payload["to"] == "+62 812 1" and payload["message"] == "Jadwal\n\nBesok 09.00"
 
 
-def test_a_team_step_is_announced_to_the_case_team_only(make_user):
-    """Once a counselor has claimed a PUSPAGA case, its counselor steps are theirs: the reminder
-    goes to them, not to every counselor (nor to one who lost the role)."""
+def claimed_puspaga_case(make_user):
+    """A PUSPAGA case a counselor claimed and assessed at 08.10; its next counselor step is
+    active. (case, that counselor, another counselor of the unit)."""
     staff, mine, other = make_user("staff"), make_user("counselor"), make_user("counselor")
     now = at("2026-11-23T08:10+07:00")
     case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
@@ -239,6 +239,13 @@ def test_a_team_step_is_announced_to_the_case_team_only(make_user):
     to_consent(case, mine, now=now)
     consent(case, mine, now=now)
     assess(case, mine, "A", now=now)
+    return case, mine, other
+
+
+def test_a_team_step_is_announced_to_the_case_team_only(make_user):
+    """Once a counselor has claimed a PUSPAGA case, its counselor steps are theirs: the reminder
+    goes to them, not to every counselor (nor to one who lost the role)."""
+    case, mine, other = claimed_puspaga_case(make_user)
     db.session.commit()
     assert sweep(at("2026-11-23T08:35+07:00"))["reminder"] == 1  # prioritas: 30 menit kerja from 08.10
     told = set(db.session.scalars(sa.select(OutboxMessage.user_id)))
@@ -273,14 +280,7 @@ def test_a_team_member_moved_to_another_unit_hears_no_more_of_its_steps(app, mak
     from app.org.models import Unit
     from app.org.services import set_user_units
 
-    staff, mine, other = make_user("staff"), make_user("counselor"), make_user("counselor")
-    now = at("2026-11-23T08:10+07:00")
-    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
-                     subject=make_user("client"), now=at("2026-11-23T08:00+07:00"))
-    complete_step(case, "permohonan", staff, {**INTAKE, "appointment_at": "2026-11-30T09:00"}, now=now)
-    to_consent(case, mine, now=now)
-    consent(case, mine, now=now)
-    assess(case, mine, "A", now=now)
+    case, mine, other = claimed_puspaga_case(make_user)
     with app.test_request_context():
         set_user_units(mine, [db.session.scalar(sa.select(Unit.id).where(Unit.code == "P2KLLK"))])
     db.session.commit()
