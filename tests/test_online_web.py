@@ -17,8 +17,9 @@ from app.extensions import db
 from app.online.acknowledge import acknowledge_due
 from app.online.intake import start_intake, submit_stage
 from app.online.models import DutyShift
-from app.sop.models import CaseAccess, StepState
+from app.sop.models import Case, CaseAccess, StepState
 from app.sop.registry import get_procedure
+from app.sop.services import open_case
 from tests.conftest import db_fingerprint
 
 UNPAM = "unpam-konseling-online"
@@ -247,15 +248,34 @@ def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
     assert sent.headers["HX-Redirect"].startswith(f"/online/cases/{case.id}")
 
 
-def test_a_request_opened_on_the_generic_page_continues_in_the_wizard(app, make_user):
+def test_asking_for_the_service_leads_to_the_wizard_and_the_running_request_is_continued(app, make_user):
     student = make_user("student", units=["DKT"])
+    student.nim, student.prodi = "221099", "Psikologi"
+    db.session.commit()
     client = sign_in(app, student)
-    opened = client.submit(f"/cases/new/{UNPAM}", {})
-    assert opened.status_code == 302
-    case_path = opened.headers["Location"]
-    page = client.get(case_path).get_data(as_text=True)
-    wizard = f"/online{case_path}/wizard"
-    assert wizard in page and "/online" + case_path in page  # the step leads to the wizard; the thread panel
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/online/{UNPAM}/start"' in home and "Ajukan layanan" in home  # straight to the wizard
+    for asked in (client.get(f"/cases/new/{UNPAM}"), client.submit(f"/cases/new/{UNPAM}", {})):
+        assert asked.status_code == 302 and asked.headers["Location"] == f"/online/{UNPAM}/start"
+    assert db.session.scalar(db.select(db.func.count(Case.id))) == 0  # the generic form opened nothing
+    started = client.submit(f"/online/{UNPAM}/start", {})
+    wizard = started.headers["Location"]
+    stage = client.get(wizard).get_data(as_text=True)
+    assert 'value="221099"' in stage and 'value="Psikologi"' in stage  # NIM and prodi from the profile
+    [case] = db.session.scalars(db.select(Case))
+    home = client.get("/").get_data(as_text=True)
+    assert f"kasus #{case.id}" in home and "Lanjutkan permohonan" in home  # the running request on the card
+    assert client.get(f"/online/{UNPAM}/start").headers["Location"] == wizard  # continued, not asked again
+
+
+def test_a_request_opened_elsewhere_continues_in_the_wizard(app, make_user):
+    student = make_user("student", units=["DKT"])
+    case = open_case(get_procedure(UNPAM), student, {})
+    db.session.commit()
+    client = sign_in(app, student)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    wizard = f"/online/cases/{case.id}/wizard"
+    assert wizard in page and f"/online/cases/{case.id}" in page  # the step leads to the wizard; the thread panel
     stage = client.get(wizard).get_data(as_text=True)
     assert "Tahap 1 dari 3" in stage and 'name="phone"' in stage
 

@@ -84,7 +84,7 @@ def test_someone_in_no_unit_is_told_so_and_offered_nothing(login_as):
 
 def test_a_case_opened_through_the_form_belongs_to_the_unit_that_offers_it(login_as):
     client, user = login_as("student", units=["DKT"])
-    response = client.submit(f"/cases/new/{UNPAM}", {})  # its request form has no fields of its own
+    response = client.submit(f"/online/{UNPAM}/start", {})  # asked for on the wizard
     assert response.status_code == 302
     case = db.session.scalar(sa.select(Case).where(Case.subject_id == user.id))
     assert case.unit.code == "DKT"

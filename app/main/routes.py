@@ -18,13 +18,14 @@ def index():
     from app.booking.services import upcoming_appointments
     from app.database import utcnow
     from app.org.services import units_of
-    from app.sop.offerings import services_for
+    from app.sop.offerings import running_requests, services_for
     from app.sop.services import task_list
 
     now = utcnow()
+    services = services_for(current_user)
     return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5),
-                  upcoming=upcoming_appointments(current_user, now), services=services_for(current_user),
-                  units=units_of(current_user), now=now)
+                  upcoming=upcoming_appointments(current_user, now), services=services,
+                  running=running_requests(current_user, services), units=units_of(current_user), now=now)
 
 
 @bp.get("/healthz")

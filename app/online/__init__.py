@@ -6,12 +6,14 @@ from flask import Blueprint
 bp = Blueprint("online", __name__, url_prefix="/online")
 
 from app.online import routes, rota_routes  # noqa: E402,F401
-from app.sop.services import CASE_PANELS, STEP_SCREENS, TASK_SOURCES  # noqa: E402
+from app.sop.services import CASE_PANELS, START_SCREENS, STEP_SCREENS, TASK_SOURCES  # noqa: E402
 
 # The wizard's stages are done on the wizard; the steps done in the conversation, on it.
 STEP_SCREENS["online_intake"] = "online.wizard"
 STEP_SCREENS["thread"] = "online.show_thread"
 STEP_SCREENS["acknowledge"] = "online.show_thread"
+# The person served asks for it on the wizard (its stages, then the conversation).
+START_SCREENS["online_intake"] = "online.start"
 
 
 def _thread_panel(case, user):

@@ -15,6 +15,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.sop.definitions import Procedure, Step
 from app.sop.models import Case, CaseState, CaseStep, StepState
+from app.sop.offerings import unit_for_request
 from app.sop.registry import procedure_of
 from app.sop.services import complete_step, open_case, reopen_step, restart_clock, skip_to
 
@@ -74,6 +75,12 @@ def _account_stages(case: Case, person: User, now: datetime) -> None:
     restart_clock(case, now)
 
 
+def running_intake(procedure: Procedure, person: User) -> Case | None:
+    """The person's request of this service still running (the newest), to continue."""
+    return db.session.scalar(db.select(Case).where(Case.code == procedure.code, Case.subject_id == person.id,
+                                                   Case.state == CaseState.OPEN).order_by(Case.id.desc()).limit(1))
+
+
 def start_intake(procedure: Procedure, person: User, now: datetime | None = None) -> Case:
     """Open the service for `person` (their own request): for an account registered for it, the
     case begins when they registered and the account stages are recorded; the first form stage
@@ -82,11 +89,11 @@ def start_intake(procedure: Procedure, person: User, now: datetime | None = None
     now = now or utcnow()
     if not is_intake(procedure):
         raise DomainError(_("Layanan ini tidak berjalan sebagai e-konseling."))
-    running = db.session.scalar(db.select(Case).where(Case.code == procedure.code, Case.subject_id == person.id,
-                                                      Case.state == CaseState.OPEN).order_by(Case.id.desc()).limit(1))
+    running = running_intake(procedure, person)
     if running is not None:
         return running
-    case = open_case(procedure, person, {}, now=min(person.created_at, now) if _fresh(person, now) else now)
+    case = open_case(procedure, person, {}, now=min(person.created_at, now) if _fresh(person, now) else now,
+                     unit=unit_for_request(person, procedure))
     _account_stages(case, person, now)
     return case
 

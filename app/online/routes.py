@@ -6,14 +6,15 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.auth.accounts import profile_values
 from app.booking.models import Mode
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import refuse
 from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
-from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, sent_notice, stages,
-                               start_intake, submit_stage)
+from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, running_intake, sent_notice,
+                               stages, start_intake, submit_stage)
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
                                propose_session, taken_by_another, upcoming_session)
 from app.online import bp
@@ -37,6 +38,9 @@ def _intake_procedure(code: str):
 def start(code: str):
     """The e-konseling begins: what happens, then one button; a running request is continued."""
     procedure = _intake_procedure(code)
+    running = running_intake(procedure, current_user) if request.method == "GET" else None
+    if running is not None:  # the request already asked for goes on where it stands
+        return redirect(url_for("online.wizard", case_id=running.id))
     form = StartForm()
     if form.validate_on_submit():
         try:
@@ -66,10 +70,12 @@ def wizard(case_id: int):
         return redirect(url_for("online.show_thread", case_id=case.id))
     row, step = stage
     phone = step.screen.get("phone")
-    known = {f.key: (case.data or {})[f.key] for f in step.inputs if not f.confidential and f.key in (case.data or {})}
+    # what the profile holds (NIM, prodi, WhatsApp), then what a stage gone back to recorded
+    profile = profile_values(current_user)
+    known = {f.key: profile[f.key] for f in step.inputs if f.key in profile}
+    known |= {f.key: (case.data or {})[f.key] for f in step.inputs if not f.confidential and f.key in (case.data or {})}
     if phone and current_user.phone:
         known[phone] = current_user.phone
-    # a stage gone back to shows what was recorded
     form = build_form(step.inputs, unit_id=case.unit_id, data=known or None)
     status = 200
     if request.method == "POST" and request.form.get("back"):  # "Kembali": the previous stage again

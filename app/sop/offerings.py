@@ -12,7 +12,9 @@ from app.auth.accounts import account_created
 from app.auth.models import User
 from app.org.models import Unit
 from app.org.services import add_user_to_units, enabled_codes, offered_to, sync_units, unit_ids_of, units_offering
+from app.extensions import db
 from app.sop.definitions import Procedure
+from app.sop.models import Case, CaseState
 from app.sop.registry import procedures
 from app.sop.words import working_amount
 
@@ -77,6 +79,17 @@ def services_for(user: User) -> list[Service]:
         mine = bool(procedure.subject_role and user.has_role(procedure.subject_role))
         result.append(Service(procedure, units[0], _opens(user, procedure), mine))
     return sorted(result, key=lambda s: (s.procedure.title, s.unit.name))
+
+
+def running_requests(user: User, services: list[Service]) -> dict[str, int]:
+    """The newest open case of each service the user is served by (procedure code -> case id):
+    on their service cards, the request to follow instead of a new one. No query when they are
+    served by none of `services`."""
+    if not any(s.mine for s in services):
+        return {}
+    rows = db.session.execute(db.select(Case.code, db.func.max(Case.id)).where(
+        Case.subject_id == user.id, Case.state == CaseState.OPEN).group_by(Case.code))
+    return dict(rows.all())
 
 
 def can_see_procedure(user: User, procedure: Procedure) -> bool:

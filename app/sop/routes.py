@@ -30,9 +30,10 @@ from app.sop.forms import (ClosureForm, RemoveMemberForm, ReviewForm, TeamForm, 
 from app.sop.models import Case, CaseState, CaseStep, Closure, StepState, case_list_options, step_list_options
 from app.sop.registry import get_procedure, procedures
 from app.org.services import all_units
-from app.sop.offerings import can_see_procedure, service_time, services_for, sync_offerings, unit_for_request
+from app.sop.offerings import (can_see_procedure, running_requests, service_time, services_for, sync_offerings,
+                               unit_for_request)
 from app.sop.services import (ACTION_DETAILS, STEP_SCREENS, case_panels, complete_step, open_case, recompute_deadlines,
-                              task_list)
+                              start_screen, task_list)
 from app.sop.subjects import register_subject
 from app.org.services import current_institution
 from app.sop.workcal import forget_calendar, working_calendar
@@ -89,6 +90,18 @@ bp.add_app_template_global(service_time)
 
 
 @bp.app_template_global()
+def request_url(service, case_id: int | None = None) -> str:
+    """Where the person asks for a service (a domain's own screen for asking for oneself, when it
+    has one), or follows their request `case_id` still running."""
+    endpoint = start_screen(service.procedure) if service.mine else None
+    if endpoint:  # the screen continues a running request itself
+        return url_for(endpoint, code=service.procedure.code)
+    if case_id:
+        return url_for("sop.show_case", case_id=case_id)
+    return url_for("sop.new_case", code=service.procedure.code, unit=service.unit.id)
+
+
+@bp.app_template_global()
 def pass_value(row: CaseStep, key: str, values: dict):
     """A confidential value as this pass of its step recorded it (a step repeated each day keeps
     each day's report), for a reader who may read it (`values` holds only what they may read)."""
@@ -123,7 +136,8 @@ def list_procedures():
     if current_user.has_role("admin"):
         loaded = sync_offerings()
         return render("sop/procedures.html", services=None, units=all_units(), procedures=loaded)
-    return render("sop/procedures.html", services=services_for(current_user))
+    services = services_for(current_user)
+    return render("sop/procedures.html", services=services, running=running_requests(current_user, services))
 
 
 @bp.get("/procedures/<code>")
@@ -190,8 +204,10 @@ def new_case(code: str):
     unit = unit_for_request(current_user, procedure, parse_id(request.args.get("unit")))
     if unit is None:
         abort(403)
-    people = _people(procedure, unit)
     mine = procedure.subject_role and current_user.has_role(procedure.subject_role)  # I ask for myself
+    if mine and (screen := start_screen(procedure)):  # asked for on its own screen (the wizard)
+        return redirect(url_for(screen, code=procedure.code))
+    people = _people(procedure, unit)
     form = build_form(procedure.fields, data=profile_values(current_user) if mine else None)
     subject_error = None
     registers = bool(procedure.register_subject) and not mine  # a person without an account may be registered

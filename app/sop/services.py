@@ -36,6 +36,19 @@ step_completed = Namespace().signal("step-completed")
 # Screens of other domains that carry out a step better than its generic form: the name a step
 # declares (`screen: {name: booking}`) -> endpoint taking case_id.
 STEP_SCREENS: dict[str, str] = {}
+# Screens of other domains where the person served asks for a procedure themselves, instead of
+# the generic request form: the name one of its steps declares -> endpoint taking code (the
+# e-konseling wizard).
+START_SCREENS: dict[str, str] = {}
+
+
+def start_screen(procedure: Procedure) -> str | None:
+    """The endpoint where the person served asks for `procedure` themselves, when a domain has
+    its own screen for it (START_SCREENS); None: the generic request form."""
+    return next((START_SCREENS[s.screen["name"]] for s in procedure.steps
+                 if s.screen and s.screen["name"] in START_SCREENS), None)
+
+
 # Conditions other domains set on the steps done on their screens: screen name -> callable
 # (case, step, values) raising DomainError when the step may not be done yet (no informed
 # consent recorded, a required document missing). complete_step asks, whatever form was used.
