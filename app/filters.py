@@ -7,7 +7,7 @@ time without an offset is the institution's local time, as the forms that wrote 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from babel import dates as babel_dates
@@ -124,6 +124,16 @@ def time_left(due, now=None) -> str:
     return _("%(span)s lagi", span=span) if delta.total_seconds() >= 0 else _("lewat %(span)s", span=span)
 
 
+def waited(since, now=None) -> str:
+    """How long something has waited since a moment: '12 menit', '2 jam'."""
+    from app.database import utcnow
+
+    since = moment(since)
+    if not isinstance(since, datetime):
+        return ""
+    return format_timedelta(max((now or utcnow()) - since, timedelta(0)), threshold=1.1)
+
+
 def percent(value) -> str:
     """'87,5%' in Indonesian, '87.5%' in English; '—' when there is no figure."""
     return "—" if value is None else f"{format_decimal(value, format='#,##0.#')}%"
@@ -147,6 +157,6 @@ def register_filters(app: Flask) -> None:
     """Bind the filters to the app's Jinja environment (create_app calls this once)."""
     app.jinja_env.filters.update({
         "datetime": datetime_filter, "date": date_filter, "time": time_filter,
-        "time_left": time_left, "yesno": yesno, "span": span_filter, "percent": percent,
+        "time_left": time_left, "waited": waited, "yesno": yesno, "span": span_filter, "percent": percent,
         "decimal": decimal,
     })

@@ -331,6 +331,29 @@ def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_
     assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)
 
 
+def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_it_waited(app, make_user):
+    """A person waits for an answer the SOP gives no standard time: the request is the first of
+    "Tugas saya", the longest waiting first, with when it was asked and how long it has waited."""
+    from app.sop.services import task_list
+
+    now = utcnow()
+    counselor = make_user("counselor", "staff", units=["DKT", "P2KLLK"])
+    timed = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni", units=["P2KLLK"]),
+                      {"nim": "2019", "prodi": "PBI", "phone": "0812", "question": "Karier", "mode": "online"})
+    newer = acknowledged(make_user("student", units=["DKT"]), now - timedelta(minutes=5))
+    older = acknowledged(make_user("student", units=["DKT"]), now - timedelta(minutes=40))
+    db.session.commit()
+    with app.test_request_context():
+        tasks = task_list(counselor, now)
+    assert [t.case_id for t in tasks] == [older.id, newer.id, timed.id]
+    assert tasks[2].due_at is not None  # its first step: the staff's, within 1 hour
+    page = sign_in(app, counselor).get("/tasks").get_data(as_text=True)
+    where = [page.index(f"/online/cases/{older.id}"), page.index(f"/online/cases/{newer.id}"),
+             page.index(f"/cases/{timed.id}/")]
+    assert where == sorted(where)
+    assert "menunggu jawaban 40 menit" in page and "menunggu jawaban 5 menit" in page
+
+
 def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app, make_user, sql):
     """... and in their case list, as can_view lets them open it, until a colleague takes it."""
     from app.online.thread import post_message

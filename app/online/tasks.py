@@ -50,6 +50,5 @@ def tasks(user: User, now: datetime) -> list:
 
     return [TaskItem(title=_("Permohonan baru menunggu konselor: jawab untuk menanganinya"),
                      url=url_for("online.show_thread", case_id=case.id), case_id=case.id,
-                     service=case.version.title, due_at=None,
-                     detail=_("Kasus #%(id)d", id=case.id))
+                     service=case.version.title, due_at=None, waiting_since=case.opened_at)
             for case in waiting_requests(user)]

@@ -75,6 +75,9 @@ class TaskItem:
     due_at: datetime | None
     detail: str = ""
     replaces: int | None = None
+    # A person waiting for an answer that has no standard time (a new e-konseling request), since
+    # when: listed before every task with a deadline, the longest waiting first.
+    waiting_since: datetime | None = None
 
 
 # Tasks other domains contribute to "Tugas saya": callables taking (user, now) -> [TaskItem].
@@ -465,13 +468,15 @@ def recompute_deadlines(now: datetime | None = None) -> int:
 # -- lists ----------------------------------------------------------------------------------
 def task_list(user: User, now: datetime, limit: int = 200) -> list:
     """"Tugas saya": the steps waiting for the user (CaseStep rows) and what other domains put
-    there (TaskItem), soonest due first; a contributed task stands in for the step it replaces."""
+    there (TaskItem), soonest due first after the people waiting for an answer (TaskItem's
+    `waiting_since`); a contributed task stands in for the step it replaces."""
     contributed = [item for source in TASK_SOURCES for item in source(user, now)]
     replaced = {item.replaces for item in contributed if item.replaces}
     rows = [row for row in my_tasks(user, limit) if row.id not in replaced]
     items = rows + contributed
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    items.sort(key=lambda t: (t.due_at is None, t.due_at or far))
+    waiting = {id(item): item.waiting_since for item in contributed if item.waiting_since}
+    items.sort(key=lambda t: (id(t) not in waiting, waiting.get(id(t)) or far, t.due_at is None, t.due_at or far))
     return items[:limit]
 
 
