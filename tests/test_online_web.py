@@ -126,6 +126,9 @@ def test_the_counselor_answers_takes_the_case_and_htmx_fetches_only_new_messages
     counselor_client, student_client = sign_in(app, counselor), sign_in(app, owner)
     page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     assert "Jawab dan tangani" in page and "nilai turun" not in page  # not yet theirs: no content
+    # but what the procedure lets them see first: the area and the form asked for, not who asks
+    assert "<dt>Bidang</dt><dd>akademik</dd>" in page and "<dt>Bentuk konseling</dt><dd>online</dd>" in page
+    assert IDENTITY["nim"] not in page and owner.name not in page
     assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "  "}).status_code == 422
     assert counselor_client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo, saya Bu Rina."}).status_code == 302
     assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Terima kasih, Bu."}).status_code == 302

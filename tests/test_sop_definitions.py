@@ -47,6 +47,8 @@ def test_source_details_are_kept(app):
     assert unpam.steps[5].roles == ("system",) and unpam.steps[5].screen == {"name": "acknowledge"}
     assert unpam.follow_up.closed_by == ("counselor",) and unpam.follow_up.report.confidential
     assert unpam.follow_up.booking == {"summary": "E-konseling", "mode": "mode"}
+    assert unpam.follow_up.preview == ("area", "mode")
+    assert parse(FOLLOW_UP.format("{closed_by: [counselor], preview: [area]}"), "uji.yaml").follow_up.preview == ("area",)
     assert all(p.follow_up is None for code, p in procedures().items() if code != "unpam-konseling-online")
     praja = get_procedure("ipdn-konseling-online-praja")
     assert praja.step("rencana_kepala").roles == ("head",)  # row 4 sits in the Kepala Unit column
@@ -109,7 +111,8 @@ def test_malformed_definitions(text, message):
     assert message in str(info.value)
 
 
-FOLLOW_UP = "code: a-b\ntitle: T\nsource: S\nfollow_up: {}\nsteps:\n  - {{key: a, title: A, roles: [counselor]}}\n"
+FOLLOW_UP = ("code: a-b\ntitle: T\nsource: S\nfollow_up: {}\nsteps:\n  - {{key: a, title: A, roles: [counselor], inputs: "
+             "[{{key: secret, label: S, confidential: true, required: false}}, {{key: area, label: Bidang, required: false}}]}}\n")
 
 
 @pytest.mark.parametrize("follow_up, message", [
@@ -120,6 +123,8 @@ FOLLOW_UP = "code: a-b\ntitle: T\nsource: S\nfollow_up: {}\nsteps:\n  - {{key: a
     ("{closed_by: [counselor], booking: {mode: tidak_ada}}", "'tidak_ada' bukan data kasus"),
     ("{closed_by: [counselor], booking: {time: t}}", "'t' harus kunci masukan"),
     ("{closed_by: [counselor], tutup: otomatis}", "follow_up: kunci tidak dikenal: tutup"),
+    ("{closed_by: [counselor], preview: [topik]}", "follow_up.preview: 'topik' bukan isian kasus atau langkah"),
+    ("{closed_by: [counselor], preview: [area, secret]}", "follow_up.preview: 'secret' rahasia"),
 ])
 def test_malformed_follow_up(follow_up, message):
     with pytest.raises(DefinitionError) as info:

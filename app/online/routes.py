@@ -16,7 +16,7 @@ from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, running_intake, sent_notice,
                                stages, start_intake, submit_stage)
 from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
-                               propose_session, taken_by_another, upcoming_session)
+                               preview, propose_session, taken_by_another, upcoming_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
@@ -134,6 +134,7 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
+                  preview=preview(case) if not participant else [],
                   upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),

@@ -56,6 +56,17 @@ def taken_by_another(user: User, case: Case) -> bool:
                 and any(holds_role(user, case, m.role) for m in case.team() if m.role in follow_up.closed_by))
 
 
+def preview(case: Case) -> list[tuple[str, str]]:
+    """What a counselor who may take the case sees before answering: (label, value) of the plain
+    inputs its procedure's `follow_up.preview` names, as recorded, and when it was asked."""
+    follow_up = case.procedure.follow_up
+    if follow_up is None:
+        return []
+    origins = case.procedure.field_origins()
+    data = case.data or {}
+    return [(origins[key][0].label, str(data[key])) for key in follow_up.preview if data.get(key) not in (None, "")]
+
+
 def _ground(user: User, case: Case) -> str | None:
     if on_team(user, case):
         return "team"

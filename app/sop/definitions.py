@@ -111,10 +111,13 @@ class FollowUp:
     """What happens after the last step when the source leaves the rest to the counselor: the case
     stays open (no step of its own) until one of `closed_by` on the team closes it with `report`;
     `booking` holds the options of sessions booked on the case meanwhile (summary, mode, only,
-    working_hours, as the booking screen's)."""
+    working_hours, as the booking screen's); `preview`, what may be seen before taking it."""
     closed_by: tuple[str, ...]
     report: Field | None = None
     booking: dict | None = field(default=None, compare=False)
+    # What a counselor who may take the case sees of it before answering: keys of plain (not
+    # confidential) inputs, e.g. the area of the problem and the form of counseling asked for.
+    preview: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -293,9 +296,11 @@ def _unit(check: _Checker, doc: dict) -> dict | None:
     return {"code": code, "name": name, "institution": institution} if code and name and institution else None
 
 
-def _follow_up(check: _Checker, doc: dict, roles: set[str], data_keys: set[str]) -> FollowUp | None:
-    """`follow_up: {closed_by: [<role>], report: <input>, booking: {summary, mode, only, working_hours}}`:
-    after its last step the case stays open until a team member holding `closed_by` closes it."""
+def _follow_up(check: _Checker, doc: dict, roles: set[str], data_keys: set[str],
+               secret_keys: set[str]) -> FollowUp | None:
+    """`follow_up: {closed_by: [<role>], report: <input>, booking: {summary, mode, only, working_hours},
+    preview: [<plain input>]}`: after its last step the case stays open until a team member
+    holding `closed_by` closes it."""
     raw = doc.get("follow_up")
     if raw is None:
         return None
@@ -317,10 +322,16 @@ def _follow_up(check: _Checker, doc: dict, roles: set[str], data_keys: set[str])
         screen = _screen(check, {"screen": {**node, "name": "booking"}, "__line__": node.get("__line__", "?")},
                          "follow_up.booking", [], data_keys)
         booking = {k: v for k, v in (screen or {}).items() if k != "name"}  # time/place/code: no inputs here
-    unknown = set(raw) - {"__line__", "closed_by", "report", "booking"}
+    preview = check.str_list(raw, "preview", "follow_up")
+    for key in preview:
+        if key not in data_keys:
+            check.error(raw, "follow_up.preview", f"'{key}' bukan isian kasus atau langkah")
+        elif key in secret_keys:
+            check.error(raw, "follow_up.preview", f"'{key}' rahasia: tidak boleh terlihat sebelum kasus diambil")
+    unknown = set(raw) - {"__line__", "closed_by", "report", "booking", "preview"}
     if unknown:
         check.error(raw, "follow_up", f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}")
-    return FollowUp(closed_by=closed_by, report=report, booking=booking)
+    return FollowUp(closed_by=closed_by, report=report, booking=booking, preview=preview)
 
 
 def _decision(check: _Checker, node: dict, path: str, inputs: list[Field]) -> tuple[str | None, dict]:
@@ -654,7 +665,8 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               outcomes=outcomes, screen=screen, repeat=repeat, repeat_label=repeat_label,
                               remind_before=remind_before))
     _check_outcomes(check, raw_steps, steps)
-    follow_up = _follow_up(check, doc, roles, data_keys)
+    secret_keys = {f.key for f in fields if f.confidential} | {f.key for s in steps for f in s.inputs if f.confidential}
+    follow_up = _follow_up(check, doc, roles, data_keys, secret_keys)
     if check.errors:
         raise DefinitionError(check.errors)
     return Procedure(code=code, title=title, source=source, steps=tuple(steps), fields=tuple(fields),
