@@ -305,6 +305,44 @@ def test_an_invalid_whatsapp_number_is_said_under_its_own_field(app, make_user):
     assert '<p class="error" id="phone-error">Nomor WhatsApp tidak valid' in page  # under its field, not atop
 
 
+def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_day(app, make_user):
+    from datetime import time
+
+    import babel.dates
+
+    from app.booking.models import Appointment, Availability, Mode
+    from app.online.thread import post_message
+    from app.sop.workcal import working_calendar
+
+    case = acknowledged(make_user("student", units=["DKT"]))
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo.")
+    db.session.commit()
+    client, thread = sign_in(app, counselor), f"/online/cases/{case.id}"
+    page = client.get(thread).get_data(as_text=True)
+    assert "Anda tidak punya slot kosong dalam dua minggu" in page and 'name="start"' not in page
+    wib = ZoneInfo("Asia/Jakarta")
+    day = (utcnow().astimezone(wib) + timedelta(days=7)).date()
+    while not working_calendar().is_working_day(day):
+        day += timedelta(days=1)
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
+                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
+                                room="Ruang DKT"))
+    db.session.commit()
+    page = client.get(thread).get_data(as_text=True)
+    value = f"{day.isoformat()}T09:00"
+    label = babel.dates.format_date(day, "EEEE, d MMMM y", locale="id")  # "Rabu, 2 Desember 2026"
+    assert f'<optgroup label="{label}">' in page and f'<option value="{value}">09.00–09.45</option>' in page
+    assert page.count('<option value="' + day.isoformat()) == 3  # 9.00, 10.00, 11.00
+    fingerprint = db_fingerprint()
+    refused = client.submit(thread + "/session", {"start": "2031-01-07T09:00", "mode": Mode.IN_PERSON.value})
+    assert refused.status_code == 422 and "Pilihan tidak tersedia." in refused.get_data(as_text=True)
+    assert db_fingerprint() == fingerprint
+    assert client.submit(thread + "/session", {"start": value, "mode": Mode.IN_PERSON.value}).status_code == 302
+    [proposal] = db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id))
+    assert proposal.start_at.astimezone(wib) == datetime.combine(day, time(9), wib)
+
+
 def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_come(app, make_user):
     from datetime import time
 

@@ -1,13 +1,13 @@
 """Forms of online counseling: a message, a step done in the conversation, a proposed session,
 a shift of the duty rota. The wizard's stages use the step's own inputs (app.sop.forms)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField, TimeField, URLField
+from wtforms import SelectField, StringField, TextAreaField, TimeField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 
 from app.booking.forms import WEEKDAYS
 from app.booking.models import Mode
-from app.forms import BaseForm, InCalendar, PlainText, strip
+from app.forms import BaseForm, PlainText, strip
 
 
 class MessageForm(BaseForm):
@@ -22,8 +22,8 @@ class FinishForm(BaseForm):
 
 
 class SessionForm(BaseForm):
-    start = DateTimeLocalField(_l("Waktu (salah satu slot Anda)"), format="%Y-%m-%dT%H:%M", validators=[
-        DataRequired(_l("Pilih waktunya.")), InCalendar()])
+    """A session proposed at one of the counselor's free slots (the choices, by day: the route's)."""
+    start = SelectField(_l("Waktu (slot kosong Anda)"), validators=[DataRequired(_l("Pilih waktunya."))])
     mode = SelectField(_l("Bentuk"), choices=[SelectChoice(Mode.ONLINE.value, _l("video (online)")),
                                               SelectChoice(Mode.IN_PERSON.value, _l("tatap muka"))],
                        validators=[DataRequired(_l("Pilih bentuk sesi."))])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import ForeignKey, Index, String, Text, Time
+from sqlalchemy import ForeignKey, Index, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from app.auth.models import User

@@ -2,6 +2,8 @@
 conversation (htmx: the new messages every few seconds, posting without reloading)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +17,9 @@ from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, running_intake, sent_notice,
                                stages, start_intake, submit_stage)
-from app.online.thread import (close_with_report, closing_report, may_open, messages, own_words, post_message,
-                               preview, propose_session, taken_by_another, upcoming_session)
+from app.online.thread import (SLOT_VALUE, close_with_report, closing_report, may_open, messages, own_words,
+                               post_message, preview, propose_session, session_choices, taken_by_another,
+                               upcoming_session)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
@@ -138,8 +141,16 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
                   upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
-                  session_form=forms.get("session_form") or SessionForm(formdata=None),
+                  session_form=forms.get("session_form") or _session_form(case, formdata=None),
                   status=status)
+
+
+def _session_form(case, **kwargs) -> SessionForm:
+    """The session form offering the counselor's free slots (only on the team's open case)."""
+    form = SessionForm(**kwargs)
+    form.start.choices = (session_choices(current_user) if on_team(current_user, case) and case.state.value == "open"
+                          else [])
+    return form
 
 
 @bp.get("/cases/<int:case_id>")
@@ -190,11 +201,11 @@ def finish(case_id: int):
 def propose(case_id: int):
     """The counselor proposes a video or tatap muka session at one of their free slots."""
     case = _thread_case(case_id)
-    form = SessionForm()
+    form = _session_form(case)
     if form.validate_on_submit():
         try:
-            propose_session(case, current_user, form.start.data, Mode(form.mode.data), form.meeting_url.data or None,
-                            form.meeting_code.data or None)
+            propose_session(case, current_user, datetime.strptime(form.start.data, SLOT_VALUE), Mode(form.mode.data),
+                            form.meeting_url.data or None, form.meeting_code.data or None)
         except DomainError as exc:
             refuse(form, exc)
         else:

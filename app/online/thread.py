@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 
 from app.auth.models import User
@@ -206,6 +206,22 @@ def close_with_report(case: Case, user: User, text: str, now: datetime | None = 
 
 
 # -- a session proposed from the conversation -----------------------------------------------
+SESSION_DAYS = 14  # the free slots offered: the next two weeks
+SLOT_VALUE = "%Y-%m-%dT%H:%M"  # a slot's start in the app's time zone, as the form sends it
+
+
+def session_choices(counselor: User, now: datetime | None = None) -> dict[str, list[tuple[str, str]]]:
+    """The counselor's free slots of the next two weeks, by day ("Senin, 30 November 2026" ->
+    [(value, "09.00–10.00")]), as the session form offers them."""
+    now = now or utcnow()
+    today = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
+    choices: dict[str, list[tuple[str, str]]] = {}
+    for slot in free_slots(counselor, today, SESSION_DAYS, now):
+        choices.setdefault(format_date(slot.start, "EEEE, d MMMM y"), []).append(
+            (slot.start.strftime(SLOT_VALUE), f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')}"))
+    return choices
+
+
 def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, place: str | None,
                     code: str | None, now: datetime | None = None) -> Appointment:
     """The counselor proposes a video (link and code) or tatap muka session at one of their free

@@ -117,7 +117,7 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         expect(counselor.get_by_text("Halo Sinta, saya Bu Endang.")).to_be_visible()
         expect(counselor.get_by_text("RAHASIA: saya sulit tidur")).to_be_visible()  # theirs now: the problem too
         tuesday = (SUNDAY_22 + timedelta(days=2)).date().isoformat()
-        counselor.get_by_label("Waktu (salah satu slot Anda)").fill(f"{tuesday}T10:15")
+        counselor.get_by_label("Waktu (slot kosong Anda)").select_option(f"{tuesday}T10:15")  # a free slot
         counselor.get_by_label("Bentuk").select_option("online")
         counselor.get_by_label("Tautan pertemuan").fill("https://meet.google.com/unp-amdk-tko")
         counselor.get_by_label("Kode rapat / kata sandi").fill("sandi 2911")
