@@ -236,8 +236,14 @@ def test_booking_page_and_htmx_week(setup, app):
     assert page.status_code == 200 and "<html" in html and 'hx-get' in html
     fragment = client.get(f"/cases/{case.id}/booking?week=2026-12-07", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).strip().startswith('<section id="slots"')
-    # the agreement step of the alumnus's tasks leads to this page, not to a generic form
-    assert f'href="/cases/{case.id}/booking"' in client.get("/tasks").get_data(as_text=True)
+    # the agreement step of the alumnus's tasks leads to this page, not to a generic form, and is
+    # said to them as what they do (the SOP's title, about the counselor, is the counselor's)
+    tasks = client.get("/tasks").get_data(as_text=True)
+    assert f'href="/cases/{case.id}/booking">Pilih jadwal sesi konseling bersama konselor Anda' in tasks
+    assert "Konselor menghubungi pemohon" not in tasks
+    counselor_client = app.test_client()
+    counselor_client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    assert "Konselor menghubungi pemohon dan menyusun kesepakatan" in counselor_client.get("/tasks").get_data(as_text=True)
 
 
 def test_slot_page_keeps_constant_queries(setup, app, make_user, sql):

@@ -104,6 +104,10 @@ def test_check_command_lists_every_error_with_its_place(app, tmp_path):
     ("code: [", "YAML tidak valid"),
     ("- satu\n- dua\n", "definisi harus berupa pemetaan"),
     ("code: a-b\ntitle: T\nsource: S\nsteps: []\n", "steps: wajib berisi minimal satu langkah"),
+    ("code: a-b\ntitle: T\nsource: S\nsteps:\n  - {key: a, title: A, roles: [staff], subject_title: Isi}\n",
+     "steps[0].subject_title: hanya untuk langkah yang dikerjakan penerima layanan"),
+    ("code: a-b\ntitle: T\nsource: S\nsteps:\n  - {key: a, title: A, roles: [subject], subject_title: [Isi]}\n",
+     "steps[0].subject_title: harus berupa teks"),
 ])
 def test_malformed_definitions(text, message):
     with pytest.raises(DefinitionError) as info:

@@ -62,6 +62,9 @@ class Step:
     # "field:<user input>".
     document_to: tuple[str, ...] = ()
     note: str | None = None
+    # What the person served reads in "Tugas saya" when the step waits for them, where the SOP's
+    # title speaks of them ("Konselor menghubungi pemohon…" -> "Pilih jadwal sesi…").
+    subject_title: str | None = None
     # A decision: the choice input whose value picks what happens next, by `outcomes`
     # (option -> "next" | "close" | "back:<step>" | "skip:<step>"; unnamed options go on).
     decision: str | None = None
@@ -270,9 +273,9 @@ def _field(check: _Checker, node, path: str, roles: set[str], share_default: tup
                  share_with=share_with)
 
 
-STEP_KEYS = {"__line__", "key", "title", "roles", "output", "duration", "wall_clock", "from", "inputs", "when",
-             "assigns", "document", "note", "share_with", "decision", "outcomes", "screen", "repeat",
-             "remind_before"}
+STEP_KEYS = {"__line__", "key", "title", "subject_title", "roles", "output", "duration", "wall_clock", "from",
+             "inputs", "when", "assigns", "document", "note", "share_with", "decision", "outcomes", "screen",
+             "repeat", "remind_before"}
 TOP_KEYS = {"__line__", "code", "title", "source", "institution", "roles", "open_roles", "subject_role",
             "escalate_to", "team_roles", "fields", "steps", "description", "unit", "referral", "register_subject", "follow_up"}
 
@@ -607,10 +610,13 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
         if key in seen:
             check.error(node, f"{path}.key", f"'{key}' dipakai dua kali")
         step_title = check.text(node, "title", path)
+        subject_title = check.text(node, "subject_title", path, required=False)
         step_roles = check.str_list(node, "roles", path)
         if not step_roles:
             check.error(node, f"{path}.roles", "wajib menyebut minimal satu pelaksana")
         known(step_roles, f"{path}.roles", node, allow_special=True)
+        if subject_title and "subject" not in step_roles:
+            check.error(node, f"{path}.subject_title", "hanya untuk langkah yang dikerjakan penerima layanan (subject)")
         duration = None
         if node.get("duration") is not None:
             try:
@@ -661,6 +667,7 @@ def parse(text: str, name: str = "<definisi>") -> Procedure:
                               output=node.get("output"), duration=duration, start=start if anchor or start in ("previous", "start") else "previous",
                               inputs=tuple(inputs), when=when, assigns=assigns, document=document,
                               document_on=document_on, document_to=document_to, note=node.get("note"),
+                              subject_title=subject_title,
                               decision=decision,
                               outcomes=outcomes, screen=screen, repeat=repeat, repeat_label=repeat_label,
                               remind_before=remind_before))

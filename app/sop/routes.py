@@ -53,6 +53,15 @@ def step_url(row: CaseStep) -> str:
 
 
 @bp.app_template_global()
+def task_title(row: CaseStep) -> str:
+    """A waiting step's title as its reader acts on it: the person served reads the step's
+    `subject_title` when it has one (the SOP's title speaks of them), everyone else the SOP's."""
+    if current_user.is_authenticated and current_user.id == row.case.subject_id:
+        return row.case.procedure.step(row.key).subject_title or row.title
+    return row.title
+
+
+@bp.app_template_global()
 def access_action(action: str, steps: dict | None = None) -> str:
     """An access-log action in words (a step by its number and title)."""
     kind, _sep, detail = action.partition(":")
