@@ -162,6 +162,9 @@ def test_the_head_keeps_the_rota_of_their_own_units(app, make_user):
     assert response.status_code == 302
     shift = db.session.scalar(sa.select(DutyShift))
     assert (shift.weekday, shift.counselor_id) == (6, counselor.id)
+    page = client.get("/online/rota").get_data(as_text=True)  # taking it off asks first: one tap does not
+    ask = page.index('<details class="confirm"><summary>Hapus…<span class="sr-only"> Minggu 20.00–00.00 · Konselor Rota')
+    assert ask < page.index(f'action="/online/rota/{shift.id}/delete"') < page.index("Ya, hapus giliran") < page.index("</details>", ask)
     other_head = sign_in(app, make_user("head", units=["BK-IPDN"]))
     assert other_head.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 404
     assert client.submit(f"/online/rota/{shift.id}/delete", {}).status_code == 302
