@@ -57,8 +57,8 @@ def taken_by_another(user: User, case: Case) -> bool:
 
 
 def preview(case: Case) -> list[tuple[str, str]]:
-    """What a counselor who may take the case sees before answering: (label, value) of the plain
-    inputs its procedure's `follow_up.preview` names, as recorded, and when it was asked."""
+    """What a counselor who may take the case sees of it before answering (beside when it was
+    asked): (label, value) of the plain inputs its procedure's `follow_up.preview` names."""
     follow_up = case.procedure.follow_up
     if follow_up is None:
         return []

@@ -475,8 +475,12 @@ def task_list(user: User, now: datetime, limit: int = 200) -> list:
     rows = [row for row in my_tasks(user, limit) if row.id not in replaced]
     items = rows + contributed
     far = datetime.max.replace(tzinfo=now.tzinfo)
-    waiting = {id(item): item.waiting_since for item in contributed if item.waiting_since}
-    items.sort(key=lambda t: (id(t) not in waiting, waiting.get(id(t)) or far, t.due_at is None, t.due_at or far))
+
+    def order(task):
+        waiting = getattr(task, "waiting_since", None)  # a TaskItem's; a step row has none
+        return waiting is None, waiting or far, task.due_at is None, task.due_at or far
+
+    items.sort(key=order)
     return items[:limit]
 
 
