@@ -137,6 +137,26 @@ def test_admin_switches_a_service_off_and_it_disappears(login_as):
     assert "Layanan Konseling Karier" in alumnus.get("/procedures").get_data(as_text=True)
 
 
+def test_the_wizard_opens_a_request_only_in_a_unit_of_the_persons_offering_it(login_as, make_user):
+    """A student of another unit, or of a unit whose service is switched off, cannot ask for it on
+    the wizard; and no case is ever opened in no unit (it would belong to every unit)."""
+    from app.errors import DomainError
+
+    outsider, _student = login_as("student", units=["BKA"])
+    before = db_fingerprint()
+    for answer in (outsider.get(f"/online/{UNPAM}/start"), outsider.submit(f"/online/{UNPAM}/start", {})):
+        assert answer.status_code == 403
+    assert db_fingerprint() == before
+    admin, _admin = login_as("admin")
+    assert admin.submit(f"/admin/units/{unit('DKT').id}/procedures/{UNPAM}", {"enabled": "0"}).status_code == 302
+    insider, student = login_as("student", units=["DKT"])
+    before = db_fingerprint()
+    assert insider.submit(f"/online/{UNPAM}/start", {}).status_code == 403
+    assert db_fingerprint() == before
+    with pytest.raises(DomainError, match="tidak dibuka di unit mana pun"):
+        open_case(get_procedure(UNPAM), student, {})
+
+
 def test_a_service_a_unit_does_not_offer_cannot_be_switched(login_as):
     admin, _admin = login_as("admin")
     puspaga = unit("PUSPAGA")

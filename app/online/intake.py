@@ -92,8 +92,11 @@ def start_intake(procedure: Procedure, person: User, now: datetime | None = None
     running = running_intake(procedure, person)
     if running is not None:
         return running
+    unit = unit_for_request(person, procedure)
+    if unit is None:
+        raise DomainError(_("Layanan ini tidak dibuka untuk Anda: tidak ada unit Anda yang menawarkannya."))
     case = open_case(procedure, person, {}, now=min(person.created_at, now) if _fresh(person, now) else now,
-                     unit=unit_for_request(person, procedure))
+                     unit=unit)
     _account_stages(case, person, now)
     return case
 

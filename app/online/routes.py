@@ -25,6 +25,7 @@ from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
 from app.sop.forms import build_form, form_values
 from app.sop.registry import get_procedure
+from app.sop.offerings import unit_for_request
 from app.sop.services import can_open
 
 
@@ -32,8 +33,9 @@ def _intake_procedure(code: str):
     procedure = get_procedure(code[:60])
     if procedure is None or not is_intake(procedure):
         abort(404)
-    if not can_open(current_user, procedure) or not current_user.has_role(procedure.subject_role or ""):
-        abort(403)  # the wizard is the person served's own (staff open requests on the case pages)
+    if (not can_open(current_user, procedure) or not current_user.has_role(procedure.subject_role or "")
+            or unit_for_request(current_user, procedure) is None):
+        abort(403)  # the wizard is the person served's own, in a unit of theirs offering the service
     return procedure
 
 

@@ -323,8 +323,10 @@ def open_case(procedure: Procedure, opener: User, values: dict, subject: User | 
         raise DomainError(_("Penerima layanan harus berperan %(role)s.", role=role_label(procedure.subject_role)))
     plain, secret = _check_values(procedure.fields, values)
     unit = unit or default_unit(procedure)
+    if unit is None:  # a case of no unit would belong to every unit (access.in_unit)
+        raise DomainError(_("Layanan %(title)s sedang tidak dibuka di unit mana pun.", title=procedure.title))
     case = Case(version=current_version(procedure), code=procedure.code, opened_by_id=opener.id,
-                unit_id=unit.id if unit else None,
+                unit_id=unit.id,
                 subject_id=subject.id if subject else None, opened_at=now, data=plain, sealed=seal(secret),
                 title=(title or (f"{procedure.title} — {subject.name}" if subject else procedure.title))[:200])
     case.steps = [CaseStep(position=s.number, key=s.key, title=s.pass_title(1)[:300],
