@@ -160,9 +160,10 @@ def acknowledged_case(people):
 
 def test_a_request_waiting_for_a_counselor_is_in_the_lists_of_those_who_may_take_it_until_one_does(people, app,
                                                                                                    make_user):
-    """The lists read the kept follow-up rows: every counselor of the unit finds the request in
-    "Tugas saya" and the case list, a counselor of another unit does not; once one answers, it is
-    theirs alone (the list as can_view, walked with and without its keyset windows)."""
+    """"Tugas saya" reads the kept follow-up rows: every counselor of the unit finds the request
+    there, a counselor of another unit does not; none of them has it in the case list (who asks
+    stays unseen until one takes it); once one answers, it is theirs alone (the list as can_view,
+    walked with and without its keyset windows)."""
     from app.online.tasks import waiting_requests
     from app.sop.access import visible_cases_filter
 
@@ -178,7 +179,7 @@ def test_a_request_waiting_for_a_counselor_is_in_the_lists_of_those_who_may_take
         assert listed == filtered == case.can_view(user)
         return case.id in [c.id for c in waiting_requests(user)], listed
 
-    assert [lists(user) for user in (counselor, other, stranger)] == [(True, True), (True, True), (False, False)]
+    assert [lists(user) for user in (counselor, other, stranger)] == [(True, False), (True, False), (False, False)]
     post_message(case, other, "Halo Sinta, saya siap mendengarkan.", now=SUNDAY_22 + timedelta(minutes=13))
     db.session.commit()
     assert [lists(user) for user in (counselor, other, stranger)] == [(False, False), (False, True), (False, False)]

@@ -399,7 +399,8 @@ def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_
 
 
 def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app, make_user, sql):
-    """... and in their case list, as can_view lets them open it, until a colleague takes it."""
+    """... until a colleague takes it; who asks stays unseen until then: not in their case list,
+    the case page not theirs (the conversation's page shows only the procedure's preview)."""
     from app.online.thread import post_message
 
     counselor = make_user("counselor", units=["DKT"])
@@ -409,8 +410,10 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     tasks = client.get("/tasks").get_data(as_text=True)
     assert tasks.count("menunggu konselor") == 1 and f"/online/cases/{first.id}" in tasks
     assert f"/online/cases/{first.id}" in client.get("/").get_data(as_text=True)  # on the home page too
-    assert f'href="/cases/{first.id}"' in client.get("/cases").get_data(as_text=True)  # and in the case list
-    assert client.get(f"/cases/{first.id}").status_code == 200
+    assert f'href="/cases/{first.id}"' not in client.get("/cases").get_data(as_text=True)
+    assert client.get(f"/cases/{first.id}").status_code == 404
+    thread = client.get(f"/online/cases/{first.id}").get_data(as_text=True)
+    assert first.subject.name not in thread and f'href="/cases/{first.id}"' not in thread
     assert "menunggu konselor" not in sign_in(app, make_user("counselor", units=["BK-IPDN"])).get("/tasks").get_data(as_text=True)
     assert "menunggu konselor" not in sign_in(app, make_user("head", units=["DKT"])).get("/tasks").get_data(as_text=True)
     with sql() as few:

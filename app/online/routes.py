@@ -115,11 +115,13 @@ def wizard(case_id: int):
 
 def _thread_case(case_id: int):
     """The conversation: the person served and the team; a counselor who may take the case sees
-    only the way to take it; one whose colleague took it first is told so; anyone else who cannot
-    see the case: 404."""
+    only the way to take it (and not the case page); one whose colleague took it first is told
+    so; anyone else who cannot see the case: 404."""
     case = db.session.get(Case, case_id)
     if case is not None and taken_by_another(current_user, case):
         raise DomainError(_("Permohonan ini sudah dijawab dan ditangani konselor lain; Anda tidak perlu menjawabnya."))
+    if case is not None and may_open(current_user, case):  # who may take it sees only this page of it
+        return case
     return load_case(case_id, may_open)
 
 

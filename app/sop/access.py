@@ -184,10 +184,11 @@ def can_view(user: User, case: Case) -> bool:
     if is_head_of(user, case):
         return True
     # the steps someone did stay theirs to see while the case is one of their units' (a step done
-    # by role was done in the unit; who left it sees no more)
-    return (any((step.done_by_id == user.id and in_unit(user, case)) or can_act(user, case, step)
-                for step in case.steps)
-            or follow_up_role(user, case) is not None)
+    # by role was done in the unit; who left it sees no more). Who may take a case in its
+    # follow-up sees it only as its conversation shows it before then (the procedure's preview,
+    # never who asks): not here.
+    return any((step.done_by_id == user.id and in_unit(user, case)) or can_act(user, case, step)
+               for step in case.steps)
 
 
 def is_participant(user: User, case: Case) -> bool:
@@ -577,10 +578,6 @@ def follow_up_open_to(user: User, *columns, by_role: dict[str, list[str]] | None
         in_units_of(user, FollowUpWait))
 
 
-# ... and as FollowUpWait knows it: the cases it holds are open.
-_FOLLOW_UP_CASE = SimpleNamespace(code=FollowUpWait.code, state=literal(CaseState.OPEN.value))
-
-
 def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Callable = lambda query, case: query):
     """SQL condition matching can_view, for lists (administrative facts only).
 
@@ -601,20 +598,16 @@ def visible_cases_filter(user: User, narrow: Callable | None = None, chosen: Cal
         lambda case: and_(exists().where(CaseStep.case_id == case.id, CaseStep.done_by_id == user.id),  # acted on
                           in_units_of(user, case)),
     ]
-    # may act on now, not on the team (the team, the subject and the assignee are found above);
-    # may take it in its follow-up
+    # may act on now, not on the team (the team, the subject and the assignee are found above)
     acting = open_to(user, OpenTask.case_id, OpenTask.opened_at)
-    waiting = follow_up_open_to(user, FollowUpWait.case_id, FollowUpWait.opened_at)
     if narrow is None:
-        return or_(*(way(Case) for way in ways), Case.id.in_(acting.with_only_columns(OpenTask.case_id)),
-                   Case.id.in_(waiting.with_only_columns(FollowUpWait.case_id)))
+        return or_(*(way(Case) for way in ways), Case.id.in_(acting.with_only_columns(OpenTask.case_id)))
     windows = []
     for way in ways:
         case = aliased(Case)
         windows.append(narrow(chosen(db.select(case.id, case.opened_at).where(way(case)), case), case.opened_at,
                               case.id))
     windows.append(narrow(chosen(acting.distinct(), _OPEN_TASK_CASE), OpenTask.opened_at, OpenTask.case_id))
-    windows.append(narrow(chosen(waiting.distinct(), _FOLLOW_UP_CASE), FollowUpWait.opened_at, FollowUpWait.case_id))
     every = union_of(windows).subquery()
     page = narrow(db.select(every.c.id, every.c.opened_at), every.c.opened_at, every.c.id).subquery()
     return Case.id.in_(db.select(page.c.id))  # at most a page: the database looks each up by its key
