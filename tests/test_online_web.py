@@ -4,6 +4,7 @@ acknowledgement to a real SMTP server and a fake WhatsApp gateway on loopback.""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -317,7 +318,8 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     from app.online.thread import post_message
     from app.sop.workcal import working_calendar
 
-    case = acknowledged(make_user("student", units=["DKT"]))
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
     counselor = make_user("counselor", units=["DKT"])
     post_message(case, counselor, "Halo.")
     db.session.commit()
@@ -334,8 +336,9 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     db.session.commit()
     page = client.get(thread).get_data(as_text=True)
     value = f"{day.isoformat()}T09:00"
-    label = babel.dates.format_date(day, "EEEE, d MMMM y", locale="id")  # "Rabu, 2 Desember 2026"
-    assert f'<optgroup label="{label}">' in page and f'<option value="{value}">09.00–09.45</option>' in page
+    label = babel.dates.format_date(day, "EEEE, d MMMM", locale="id")  # "Rabu, 2 Desember"
+    assert 'name="start" required><option value="">— pilih waktu —</option>' in page  # none chosen unawares
+    assert f'<option value="{value}">{label} · 09.00–09.45</option>' in page
     assert page.count('<option value="' + day.isoformat()) == 3  # 9.00, 10.00, 11.00
     fingerprint = db_fingerprint()
     refused = client.submit(thread + "/session", {"start": "2031-01-07T09:00", "mode": Mode.IN_PERSON.value})
@@ -344,6 +347,15 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     assert client.submit(thread + "/session", {"start": value, "mode": Mode.IN_PERSON.value}).status_code == 302
     [proposal] = db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id))
     assert proposal.start_at.astimezone(wib) == datetime.combine(day, time(9), wib)
+    # the student is told where to answer it: on the home page, atop the conversation, and the
+    # message's link to the schedule page is a link
+    student = sign_in(app, owner)
+    booking = f'href="/cases/{case.id}/booking"'
+    home = student.get("/").get_data(as_text=True)
+    assert f'{booking}>Usulan waktu sesi: pilih atau terima</a>' in home and "menunggu jawaban Anda" in home
+    conversation = student.get(thread).get_data(as_text=True)
+    assert "Konselor mengusulkan waktu sesi" in conversation and f'{booking}>Terima atau pilih waktu lain' in conversation
+    assert re.search(r'<a href="http://[^"]+/cases/%d/booking" rel="noopener" target="_blank">' % case.id, conversation)
 
 
 def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_come(app, make_user):

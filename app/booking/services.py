@@ -12,7 +12,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, and_, bindparam, cast, false, null, or_, true, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from app.auth.models import User
 from app.booking.ical import invite
@@ -63,10 +63,17 @@ def appointments_of(user: User, since: datetime) -> list[Appointment]:
 
 
 def upcoming_appointments(user: User, now: datetime, limit: int = 3) -> list[Appointment]:
-    """The user's next agreed appointments not over yet, as appointments_of counts them (the home
-    page: the time and the other person's name only)."""
+    """The user's next agreed appointments not over yet, as appointments_of counts them, and the
+    times a counselor proposed to them as a client waiting for their answer (one per case: the
+    first; its page offers them all) — the home page: the time and the other person's name only."""
+    proposed = aliased(Appointment)
+    first_proposal = db.select(db.func.min(proposed.id)).where(
+        proposed.case_id == Appointment.case_id, proposed.status == AppointmentStatus.PROPOSED).scalar_subquery()
     query = shaped("upcoming_appointments", user, lambda someone: db.select(Appointment).where(
-        (Appointment.client_id == someone.id) | served_by(someone), Appointment.status == AppointmentStatus.AGREED,
+        or_(and_((Appointment.client_id == someone.id) | served_by(someone),
+                 Appointment.status == AppointmentStatus.AGREED),
+            and_(Appointment.client_id == someone.id, Appointment.status == AppointmentStatus.PROPOSED,
+                 Appointment.id == first_proposal)),
         Appointment.end_at >= bindparam("now", type_=Appointment.end_at.type))
         .options(lazyload(Appointment.case), joinedload(Appointment.counselor).load_only(User.name),
                  joinedload(Appointment.client).load_only(User.name))

@@ -19,7 +19,7 @@ from app.online.intake import (current_stage, go_back, is_intake, previous_stage
                                stages, start_intake, submit_stage)
 from app.online.thread import (SLOT_VALUE, close_with_report, closing_report, may_open, messages, own_words,
                                post_message, preview, propose_session, session_choices, taken_by_another,
-                               upcoming_session)
+                               upcoming_session, waiting_proposal)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
@@ -142,6 +142,8 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
                   preview=preview(case) if not participant else [],
+                  proposal=(waiting_proposal(case) if block is None and not after and case.subject_id == current_user.id
+                            and case.state.value == "open" else None),
                   upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
@@ -152,8 +154,8 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
 def _session_form(case, **kwargs) -> SessionForm:
     """The session form offering the counselor's free slots (only on the team's open case)."""
     form = SessionForm(**kwargs)
-    form.start.choices = (session_choices(current_user) if on_team(current_user, case) and case.state.value == "open"
-                          else [])
+    slots = session_choices(current_user) if on_team(current_user, case) and case.state.value == "open" else []
+    form.start.choices = [("", _("— pilih waktu —")), *slots] if slots else []
     return form
 
 

@@ -192,6 +192,13 @@ def upcoming_session(case: Case, now: datetime | None = None) -> Appointment | N
         Appointment.end_at > (now or utcnow())).order_by(Appointment.start_at).limit(1))
 
 
+def waiting_proposal(case: Case) -> Appointment | None:
+    """The first of the times proposed on the case still waiting for its person's answer."""
+    return db.session.scalar(db.select(Appointment).where(
+        Appointment.case_id == case.id, Appointment.status == AppointmentStatus.PROPOSED)
+        .order_by(Appointment.start_at).limit(1))
+
+
 def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:
     """Close the case with the counselor's short report (kept on the case, never posted); the
     conversation is read-only afterwards."""
@@ -210,16 +217,15 @@ SESSION_DAYS = 14  # the free slots offered: the next two weeks
 SLOT_VALUE = "%Y-%m-%dT%H:%M"  # a slot's start in the app's time zone, as the form sends it
 
 
-def session_choices(counselor: User, now: datetime | None = None) -> dict[str, list[tuple[str, str]]]:
-    """The counselor's free slots of the next two weeks, by day ("Senin, 30 November 2026" ->
-    [(value, "09.00–10.00")]), as the session form offers them."""
+def session_choices(counselor: User, now: datetime | None = None) -> list[tuple[str, str]]:
+    """The counselor's free slots of the next two weeks as the session form offers them, each
+    named with its day (a closed list on a phone shows only the chosen one): (value, "Senin,
+    30 November · 09.00–10.00"). None of them chosen at first."""
     now = now or utcnow()
     today = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
-    choices: dict[str, list[tuple[str, str]]] = {}
-    for slot in free_slots(counselor, today, SESSION_DAYS, now):
-        choices.setdefault(format_date(slot.start, "EEEE, d MMMM y"), []).append(
-            (slot.start.strftime(SLOT_VALUE), f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')}"))
-    return choices
+    return [(slot.start.strftime(SLOT_VALUE), f"{format_date(slot.start, 'EEEE, d MMMM')} · "
+             f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')}")
+            for slot in free_slots(counselor, today, SESSION_DAYS, now)]
 
 
 def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, place: str | None,
