@@ -396,8 +396,18 @@ def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_
     counselor = make_user("counselor", "staff", units=["DKT", "P2KLLK"])
     timed = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni", units=["P2KLLK"]),
                       {"nim": "2019", "prodi": "PBI", "phone": "0812", "question": "Karier", "mode": "online"})
-    newer = acknowledged(make_user("student", units=["DKT"]), now - timedelta(minutes=5))
-    older = acknowledged(make_user("student", units=["DKT"]), now - timedelta(minutes=40))
+
+    def sent(minutes_ago, begun_minutes_ago):
+        student = make_user("student", units=["DKT"])
+        student.created_at = now - timedelta(days=30)
+        case = in_wizard(student, now - timedelta(minutes=begun_minutes_ago))
+        for values in (IDENTITY, {}, {"area": "akademik", "problem": "RAHASIA"}):
+            submit_stage(case, student, values, now=now - timedelta(minutes=minutes_ago))
+        acknowledge_due(now - timedelta(minutes=minutes_ago))
+        return case
+
+    newer = sent(5, 6)
+    older = sent(40, 180)  # begun long before it was sent: the wait counts from sending
     db.session.commit()
     with app.test_request_context():
         tasks = task_list(counselor, now)

@@ -18,8 +18,8 @@ from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, running_intake, sent_notice,
                                stages, start_intake, submit_stage)
 from app.online.thread import (SLOT_VALUE, close_with_report, closing_report, may_open, messages, own_words,
-                               post_message, preview, propose_session, session_choices, taken_by_another,
-                               upcoming_session, waiting_proposal)
+                               post_message, preview, propose_session, sent_at, session_choices,
+                               taken_by_another, upcoming_session, waiting_proposal)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
@@ -45,6 +45,7 @@ def start(code: str):
     procedure = _intake_procedure(code)
     running = running_intake(procedure, current_user) if request.method == "GET" else None
     if running is not None:  # the request already asked for goes on where it stands
+        flash(_("Permohonan Anda #%(id)d masih berjalan; Anda melanjutkannya di sini.", id=running.id), "info")
         return redirect(url_for("online.wizard", case_id=running.id))
     form = StartForm()
     if form.validate_on_submit():
@@ -141,7 +142,7 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
-                  preview=preview(case) if not participant else [],
+                  preview=preview(case) if not participant else [], sent=sent_at(case) if not participant else None,
                   proposal=(waiting_proposal(case) if block is None and not after and case.subject_id == current_user.id
                             and case.state.value == "open" else None),
                   upcoming=upcoming_session(case) if finish and block is None else None,

@@ -7,13 +7,13 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import Integer, bindparam
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Integer, bindparam, func
+from sqlalchemy.orm import contains_eager, with_expression
 
 from app.auth.models import User
 from app.extensions import db
 from app.sop.access import follow_up_open_to, follow_up_roles, shaped
-from app.sop.models import Case, FollowUpWait, ProcedureVersion, case_list_options
+from app.sop.models import Case, CaseStep, FollowUpWait, ProcedureVersion, case_list_options
 
 
 def _claim_roles(user: User) -> dict[str, list[str]]:
@@ -39,8 +39,11 @@ def _waiting_query(someone):
     waiting = (follow_up_open_to(someone, FollowUpWait.case_id, FollowUpWait.opened_at, by_role=_claim_roles(someone))
                .join(Case, Case.id == FollowUpWait.case_id).where(Case.subject_id != someone.id).distinct()
                .order_by(FollowUpWait.opened_at, FollowUpWait.case_id).limit(limit).subquery())
+    sent = (db.select(func.max(CaseStep.done_at)).where(CaseStep.case_id == Case.id).correlate(Case)
+            .scalar_subquery())  # the steps ran out then: the request was sent
     return (db.select(Case).join(Case.version).where(Case.id.in_(db.select(waiting.c.case_id)))
-            .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition))
+            .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition),
+                     with_expression(Case.waiting_since, sent))
             .order_by(Case.opened_at, Case.id))
 
 
@@ -50,5 +53,5 @@ def tasks(user: User, now: datetime) -> list:
 
     return [TaskItem(title=_("Permohonan baru menunggu konselor: jawab untuk menanganinya"),
                      url=url_for("online.show_thread", case_id=case.id), case_id=case.id,
-                     service=case.version.title, due_at=None, waiting_since=case.opened_at)
+                     service=case.version.title, due_at=None, waiting_since=case.waiting_since or case.opened_at)
             for case in waiting_requests(user)]

@@ -67,6 +67,11 @@ def preview(case: Case) -> list[tuple[str, str]]:
     return [(origins[key][0].label, str(data[key])) for key in follow_up.preview if data.get(key) not in (None, "")]
 
 
+def sent_at(case: Case) -> datetime:
+    """When the request was sent: its last step done (the case opened, before any)."""
+    return max((row.done_at for row in case.steps if row.done_at), default=case.opened_at)
+
+
 def _ground(user: User, case: Case) -> str | None:
     if on_team(user, case):
         return "team"

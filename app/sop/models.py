@@ -5,7 +5,7 @@ import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, defer, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, lazyload, mapped_column, query_expression, relationship
 
 from app.auth.models import User
 from app.crypto import register_sealed
@@ -93,6 +93,9 @@ class Case(db.Model):
                                                  cascade="all, delete-orphan")
     members: Mapped[list[CaseMember]] = relationship(order_by="CaseMember.added_at", cascade="all, delete-orphan")
     reviews: Mapped[list[CaseReview]] = relationship(order_by="CaseReview.opened_at", cascade="all, delete-orphan")
+    # Since when the case has waited in its follow-up (its last step done), where a list asks
+    # for it (the new requests waiting for a counselor).
+    waiting_since: Mapped[datetime | None] = query_expression()
 
     @property
     def procedure(self):

@@ -47,7 +47,7 @@ def test_alumnus_books_reschedules_and_cancels(browser, live_server):
     assert_fits(page, 360)
     when = page.locator(".pairs dd").first.inner_text()
 
-    ics = page.request.get(live_server + page.get_by_role("link", name="Unduh .ics").get_attribute("href"))
+    ics = page.request.get(live_server + page.get_by_role("link", name="Unduh berkas kalender (.ics)").get_attribute("href"))
     event = vobject.readOne(ics.text()).vevent
     assert event.summary.value.startswith("Konseling karier") and int(event.sequence.value) == 0
     uid = event.uid.value
