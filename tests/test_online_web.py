@@ -46,6 +46,18 @@ def acknowledged(student, now=None):
     return case
 
 
+def taken(make_user, answer="Halo."):
+    """(student, case, counselor): a request acknowledged and taken by a counselor's answer."""
+    from app.online.thread import post_message
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, answer)
+    db.session.commit()
+    return owner, case, counselor
+
+
 def sign_in(app, user):
     client = app.test_client()
     assert client.submit("/login", {"email": user.email, "password": "rahasia123"}).status_code == 302
@@ -315,14 +327,9 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     import babel.dates
 
     from app.booking.models import Appointment, Availability, Mode
-    from app.online.thread import post_message
     from app.sop.workcal import working_calendar
 
-    owner = make_user("student", units=["DKT"])
-    case = acknowledged(owner)
-    counselor = make_user("counselor", units=["DKT"])
-    post_message(case, counselor, "Halo.")
-    db.session.commit()
+    owner, case, counselor = taken(make_user)
     client, thread = sign_in(app, counselor), f"/online/cases/{case.id}"
     page = client.get(thread).get_data(as_text=True)
     assert "Anda tidak punya slot kosong dalam dua minggu" in page and 'name="start"' not in page
@@ -464,11 +471,7 @@ def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until
     from app.notifications.models import OutboxMessage
     from app.online.thread import post_message
 
-    owner = make_user("student", units=["DKT"])
-    case = acknowledged(owner)
-    counselor = make_user("counselor", units=["DKT"])
-    post_message(case, counselor, "Halo, saya Bu Rina.")
-    db.session.commit()
+    owner, case, counselor = taken(make_user, "Halo, saya Bu Rina.")
     student = sign_in(app, owner)
     answers = [student.submit(f"/online/cases/{case.id}/messages", {"text": f"Pesan {i}"}).status_code
                for i in range(12)]
