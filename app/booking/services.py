@@ -66,10 +66,16 @@ def upcoming_appointments(user: User, now: datetime, limit: int = 3) -> list[App
     """The user's next agreed appointments not over yet, as appointments_of counts them, and the
     times a counselor proposed to them as a client waiting for their answer (one per case: the
     first; its page offers them all) — the home page: the time and the other person's name only."""
+    query = shaped("upcoming_appointments", user, _upcoming_query)
+    return list(db.session.scalars(query, {"user_id": user.id, "now": now, "limit": limit}))
+
+
+def _upcoming_query(someone):
+    """upcoming_appointments' statement, built once per set of roles (shaped)."""
     proposed = aliased(Appointment)
     first_proposal = db.select(db.func.min(proposed.id)).where(
         proposed.case_id == Appointment.case_id, proposed.status == AppointmentStatus.PROPOSED).scalar_subquery()
-    query = shaped("upcoming_appointments", user, lambda someone: db.select(Appointment).where(
+    return (db.select(Appointment).where(
         or_(and_((Appointment.client_id == someone.id) | served_by(someone),
                  Appointment.status == AppointmentStatus.AGREED),
             and_(Appointment.client_id == someone.id, Appointment.status == AppointmentStatus.PROPOSED,
@@ -78,7 +84,6 @@ def upcoming_appointments(user: User, now: datetime, limit: int = 3) -> list[App
         .options(lazyload(Appointment.case), joinedload(Appointment.counselor).load_only(User.name),
                  joinedload(Appointment.client).load_only(User.name))
         .order_by(Appointment.start_at).limit(bindparam("limit", type_=Integer)))
-    return list(db.session.scalars(query, {"user_id": user.id, "now": now, "limit": limit}))
 
 
 def feed_url(profile: CounselorProfile) -> str:

@@ -40,7 +40,7 @@ def _waiting_query(someone):
                .join(Case, Case.id == FollowUpWait.case_id).where(Case.subject_id != someone.id).distinct()
                .order_by(FollowUpWait.opened_at, FollowUpWait.case_id).limit(limit).subquery())
     sent = (db.select(func.max(CaseStep.done_at)).where(CaseStep.case_id == Case.id).correlate(Case)
-            .scalar_subquery())  # the steps ran out then: the request was sent
+            .scalar_subquery())  # the steps ran out then: the request was sent (as thread.sent_at)
     return (db.select(Case).join(Case.version).where(Case.id.in_(db.select(waiting.c.case_id)))
             .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition),
                      with_expression(Case.waiting_since, sent))

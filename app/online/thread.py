@@ -68,7 +68,8 @@ def preview(case: Case) -> list[tuple[str, str]]:
 
 
 def sent_at(case: Case) -> datetime:
-    """When the request was sent: its last step done (the case opened, before any)."""
+    """When the request was sent: its last step done (the case opened, before any). The waiting
+    requests' list reads the same in SQL (online.tasks: Case.waiting_since)."""
     return max((row.done_at for row in case.steps if row.done_at), default=case.opened_at)
 
 
