@@ -467,6 +467,60 @@ def test_a_new_request_waits_in_the_tasks_of_the_counselors_who_may_take_it(app,
     assert stranger.get(f"/online/cases/{first.id}").status_code == 404
 
 
+def test_a_conversation_the_counselor_serves_stays_in_their_tasks_until_they_close_it(app, make_user, sql):
+    """Once taken, the request is the counselor's task until they close it with their report: first
+    of "Tugas saya" while the person waits for an answer (since their first message not answered),
+    after the tasks with a deadline while the counselor has answered. Nobody else's; one query for
+    any number of them."""
+    from app.online.thread import close_with_report, post_message
+    from app.sop.access import remove_member
+
+    now = utcnow()
+    counselor = make_user("counselor", "staff", units=["DKT", "P2KLLK"])
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    post_message(case, counselor, "Halo, saya Bu Rina.")
+    timed = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni", units=["P2KLLK"]),
+                      {"nim": "2019", "prodi": "PBI", "phone": "0812", "question": "Karier", "mode": "online"})
+    db.session.commit()
+    client = sign_in(app, counselor)
+    thread = f"/online/cases/{case.id}"
+
+    def listed():
+        page = client.get("/tasks").get_data(as_text=True)
+        return page, [page.index(thread), page.index(f"/cases/{timed.id}/")]
+
+    page, where = listed()
+    assert "lanjutkan atau tutup dengan laporan" in page and where == sorted(where)[::-1]  # after the deadline
+    post_message(case, owner, "Terima kasih, Bu.", now=now - timedelta(minutes=25))
+    post_message(case, owner, "Kapan kita bisa bicara?", now=now - timedelta(minutes=10))
+    db.session.commit()
+    page, where = listed()
+    assert "Pemohon menunggu balasan Anda" in page and where == sorted(where)  # before it
+    assert "menunggu jawaban 25 menit" in page
+    post_message(case, counselor, "Besok pukul 09.00?")
+    db.session.commit()
+    assert "menunggu jawaban" not in listed()[0]
+    for other in (make_user("counselor", units=["DKT"]), make_user("head", units=["DKT"]), owner):
+        assert thread not in sign_in(app, other).get("/tasks").get_data(as_text=True)
+    with sql() as few:
+        client.get("/tasks")
+    for _ in range(3):
+        extra = acknowledged(make_user("student", units=["DKT"]))
+        post_message(extra, counselor, "Halo.")
+    db.session.commit()
+    with sql() as many:
+        assert client.get("/tasks").get_data(as_text=True).count("lanjutkan atau tutup dengan laporan") == 4
+    assert len(many) == len(few)
+    close_with_report(case, counselor, "Dua sesi, membaik.")
+    member = next(m for m in extra.members if m.user_id == counselor.id)
+    remove_member(extra, make_user("head", units=["DKT"]), member.id, "Dialihkan ke konselor lain.")
+    db.session.commit()
+    page = client.get("/tasks").get_data(as_text=True)
+    assert thread not in page and f"/online/cases/{extra.id}" not in page
+    assert page.count("lanjutkan atau tutup dengan laporan") == 2
+
+
 def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):
     from app.notifications.models import OutboxMessage
     from app.online.thread import post_message
