@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 import email_validator
@@ -126,8 +127,21 @@ def error_text(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"  # zero-width spaces, direction marks
+
+
 def strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Whitespace and invisible format characters off both ends: a text of nothing else is empty,
+    and a required field refuses it."""
+    if not isinstance(value, str):
+        return value
+    start, end = 0, len(value)
+    while start < end and _invisible(value[start]):
+        start += 1
+    while end > start and _invisible(value[end - 1]):
+        end -= 1
+    return value[start:end]
 
 
 # WTForms' own messages (it ships no Indonesian catalogue), in Bahasa Indonesia.

@@ -188,6 +188,35 @@ def test_only_slots_of_the_requested_mode_are_offered_unless_the_client_switches
         switched = client.get(f"/cases/{case.id}/booking?week=2026-11-23&mode=semua").get_data(as_text=True)
         assert "13.00" in switched and "10.15" in switched
         assert "Anda meminta layanan online" in switched
+        # a week with none of the form asked for shows the others, and says so (not a week of "tidak ada")
+        db.session.execute(db.delete(Availability).where(Availability.mode == Mode.ONLINE))
+        db.session.commit()
+        widened = client.get(f"/cases/{case.id}/booking?week=2026-11-23").get_data(as_text=True)
+        assert "10.15" in widened and "Anda meminta layanan online" in widened
+
+
+def test_moving_a_session_is_asked_for_and_offers_slots_of_its_own_form_none_chosen(app, online_case):
+    """"Pindahkan jadwal" opens only when asked for, with no slot chosen unawares, among the slots
+    of the session's own form (a tatap muka session of an online request: tatap muka slots);
+    sent without a slot it is refused and changes nothing."""
+    from tests.conftest import db_fingerprint
+
+    case, counselor, alumnus = online_case
+    appointment = book(case, alumnus, local("2026-11-25T10:15"), now=NOW)  # tatap muka, though online was asked
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in(app, alumnus)
+        page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+        ask = page.index("<summary>Pindahkan jadwal…</summary>")
+        assert page.rindex('<details class="confirm">', 0, ask) > page.index('id="change-title"')  # closed
+        assert '<select id="new-start" name="start"><option value="">— pilih slot baru —</option>' in page
+        offered = page[page.index('<select id="new-start"'):page.index("</select>", ask)]
+        assert "tatap muka" in offered and "· online" not in offered
+        before = db_fingerprint()
+        refused = client.submit(f"/appointments/{appointment.id}/reschedule", {"start": "", "reason": "Bentrok kuliah"})
+        assert refused.status_code == 422 and "Pilih slot barunya." in refused.get_data(as_text=True)
+        assert '<details class="confirm" open><summary>Pindahkan jadwal…' in refused.get_data(as_text=True)
+        assert db_fingerprint() == before
 
 
 # -- nothing irreversible in one tap -------------------------------------------------------------

@@ -374,3 +374,66 @@ def test_a_counselor_who_lost_the_role_hears_no_more_of_the_conversation(people)
     told = {m.user_id for m in db.session.scalars(sa.select(OutboxMessage).where(
         OutboxMessage.key.startswith(f"thread:{case.id}:")))}
     assert counselor.id not in told
+
+
+def test_the_person_served_is_never_on_their_own_cases_team(app, people, make_user):
+    """A student who is also a counselor: the head cannot add them to their own case's team (nor
+    are they offered), and no step of it but their own is theirs to act on or in "Tugas saya"."""
+    from app.sop.access import add_member, can_act, can_close
+    from app.sop.forms import TeamForm, team_candidates
+    from app.sop.services import task_list
+
+    both = make_user("student", "counselor", units=["DKT"])
+    case = start_intake(get_procedure(UNPAM), both, now=SUNDAY_22)
+    submit_all(case, both)
+    db.session.commit()
+    with app.test_request_context():
+        form = TeamForm(formdata=None)
+        team_candidates(form, case)
+        assert not any(c.value.startswith(f"{both.id}:") for c in form.user_id.choices)
+        assert f"{people['counselor'].id}:counselor" in [c.value for c in form.user_id.choices]
+        with pytest.raises(DomainError, match="tidak dapat menjadi anggota tim"):
+            add_member(case, people["head"], both, "counselor", "Konselor piket")
+        db.session.rollback()
+        assert all(not can_act(both, case, row) for row in case.current_steps())  # the acknowledgement: not theirs
+        assert case.id not in [task.case_id for task in task_list(both, SUNDAY_22 + timedelta(minutes=11))]
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    post_message(case, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
+    db.session.commit()
+    assert not can_close(both, case) and can_close(people["counselor"], case)
+
+
+def test_a_counselor_taken_off_the_case_leaves_no_time_to_agree_with_them(people, make_user):
+    """The head takes the counselor off: the times they proposed are withdrawn; a proposal of a
+    counselor who lost the role cannot be accepted either (nothing changes)."""
+    from app.sop.access import remove_member
+
+    student, counselor, head = people["student"], people["counselor"], people["head"]
+    case = acknowledged_case(people)
+    now = SUNDAY_22 + timedelta(minutes=20)
+    post_message(case, counselor, "Mari bertemu lewat video.", now=now)
+    db.session.add(Availability(counselor_id=counselor.id, weekday=1, start_time=time(9), end_time=time(12),
+                                session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON, room="Ruang DKT"))
+    proposal = propose_session(case, counselor, datetime(2026, 12, 1, 9, 0), Mode.ONLINE,
+                               "https://meet.example.id/dkt", "828 123", now=now)
+    db.session.commit()
+    counselor.set_roles({"staff"})  # lost the counselor role: the proposal stands but is not theirs to keep
+    db.session.commit()
+    with pytest.raises(DomainError, match="tidak lagi menangani"):
+        accept(proposal, student, now=now + timedelta(minutes=5))
+    db.session.rollback()
+    assert proposal.status == AppointmentStatus.PROPOSED
+    counselor.set_roles({"counselor"})
+    remove_member(case, head, next(m.id for m in case.team() if m.user_id == counselor.id), "Konflik kepentingan",
+                  now=now + timedelta(minutes=10))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 0
+
+
+def test_a_message_of_invisible_characters_is_refused_and_takes_no_case(people):
+    case = acknowledged_case(people)
+    for text in ("\u200b", " \u202e\u200b\n", "\ufeff"):
+        with pytest.raises(DomainError, match="Tuliskan pesan"):
+            post_message(case, people["counselor"], text, now=SUNDAY_22 + timedelta(minutes=13))
+    db.session.rollback()
+    assert case.team() == [] and db.session.scalar(sa.select(sa.func.count()).select_from(ThreadMessage)) == 0

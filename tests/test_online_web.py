@@ -147,7 +147,10 @@ def test_the_counselor_answers_takes_the_case_and_htmx_fetches_only_new_messages
     assert student_client.submit(f"/online/cases/{case.id}/messages", {"text": "Terima kasih, Bu."}).status_code == 302
     full = student_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     assert "Halo, saya Bu Rina." in full and "Terima kasih, Bu." in full and "RAHASIA: nilai turun" in full
-    assert "RAHASIA: nilai turun" in counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    taken_page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "RAHASIA: nilai turun" in taken_page and "Anda kini menangani kasus ini" in taken_page  # told once
+    assert f"Konseli: <strong>{owner.name}</strong>" in taken_page  # whom they serve, now theirs to know
+    assert "Anda kini menangani" not in counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     first = db.session.scalar(sa.text("select min(id) from thread_messages"))
     fragment = student_client.get(f"/online/cases/{case.id}?after={first}", headers={"HX-Request": "true"})
     body = fragment.get_data(as_text=True)
@@ -365,7 +368,8 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     assert re.search(r'<a href="http://[^"]+/cases/%d/booking" rel="noopener" target="_blank">' % case.id, conversation)
 
 
-def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_come(app, make_user):
+def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to_come(app, make_user):
+    """Closed, the case would leave the session on both calendars: it is refused, and says why."""
     from datetime import time
 
     from app.booking.models import Availability, Mode
@@ -386,12 +390,20 @@ def test_closing_the_service_asks_first_and_warns_of_an_agreed_session_still_to_
                                 end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
                                 room="Ruang DKT"))
     proposal = propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None)
+    db.session.commit()
+    page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)  # the counselor sees what they proposed
+    assert "Usulan sesi terkirim: menunggu jawaban konseli" in page and "Terima atau pilih waktu lain</a>" not in page
     accept(proposal, owner)
     db.session.commit()
     page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
-    assert "Masih ada sesi yang disepakati" in page
+    assert "Masih ada sesi yang disepakati" in page and "Ya, tutup layanan" not in page
     refused = client.submit(f"/online/cases/{case.id}/finish", {"text": " "})
     assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)
+    assert re.search(r'<textarea[^>]* autofocus[^>]*id="report_text"', refused.get_data(as_text=True))  # in sight on a phone
+    fingerprint = db_fingerprint()
+    refused = client.submit(f"/online/cases/{case.id}/finish", {"text": "Dua sesi, membaik."})
+    assert refused.status_code == 422 and "tutup layanan setelah sesi selesai" in refused.get_data(as_text=True)
+    assert db_fingerprint() == fingerprint
 
 
 def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_it_waited(app, make_user):
@@ -410,7 +422,7 @@ def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_
         case = in_wizard(student, now - timedelta(minutes=begun_minutes_ago))
         for values in (IDENTITY, {}, {"area": "akademik", "problem": "RAHASIA"}):
             submit_stage(case, student, values, now=now - timedelta(minutes=minutes_ago))
-        acknowledge_due(now - timedelta(minutes=minutes_ago))
+        acknowledge_due(now - timedelta(minutes=minutes_ago - 1))  # the app's answer is not the sending
         return case
 
     newer = sent(5, 6)

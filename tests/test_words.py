@@ -223,6 +223,7 @@ def test_outbox_says_statuses_channels_and_errors_in_words(app, make_user):
     for words in ("gagal", "tidak dapat dikirim", "menunggu dikirim", "terkirim", "E-mail", "WhatsApp/SMS"):
         assert words in text
     assert ENUMS.findall(text) == []
+    assert "Pengingat tenggat" not in page  # who is sent what, never what about (who asked for counseling)
 
 
 def test_retrying_a_message_returns_to_the_list_as_it_was_filtered(app, make_user):

@@ -27,8 +27,9 @@ CASE_PANELS.append(_booking_panel)
 
 
 @team_left.connect
-def _stop_reminding(case, user_id):
-    """A counselor taken off the case hears no more of its sessions (their time, place, link)."""
-    from app.booking.services import withdraw_reminders_to
+def _withdraw_counselor(case, user_id):
+    """A counselor taken off the case proposes nothing more on it and hears no more of its
+    sessions (their time, place, link)."""
+    from app.booking.services import withdraw_counselor
 
-    withdraw_reminders_to(case, user_id)
+    withdraw_counselor(case, user_id)

@@ -84,6 +84,9 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     week = _week_start(request.args.get("week") or (start.date().isoformat() if start else None))
     mode_value, mode = _mode_choice(case)
     slots = free_slots(case.assignee, week, 7, mode=mode) if case.assignee else []
+    if not slots and mode is not None and not request.args.get("mode") and case.assignee:
+        # none of the form asked for this week: the others (said so), not a week of "tidak ada"
+        slots, mode_value = free_slots(case.assignee, week, 7), "semua"
     days = [week + timedelta(days=i) for i in range(7)]
     by_day = {d: [s for s in slots if s.start.date() == d] for d in days}
     appointments = appointments_for_case(case)
@@ -232,7 +235,7 @@ def _appointment_page(appointment: Appointment, status: int = 200, **forms):
     slots = []
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
-        slots = free_slots(appointment.counselor, week, 14, mode=requested_mode(appointment.case))
+        slots = free_slots(appointment.counselor, week, 14, mode=appointment.mode)  # the same form of session
     blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
                   form=blank, reschedule_form=forms.get("reschedule_form", blank),
@@ -286,7 +289,9 @@ def _change(appointment_id: int, action, which: str):
 def reschedule_appointment(appointment_id: int):
     """Move to another free slot, with a reason; both calendars update."""
     def action(appointment, form):
-        reschedule(appointment, current_user, _parse_start(form.start.data or ""), form.reason.data)
+        if not form.start.data:
+            raise DomainError(_("Pilih slot barunya."), field="start")
+        reschedule(appointment, current_user, _parse_start(form.start.data), form.reason.data)
         flash(_("Jadwal dipindahkan; undangan baru dikirim."), "success")
     return _change(appointment_id, action, "reschedule_form")
 

@@ -23,7 +23,7 @@ from app.database import insert_ignore, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.services import attachment, notify, withdraw
-from app.sop.access import shaped, team_member_of
+from app.sop.access import on_team, shaped, team_member_of
 from app.sop.models import Case, CaseState
 from app.sop.workcal import working_calendar
 from app.urls import external_url
@@ -264,8 +264,12 @@ def _withdraw_reminders(appointment: Appointment) -> None:
     withdraw(f"appt:{appointment.id}:{appointment.sequence}:remind:")
 
 
-def withdraw_reminders_to(case: Case, user_id: int) -> None:
-    """The reminders of the case's sessions still on their way to `user_id` (taken off the team)."""
+def withdraw_counselor(case: Case, user_id: int) -> None:
+    """`user_id` was taken off the case's team: the times they proposed on it are withdrawn (the
+    person served could otherwise still agree a session with them), and the reminders of its
+    sessions still on their way to them."""
+    db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id, Appointment.counselor_id == user_id,
+                                                    Appointment.status == AppointmentStatus.PROPOSED))
     for appointment in db.session.scalars(db.select(Appointment).where(
             Appointment.case_id == case.id, Appointment.counselor_id == user_id)):
         withdraw(f"appt:{appointment.id}:", user_id)
@@ -371,7 +375,10 @@ def accept(proposal: Appointment, client: User, now: datetime | None = None) -> 
     now = now or utcnow()
     if proposal.status != AppointmentStatus.PROPOSED or proposal.client_id != client.id:
         raise DomainError(_("Usulan ini tidak lagi berlaku."))
-    _open_case(db.session.get(Case, proposal.case_id) if proposal.case_id else None)
+    case = db.session.get(Case, proposal.case_id) if proposal.case_id else None
+    _open_case(case)
+    if case is not None and not on_team(proposal.counselor, case):  # off the team, or the role lost
+        raise DomainError(_("Usulan ini tidak lagi berlaku: konselor tersebut tidak lagi menangani layanan Anda."))
     lock_counselor(proposal.counselor)
     if proposal.case_id is not None and _active_appointment_id(proposal.case_id):
         raise _already_agreed()

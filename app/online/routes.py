@@ -143,7 +143,7 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
                   preview=preview(case) if not participant else [], sent=sent_at(case) if not participant else None,
-                  proposal=(waiting_proposal(case) if block is None and not after and case.subject_id == current_user.id
+                  proposal=(waiting_proposal(case) if block is None and not after and participant
                             and case.state.value == "open" else None),
                   upcoming=upcoming_session(case) if finish and block is None else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
@@ -179,11 +179,14 @@ def post(case_id: int):
     case = _thread_case(case_id)
     form = MessageForm()
     if form.validate_on_submit():
+        taking = not is_participant(current_user, case)
         try:
             post_message(case, current_user, form.text.data)
         except DomainError as exc:
             refuse(form, exc)
         else:
+            if taking:
+                flash(_("Anda kini menangani kasus ini: percakapan dan ceritanya terbuka bagi Anda."), "success")
             return redirect(url_for("online.show_thread", case_id=case.id))
     return _thread_page(_thread_case(case_id), 422, block="compose", message_form=form)
 

@@ -60,8 +60,9 @@ def _conversations_query(someone):
                      ~exists().where(CaseStep.case_id == Case.id,
                                      CaseStep.state.in_((StepState.ACTIVE, StepState.PENDING))))
               .order_by(Case.opened_at, Case.id).limit(limit).subquery())
-    sent = (db.select(func.max(CaseStep.done_at)).where(CaseStep.case_id == Case.id).correlate(Case)
-            .scalar_subquery())  # the steps ran out then: the request was sent (as thread.sent_at)
+    sent = (db.select(func.max(CaseStep.done_at)).where(CaseStep.case_id == Case.id,
+                                                        CaseStep.done_by_id == Case.subject_id)
+            .correlate(Case).scalar_subquery())  # its person's last step: the request sent (as thread.sent_at)
     answered = (db.select(func.max(ThreadMessage.id)).where(ThreadMessage.case_id == Case.id,
                                                            ThreadMessage.author_id != Case.subject_id)
                 .correlate(Case).scalar_subquery())

@@ -15,11 +15,12 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.booking.models import Appointment, AppointmentStatus, Mode
-from app.booking.services import free_slots, propose
+from app.booking.services import WHEN, free_slots, propose
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import strip
 from app.notifications.services import notify
 from app.online.models import ThreadMessage
 from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
@@ -68,9 +69,11 @@ def preview(case: Case) -> list[tuple[str, str]]:
 
 
 def sent_at(case: Case) -> datetime:
-    """When the request was sent: its last step done (the case opened, before any). The waiting
-    requests' list reads the same in SQL (online.tasks: Case.waiting_since)."""
-    return max((row.done_at for row in case.steps if row.done_at), default=case.opened_at)
+    """When the request was sent: the last step its person did (the case opened, before any; not
+    the app's acknowledgement after it). The waiting requests' list reads the same in SQL
+    (online.tasks: Case.waiting_since)."""
+    return max((row.done_at for row in case.steps if row.done_at and row.done_by_id == case.subject_id),
+               default=case.opened_at)
 
 
 def _ground(user: User, case: Case) -> str | None:
@@ -113,7 +116,7 @@ def own_words(case: Case, reader: User) -> list[tuple[str, str]]:
 
 
 def _clean(text: str | None) -> str:
-    text = (text or "").strip()
+    text = strip(text or "")
     if not text:
         raise DomainError(_("Tuliskan pesan Anda."), field="text")
     if len(text) > MAX_TEXT:
@@ -215,6 +218,11 @@ def close_with_report(case: Case, user: User, text: str, now: datetime | None = 
     text = _clean(text)
     if len(text) > report.max:
         raise DomainError(_("Laporan paling panjang %(n)d karakter.", n=report.max), field="text")
+    session = upcoming_session(case, now)
+    if session is not None:  # closed, the case would leave it on both calendars
+        raise DomainError(_("Masih ada sesi yang disepakati pada %(when)s. Batalkan sesi itu di halaman jadwal "
+                            "bila tidak jadi, atau tutup layanan setelah sesi selesai.",
+                            when=format_datetime(session.start_at, WHEN)), field="text")
     return close_case(case, user, {report.key: text}, now=now)
 
 
@@ -254,6 +262,6 @@ def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, pl
     what = _("sesi video") if mode == Mode.ONLINE else _("sesi tatap muka")
     post_message(case, counselor, _("Saya mengusulkan %(what)s pada %(when)s. Terima atau pilih waktu lain di "
                                     "halaman jadwal: %(link)s", what=what,
-                                    when=format_datetime(slot.start, "EEEE, d MMMM y, HH.mm z"),
+                                    when=format_datetime(slot.start, WHEN),
                                     link=external_url("booking.case_booking", case_id=case.id)), now)
     return proposal

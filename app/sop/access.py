@@ -145,8 +145,8 @@ def can_act(user: User, case: Case, row: CaseStep) -> bool:
     if not user.is_authenticated or row.state != StepState.ACTIVE or case.state != CaseState.OPEN:
         return False
     roles = set(row.roles)
-    if "subject" in roles and case.subject_id == user.id:
-        return True
+    if case.subject_id == user.id:  # the person served acts on their case only as its subject
+        return "subject" in roles
     if on_team(user, case):
         return "assignee" in roles and case.assignee_id == user.id or user.has_role(*(roles - SPECIAL_ACTORS))
     return in_unit(user, case) and user.has_role(*open_roles(case, row))
@@ -339,6 +339,10 @@ def _unlocked(session, transaction):
 # -- changing the team ----------------------------------------------------------------------
 def _add_member(case: Case, user: User, role: str, how: str, actor: User | None, now: datetime,
                 note: str | None = None) -> CaseMember:
+    """Every way onto a team ends here: the person served is never on their own case's team (a
+    student who is also a counselor would read, act on and close their own case as its team)."""
+    if case.subject_id is not None and user.id == case.subject_id:
+        raise DomainError(_("Orang yang dilayani tidak dapat menjadi anggota tim kasusnya sendiri."))
     member = CaseMember(case_id=case.id, user_id=user.id, role=role, how=how, added_at=now,
                         added_by_id=actor.id if actor else None, note=note)
     member.user = user
@@ -544,8 +548,10 @@ def team_cases(user: User):
 
 def open_to(user: User, *columns):
     """`columns` of the OpenTask rows of the user's roles in their units: the active steps they may
-    act on without being on the team (mirrors the last line of can_act), read by index."""
-    return db.select(*columns).where(OpenTask.role.in_(sorted(user.roles)), in_units_of(user, OpenTask))
+    act on without being on the team (mirrors the last line of can_act: never of a case they are
+    the person served of), read by index."""
+    return db.select(*columns).where(OpenTask.role.in_(sorted(user.roles)), in_units_of(user, OpenTask),
+                                     OpenTask.case_id.not_in(db.select(Case.id).where(Case.subject_id == user.id)))
 
 
 # What a list's filters ask of a case (its code, its state), as OpenTask knows it: the cases it

@@ -108,9 +108,9 @@ class RemoveMemberForm(BaseForm):
 
 
 def team_candidates(form: TeamForm, case) -> None:
-    """Active holders of the procedure's team roles in the case's unit, not on the team yet, as
-    "user id:role" choices."""
-    members = {m.user_id for m in case.team()}
+    """Active holders of the procedure's team roles in the case's unit, not on the team yet and not
+    the person served, as "user id:role" choices."""
+    members = {m.user_id for m in case.team()} | ({case.subject_id} if case.subject_id else set())
     rows = db.session.execute(db.select(User.id, User.name, UserRole.role).join(UserRole).where(
         UserRole.role.in_(case.procedure.team_roles), User.active.is_(True), User.id.not_in(members or {0}),
         belongs_to(case.unit_id, User.id)).order_by(User.name)).all()
