@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from http.server import HTTPServer
 from zoneinfo import ZoneInfo
 
@@ -148,8 +148,18 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         counselor.get_by_text("Tutup layanan…").click()  # one tap only opens the question
         expect(counselor.get_by_text("Tutup layanan ini?")).to_be_visible()
         expect(counselor.get_by_text("Masih ada sesi yang disepakati")).to_be_visible()  # Tuesday's video session
+        expect(counselor.get_by_role("button", name="Ya, tutup layanan")).to_have_count(0)  # not before it
+        clock.move_to(datetime.combine(SUNDAY_22.date() + timedelta(days=2), time(11, 30), WIB))  # it took place
+        sign_in(counselor, url, "counselor")  # two days idle: signed out meanwhile
+        counselor.goto(url + case_path)
+        counselor.get_by_label("Laporan", exact=True).fill("RAHASIA: satu sesi video, tidur membaik.")
+        counselor.get_by_text("Tutup layanan…").click()
         counselor.get_by_role("button", name="Ya, tutup layanan").click()
         expect(counselor.get_by_text("Layanan ditutup")).to_be_visible()
+        page.goto(url + "/login")  # signed out meanwhile too
+        page.get_by_label("E-mail").fill(EMAIL)
+        page.get_by_label("Kata sandi").fill(PASSWORD)
+        page.get_by_role("button", name="Masuk").click()
         page.goto(url + case_path)
         expect(page.get_by_text("Layanan ini sudah selesai; percakapan ditutup.")).to_be_visible()
         expect(page.get_by_role("button", name="Kirim")).to_have_count(0)  # read-only now
