@@ -187,3 +187,17 @@ def test_calendar_change_recomputes_deadlines(karier, login_as):
     db.session.expire_all()
     step = db.session.get(CaseStep, step.id)
     assert step.due_at == at("2026-11-24T09:00+07:00")  # the 1 hour now starts on Tuesday's opening
+
+
+def test_the_person_served_reads_their_case_without_the_units_sop_bookkeeping(karier, login_as, app, make_user):
+    """The staff see each step's output (luaran), whether it was done on time and the SOP's
+    version; the person served sees what happens for them: the deadline only of a step ahead."""
+    complete_step(karier, "izin_tu", make_user("staff"), {}, now=at("2026-11-23T11:30+07:00"))  # late: 1 jam
+    db.session.commit()
+    owner = app.test_client()
+    assert owner.submit("/login", {"email": karier.subject.email, "password": "rahasia123"}).status_code == 302
+    staff, _ = login_as("staff")
+    pages = [client.get(f"/cases/{karier.id}").get_data(as_text=True) for client in (staff, owner)]
+    assert [("Luaran" in p, ">terlambat<" in p, "versi SOP" in p) for p in pages] == [(True, True, True),
+                                                                                     (False, False, False)]
+    assert "tenggat" in pages[1] or "Tenggat" in pages[1]  # the step ahead keeps its deadline

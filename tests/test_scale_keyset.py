@@ -119,8 +119,9 @@ def test_case_list_gathers_every_way_of_seeing_a_case_once(app, login_as, make_u
         case.subject_id, case.opened_by_id = rng.choice(users).id, rng.choice([opener, *users]).id  # ties on the
         if rng.random() < 0.4:  # time are broken by id
             case.assignee_id = rng.choice(users).id
-        if rng.random() < 0.3:  # of people holding the role, and of others (it was taken from them)
-            join_team(case, rng.choice(users), "counselor", opener)
+        if rng.random() < 0.3:  # of people holding the role, and of others (it was taken from them),
+            others = [u for u in users if u.id != case.subject_id]  # never its person served (refused)
+            join_team(case, rng.choice(others), "counselor", opener)
         if rng.random() < 0.3:
             case.steps[0].done_by_id = rng.choice(users).id
         if rng.random() < 0.3:
@@ -166,7 +167,8 @@ def test_task_lists_gather_every_way_of_acting_on_a_step(app, make_user):
             case = open_case(puspaga, opener, {"client_kind": "orang tua", "phone": "0812"}, subject=client,
                              now=START + timedelta(hours=i))
         case.assignee_id = rng.choice([None, users[0].id, users[2].id, users[6].id])
-        joins = case.assignee_id and rng.random() < 0.8  # on the team, in a role they may (not) hold
+        # on the team, in a role they may (not) hold; never the person served (the engine refuses it)
+        joins = case.assignee_id and case.assignee_id != case.subject_id and rng.random() < 0.8
         before = rng.random() < 0.5  # before or after the case comes as far as it does
         if joins and before:
             join_team(case, db.session.get(type(opener), case.assignee_id), "counselor", opener)

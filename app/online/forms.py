@@ -27,7 +27,8 @@ class SessionForm(BaseForm):
     mode = SelectField(_l("Bentuk"), choices=[SelectChoice(Mode.ONLINE.value, _l("video (online)")),
                                               SelectChoice(Mode.IN_PERSON.value, _l("tatap muka"))],
                        validators=[DataRequired(_l("Pilih bentuk sesi."))])
-    meeting_url = URLField(_l("Tautan pertemuan"), filters=[strip], validators=[
+    meeting_url = URLField(_l("Tautan pertemuan"), filters=[strip], description=_l(
+        "Untuk sesi video. Sesi tatap muka di ruang yang Anda catat pada ketersediaan."), validators=[
         Optional(), URL(message=_l("Tautan tidak valid (awali dengan https://).")), Length(max=500)])
     meeting_code = StringField(_l("Kode rapat / kata sandi"), filters=[strip], validators=[
         Optional(), Length(max=100, message=_l("Paling panjang 100 karakter.")), PlainText()])
