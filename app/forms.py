@@ -127,21 +127,39 @@ def error_text(form) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
+# Letters that draw nothing (the Hangul fillers, the blank Braille pattern): blank, as spaces are.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
 def _invisible(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf"  # zero-width spaces, direction marks
+    """Nothing to see at either end of a text: spaces, format characters (zero-width spaces,
+    direction marks), blank letters."""
+    return char.isspace() or char in _BLANK_LETTERS or unicodedata.category(char) == "Cf"
+
+
+def _drawn(char: str) -> bool:
+    return not (_invisible(char) or unicodedata.category(char) in ("Mn", "Me"))  # a mark alone shows nothing
 
 
 def strip(value):
-    """Whitespace and invisible format characters off both ends: a text of nothing else is empty,
-    and a required field refuses it."""
+    """What is invisible off both ends; a text showing nothing (marks alone included) is empty, and
+    a required field refuses it. Every typed text goes through here (forms, and domain functions
+    taking text from elsewhere: a file, a request's raw form)."""
     if not isinstance(value, str):
         return value
+    if not any(map(_drawn, value)):
+        return ""
     start, end = 0, len(value)
-    while start < end and _invisible(value[start]):
+    while _invisible(value[start]):
         start += 1
-    while end > start and _invisible(value[end - 1]):
+    while _invisible(value[end - 1]):
         end -= 1
     return value[start:end]
+
+
+def letters(value: str | None) -> int:
+    """How many letters and digits a text shows (a written reason's length, not its blank letters)."""
+    return sum(1 for char in value or "" if char.isalnum() and char not in _BLANK_LETTERS)
 
 
 # WTForms' own messages (it ships no Indonesian catalogue), in Bahasa Indonesia.

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 import vobject
 from icalendar import Calendar
 
-from app.booking.models import Appointment, AvailabilityException, Availability, Mode, WaitlistEntry
+from app.booking.models import (Appointment, AppointmentStatus, AvailabilityException, Availability, Mode,
+                                 WaitlistEntry)
 from app.booking.services import accept, book, cancel, free_slots, profile_for, propose, reschedule
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage, OutboxStatus
 from app.notifications.services import deliver_due
+from app.sop.access import assign
 from app.sop.models import Case, StepState
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -89,7 +91,7 @@ def test_double_booking_is_refused_with_a_clear_message(setup, make_user):
     case, counselor, alumnus = setup
     book(case, alumnus, local("2026-11-24T10:15"), now=NOW)
     other = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
-    other.assignee = counselor
+    assign(other, counselor, "counselor", counselor)  # its counselor, on its team
     with pytest.raises(DomainError, match="baru saja diambil"):
         book(other, other.subject, local("2026-11-24T10:15"), now=NOW)
 
@@ -100,7 +102,7 @@ def test_fifty_concurrent_bookings_of_one_slot_give_one_appointment(_app, app, s
     cases = []
     for _ in range(50):
         case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
-        case.assignee = counselor
+        assign(case, counselor, "counselor", counselor)  # its counselor, on its team
         cases.append(case.id)
     db.session.commit()
 
@@ -149,7 +151,7 @@ def test_cancel_sends_cancel_withdraws_reminders_and_offers_the_slot(setup, smtp
     case, counselor, alumnus = setup
     waiting_alumnus = make_user("alumni", email="antri@test.id")
     waiting_case = open_case(get_procedure("pgri-konseling-karier"), waiting_alumnus, dict(KARIER), now=NOW)
-    waiting_case.assignee = counselor
+    assign(waiting_case, counselor, "counselor", counselor)  # its counselor, on its team
     db.session.add(WaitlistEntry(counselor_id=counselor.id, client_id=waiting_alumnus.id, case_id=waiting_case.id))
     appointment = book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
     db.session.commit()
@@ -262,7 +264,7 @@ def test_slot_page_keeps_constant_queries(setup, app, make_user, sql):
     for day in range(1, 5):  # more appointments, more counselors
         other = make_user("counselor")
         other_case = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
-        other_case.assignee = counselor
+        assign(other_case, counselor, "counselor", counselor)  # its counselor, on its team
         book(other_case, other_case.subject, local(f"2026-12-0{day}T09:00"), now=NOW)
         db.session.add(Availability(counselor_id=other.id, weekday=day, start_time=time(9), end_time=time(12),
                                     mode=Mode.ONLINE, meeting_url="https://meet.example/x"))
@@ -335,9 +337,10 @@ def test_the_home_page_keeps_to_the_team_rule_for_next_sessions(setup, app):
     assert shown not in home and alumnus.name not in home
 
 
-def test_a_counselor_taken_off_the_case_hears_no_more_of_its_sessions(setup, app):
-    """The reminders of the case's sessions still queued for the removed counselor (time, place,
-    meeting link) are withdrawn; the client's stay."""
+def test_a_counselor_taken_off_the_case_keeps_no_session_of_it(setup, app):
+    """Their session still to come is cancelled: every reminder withdrawn (the removed counselor's
+    carried its time, place and link), the cancellation sent to both calendars, the client told
+    why and that another counselor will contact them; the client cannot book them again."""
     from app.sop.access import remove_member
 
     case, counselor, alumnus = setup
@@ -354,4 +357,10 @@ def test_a_counselor_taken_off_the_case_hears_no_more_of_its_sessions(setup, app
     head = next(user for user in db.session.scalars(sa.select(type(counselor))) if user.has_role("head"))
     remove_member(case, head, next(m.id for m in case.team() if m.user_id == counselor.id), "Pindah tugas")
     db.session.commit()
-    assert reminders(counselor) == {OutboxStatus.WITHDRAWN} and reminders(alumnus) == {OutboxStatus.PENDING}
+    assert reminders(counselor) == reminders(alumnus) == {OutboxStatus.WITHDRAWN}
+    assert appointment.status == AppointmentStatus.CANCELLED and appointment.sequence == 1
+    told = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.user_id == alumnus.id,
+                                                            OutboxMessage.key.contains(":counselor-left")).limit(1))
+    assert "tidak lagi menangani layanan Anda" in told.body
+    with pytest.raises(DomainError, match="tidak lagi menangani|belum ditugaskan"):
+        book(case, alumnus, free_slots(counselor, date.today() + timedelta(days=3), 14)[0].start)

@@ -19,6 +19,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.sop.definitions import DefinitionError, parse
+from app.sop.access import assign
 from app.sop.models import CaseState
 from app.sop.registry import get_procedure
 from app.sop.services import complete_step, open_case
@@ -249,7 +250,7 @@ def test_a_slot_is_confirmed_in_the_page_before_it_is_booked(app, setup):  # noq
 def test_a_taken_slot_is_refused_next_to_the_confirmation_not_on_an_error_page(app, setup, make_user):  # noqa: F811
     case, counselor, alumnus = setup
     other = open_case(get_procedure("pgri-konseling-karier"), make_user("alumni"), dict(KARIER), now=NOW)
-    other.assignee = counselor
+    assign(other, counselor, "counselor", counselor)  # its counselor, on its team
     book(other, other.subject, local("2026-11-25T10:15"), now=NOW)
     db.session.commit()
     start = local("2026-11-25T10:15").isoformat()

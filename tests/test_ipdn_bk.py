@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from app.dispositions.services import carry_out, chain_of, give_disposition
+from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage
 from app.sop.definitions import DefinitionError, parse
@@ -180,6 +181,8 @@ def test_bk_pegawai_runs_the_same_way(app, make_user):
     from app.sop.subjects import register_subject
 
     unit = db.session.scalar(db.select(Unit).where(Unit.code == "BK-IPDN"))
+    with pytest.raises(DomainError, match="Tuliskan nama"):  # invisible characters are no name
+        register_subject(procedure, unit, p["staff"], "\u200b\u3164", "19850101 201001 1 001")
     pegawai = register_subject(procedure, unit, p["staff"], "Hendra Wijaya", "19850101 201001 1 001")
     assert pegawai.has_role("employee") and procedure.register_subject == "NIP"
     case = open_case(procedure, p["staff"], {"source": "laporan bagian/unit", "level": "Biro Umum, analis",

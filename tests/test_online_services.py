@@ -437,3 +437,49 @@ def test_a_message_of_invisible_characters_is_refused_and_takes_no_case(people):
             post_message(case, people["counselor"], text, now=SUNDAY_22 + timedelta(minutes=13))
     db.session.rollback()
     assert case.team() == [] and db.session.scalar(sa.select(sa.func.count()).select_from(ThreadMessage)) == 0
+
+
+def test_a_head_asking_for_counseling_runs_nothing_of_their_own_case(app, people, make_user):
+    """A head of the unit who is also a student: on their own case they are its person served,
+    not its head (no review, no team change, no disposition to them); and a student who is also a
+    counselor still reads their own conversation once a colleague took it."""
+    from app.online.thread import taken_by_another
+    from app.sop.access import add_member, can_review, is_head_of, open_review, remove_member
+
+    head_student = make_user("student", "head", units=["DKT"])
+    case = start_intake(get_procedure(UNPAM), head_student, now=SUNDAY_22)
+    submit_all(case, head_student)
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    post_message(case, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
+    db.session.commit()
+    assert not is_head_of(head_student, case) and not can_review(head_student, case)
+    assert is_head_of(people["head"], case)
+    for attempt in (lambda: open_review(case, head_student, "saya ingin membaca kasus saya sendiri"),
+                    lambda: add_member(case, head_student, people["other"], "counselor", "Ganti"),
+                    lambda: remove_member(case, head_student, case.team()[0].id, "tidak cocok")):
+        with pytest.raises(DomainError):
+            attempt()
+        db.session.rollback()
+    both = make_user("student", "counselor", units=["DKT"])
+    own = start_intake(get_procedure(UNPAM), both, now=SUNDAY_22)
+    submit_all(own, both)
+    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    post_message(own, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
+    db.session.commit()
+    assert not taken_by_another(both, own) and messages(own, both)
+
+
+def test_blank_letters_and_marks_are_no_text(people):
+    """Hangul fillers, the blank Braille pattern, a mark alone: nothing to read, as spaces are."""
+    from app.forms import letters, strip
+    from app.sop.access import open_review
+
+    assert [strip(t) for t in ("\u3164", "\u2800\u2800", "\u034f", "\ufe0f", "\u115f\u1160", "\uffa0")] == [""] * 6
+    assert strip("\u3164 Halo \u200b") == "Halo" and strip("Caf\u00e9") == "Caf\u00e9" and letters("\u3164" * 10) == 0
+    case = acknowledged_case(people)
+    with pytest.raises(DomainError, match="Tuliskan pesan"):
+        post_message(case, people["counselor"], "\u3164\u2800", now=SUNDAY_22 + timedelta(minutes=13))
+    with pytest.raises(DomainError):
+        open_review(case, people["head"], "\u3164" * 12)
+    db.session.rollback()
+    assert case.team() == []

@@ -397,6 +397,11 @@ def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to
     db.session.commit()
     page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)
     assert "Masih ada sesi yang disepakati" in page and "Ya, tutup layanan" not in page
+    # both find the agreed session atop the conversation; no second one is proposed meanwhile
+    student_page = sign_in(app, owner).get(f"/online/cases/{case.id}").get_data(as_text=True)
+    for seen in (page, student_page):
+        assert "Sesi disepakati" in seen and f'href="/appointments/{proposal.id}"' in seen and "Ruang DKT" in seen
+    assert "Kirim usulan" not in page
     refused = client.submit(f"/online/cases/{case.id}/finish", {"text": " "})
     assert refused.status_code == 422 and '<details class="confirm" id="tutup" open>' in refused.get_data(as_text=True)
     assert re.search(r'<textarea[^>]* autofocus[^>]*id="report_text"', refused.get_data(as_text=True))  # in sight on a phone

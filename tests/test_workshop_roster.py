@@ -227,3 +227,8 @@ def test_only_p2kllk_keeps_the_programmes_the_roster_and_the_editions(app, progr
     assert db_fingerprint() == before
     ours, _u = login_as("head", units=["P2KLLK"])
     assert ours.get("/admin/prodi").status_code == 200 and ours.get("/workshops/new").status_code == 200
+
+
+def test_a_name_of_invisible_characters_is_no_name(programs):
+    report = import_roster((HEADER + "2101010011;\u200b\u3164;PMAT;3;;\n").encode(), "a.csv")
+    assert report.created == 0 and [(r.line, r.nim) for r in report.rejected] == [(2, "2101010011")]

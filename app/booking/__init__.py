@@ -27,9 +27,9 @@ CASE_PANELS.append(_booking_panel)
 
 
 @team_left.connect
-def _withdraw_counselor(case, user_id):
-    """A counselor taken off the case proposes nothing more on it and hears no more of its
-    sessions (their time, place, link)."""
+def _withdraw_counselor(case, user_id, now=None):
+    """A counselor taken off the case keeps no session of it: their proposals withdrawn, their
+    sessions to come cancelled, nothing more of its sessions (time, place, link) sent to them."""
     from app.booking.services import withdraw_counselor
 
-    withdraw_counselor(case, user_id)
+    withdraw_counselor(case, user_id, now)

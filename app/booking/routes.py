@@ -83,19 +83,20 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     client chose, to confirm; a refused form comes back with its message and what was typed."""
     week = _week_start(request.args.get("week") or (start.date().isoformat() if start else None))
     mode_value, mode = _mode_choice(case)
-    slots = free_slots(case.assignee, week, 7, mode=mode) if case.assignee else []
-    if not slots and mode is not None and not request.args.get("mode") and case.assignee:
+    counselor = case.assignee if case.assignee and on_team(case.assignee, case) else None  # while they serve it
+    slots = free_slots(counselor, week, 7, mode=mode) if counselor else []
+    if not slots and mode is not None and not request.args.get("mode") and counselor:
         # none of the form asked for this week: the others (said so), not a week of "tidak ada"
-        slots, mode_value = free_slots(case.assignee, week, 7), "semua"
+        slots, mode_value = free_slots(counselor, week, 7), "semua"
     days = [week + timedelta(days=i) for i in range(7)]
     by_day = {d: [s for s in slots if s.start.date() == d] for d in days}
     appointments = appointments_for_case(case)
     agreed = next((a for a in appointments if a.status == "agreed"), None)
     is_client = current_user.id == case.subject_id
-    bookable = is_client and agreed is None and case.state == CaseState.OPEN and case.assignee is not None
+    bookable = is_client and agreed is None and case.state == CaseState.OPEN and counselor is not None
     chosen = None
-    if start is not None and case.assignee:
-        chosen = next((s for s in free_slots(case.assignee, start.date(), 1) if s.start == start), None)
+    if start is not None and counselor:
+        chosen = next((s for s in free_slots(counselor, start.date(), 1) if s.start == start), None)
     book_form = forms.get("book_form") or BookForm(formdata=None, data={"start": start.isoformat() if start else ""})
     if start is not None and bookable and chosen is None and not book_form.errors:
         book_form.start.errors = [_("Slot ini tidak lagi tersedia. Silakan pilih waktu lain.")]

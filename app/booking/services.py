@@ -264,15 +264,38 @@ def _withdraw_reminders(appointment: Appointment) -> None:
     withdraw(f"appt:{appointment.id}:{appointment.sequence}:remind:")
 
 
-def withdraw_counselor(case: Case, user_id: int) -> None:
-    """`user_id` was taken off the case's team: the times they proposed on it are withdrawn (the
-    person served could otherwise still agree a session with them), and the reminders of its
-    sessions still on their way to them."""
+def withdraw_counselor(case: Case, user_id: int, now: datetime | None = None) -> None:
+    """`user_id` was taken off the case's team: no session of the case stays agreed with them. The
+    times they proposed on it are withdrawn, their sessions still to come cancelled (both
+    calendars told, the person served told why), and the reminders still on their way to them
+    withdrawn."""
+    now = now or utcnow()
     db.session.execute(db.delete(Appointment).where(Appointment.case_id == case.id, Appointment.counselor_id == user_id,
                                                     Appointment.status == AppointmentStatus.PROPOSED))
     for appointment in db.session.scalars(db.select(Appointment).where(
             Appointment.case_id == case.id, Appointment.counselor_id == user_id)):
+        if appointment.status == AppointmentStatus.AGREED and appointment.start_at > now:
+            _cancelled(appointment, _("Konselor tidak lagi menangani layanan ini."), now)
+            reopen_agreement(appointment, now)
+            notify(appointment.client, _("Jadwal konseling dibatalkan"),
+                   _("Jadwal %(when)s dibatalkan karena konselor tersebut tidak lagi menangani layanan Anda. "
+                     "Konselor pengganti akan menghubungi Anda.", when=_when(appointment)),
+                   key=f"appt:{appointment.id}:{appointment.sequence}:counselor-left", now=now)
         withdraw(f"appt:{appointment.id}:", user_id)
+
+
+def _serving(case: Case) -> User:
+    """The case's counselor, while they serve it (on its team, holding the role they serve in)."""
+    counselor = case.assignee
+    if counselor is None:
+        raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
+    if not on_team(counselor, case):
+        raise _left_case()
+    return counselor
+
+
+def _left_case() -> DomainError:
+    return DomainError(_("Konselor tersebut tidak lagi menangani layanan ini; tunggu konselor penggantinya."))
 
 
 def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
@@ -305,9 +328,7 @@ def book(case: Case, client: User, start: datetime, now: datetime | None = None)
     """The client takes one of the assigned counselor's free slots."""
     now = now or utcnow()
     _open_case(case)
-    counselor = case.assignee
-    if counselor is None:
-        raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
+    counselor = _serving(case)
     lock_counselor(counselor)  # every booking of this case goes through its counselor's lock
     if _active_appointment_id(case.id):
         raise _already_agreed()
@@ -378,7 +399,7 @@ def accept(proposal: Appointment, client: User, now: datetime | None = None) -> 
     case = db.session.get(Case, proposal.case_id) if proposal.case_id else None
     _open_case(case)
     if case is not None and not on_team(proposal.counselor, case):  # off the team, or the role lost
-        raise DomainError(_("Usulan ini tidak lagi berlaku: konselor tersebut tidak lagi menangani layanan Anda."))
+        raise _left_case()
     lock_counselor(proposal.counselor)
     if proposal.case_id is not None and _active_appointment_id(proposal.case_id):
         raise _already_agreed()
@@ -411,7 +432,10 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     """Move to another free slot; the old reminders are withdrawn, both get the updated invite."""
     now = now or utcnow()
     _check_change(appointment, actor, reason, now)
-    _open_case(db.session.get(Case, appointment.case_id) if appointment.case_id else None)
+    case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
+    _open_case(case)
+    if case is not None and not on_team(appointment.counselor, case):  # cancel it instead
+        raise _left_case()
     lock_counselor(appointment.counselor)
     slot = _matching_slot(appointment.counselor, start, now)
     if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):
@@ -437,6 +461,14 @@ def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | N
     and the case's agreement step open again for the client to choose a new time."""
     now = now or utcnow()
     _check_change(appointment, actor, reason, now)
+    _cancelled(appointment, reason, now)
+    if reopen_agreement(appointment, now) and actor.id != appointment.client_id:
+        _ask_to_rebook(appointment, now)
+    return appointment
+
+
+def _cancelled(appointment: Appointment, reason: str, now: datetime) -> None:
+    """Reminders withdrawn, the cancellation sent to both calendars, the slot offered on."""
     _withdraw_reminders(appointment)
     appointment.late_change = _is_late(appointment, now)
     appointment.status = AppointmentStatus.CANCELLED
@@ -445,9 +477,6 @@ def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | N
     db.session.flush()
     send_invites(appointment, now)
     offer_freed_slot(appointment, now)
-    if reopen_agreement(appointment, now) and actor.id != appointment.client_id:
-        _ask_to_rebook(appointment, now)
-    return appointment
 
 
 def _ask_to_rebook(appointment: Appointment, now: datetime) -> None:
@@ -490,8 +519,7 @@ def mark_no_show(appointment: Appointment, actor: User, rebook: bool = True,
 
 def join_waitlist(case: Case, client: User, now: datetime | None = None) -> WaitlistEntry:
     _open_case(case)
-    if case.assignee_id is None:
-        raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
+    _serving(case)
     entry = db.session.scalar(db.select(WaitlistEntry).where(WaitlistEntry.counselor_id == case.assignee_id,
                                                              WaitlistEntry.client_id == client.id))
     if entry is None:

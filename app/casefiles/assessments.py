@@ -11,6 +11,7 @@ from app.crypto import seal, unseal
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import strip
 from app.sop.access import log_access, read_ground
 from app.sop.models import Case, CaseState, StepState
 from app.sop.services import complete_step
@@ -55,7 +56,7 @@ def submit_assessment(case: Case, user: User, answers: dict, summary: str = "",
     clean = {}
     for section in sheet.sections:
         for question in section["questions"]:
-            value = str(answers.get(question["key"]) or "").strip()
+            value = strip(str(answers.get(question["key"]) or ""))
             if len(value) > MAX_ANSWER[question["kind"]]:
                 raise DomainError(_("Jawaban \u201c%(q)s\u201d paling panjang %(n)d karakter.", q=question["label"],
                                     n=MAX_ANSWER[question["kind"]]), field=question["key"])
@@ -68,7 +69,7 @@ def submit_assessment(case: Case, user: User, answers: dict, summary: str = "",
     existing.sealed, existing.filled_by_id, existing.filled_at = seal(clean), user.id, now
     db.session.flush()
     key = _summary_key(step)
-    complete_step(case, step.key, user, {key: (summary or "").strip()} if key else {}, now=now)
+    complete_step(case, step.key, user, {key: strip(summary or "")} if key else {}, now=now)
     return existing
 
 

@@ -74,8 +74,11 @@ def chain_of(case: Case) -> list[Disposition]:
 
 
 def recipients_for(case: Case, role: str) -> list[User]:
-    """Who a disposition may go to: active holders of `role` in the case's unit."""
+    """Who a disposition may go to: active holders of `role` in the case's unit, never the case's
+    person served (who acts on it only as its subject)."""
     query = db.select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+    if case.subject_id is not None:
+        query = query.where(User.id != case.subject_id)
     if case.unit_id is not None:
         query = query.join(UserUnit, UserUnit.user_id == User.id).where(UserUnit.unit_id == case.unit_id)
     return list(db.session.scalars(query.order_by(User.name).distinct()))
@@ -112,7 +115,7 @@ def give_disposition(case: Case, user: User, to_user_id: int | None, codes: list
         raise DomainError(_("Tidak ada langkah disposisi yang menunggu Anda pada kasus ini."))
     to_role = _screen(case, row).get("to")
     to_user = db.session.get(User, to_user_id) if to_user_id else None
-    if to_user is None or not to_user.active or not holds_role(to_user, case, to_role):
+    if to_user is None or not to_user.active or not holds_role(to_user, case, to_role) or to_user.id == case.subject_id:
         raise DomainError(_("Pilih penerima disposisi: %(role)s yang aktif di unit ini.", role=role_label(to_role)),
                           "to_user")
     if to_user.id == user.id:

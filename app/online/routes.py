@@ -145,7 +145,8 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
                   preview=preview(case) if not participant else [], sent=sent_at(case) if not participant else None,
                   proposal=(waiting_proposal(case) if block is None and not after and participant
                             and case.state.value == "open" else None),
-                  upcoming=upcoming_session(case) if finish and block is None else None,
+                  agreed=(upcoming_session(case) if block is None and not after and participant
+                          and case.state.value == "open" else None),
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or _session_form(case, formdata=None),

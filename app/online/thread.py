@@ -53,7 +53,8 @@ def taken_by_another(user: User, case: Case) -> bool:
     that closes it, in its unit) but someone serves it in that role now. What a counselor who
     answered a moment too late is told, instead of a page that is not there."""
     follow_up = case.procedure.follow_up
-    return bool(has_thread(case.procedure) and follow_up and in_follow_up(case) and not on_team(user, case)
+    return bool(has_thread(case.procedure) and follow_up and in_follow_up(case) and user.id != case.subject_id
+                and not on_team(user, case)
                 and any(holds_role(user, case, m.role) for m in case.team() if m.role in follow_up.closed_by))
 
 

@@ -12,7 +12,7 @@ from app.auth.models import User
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import plain_text_error
+from app.forms import letters, plain_text_error
 from app.sop.access import can_act
 from app.sop.definitions import Step
 from app.sop.models import Case, CaseStep, StepState
@@ -145,7 +145,7 @@ def check_status(case: Case, user: User, nim: str, override: bool, reason: str |
                      name=student.name, status=student.status))
     if problem and not override:
         raise DomainError(problem, "nim")
-    if problem and (sum(ch.isalnum() for ch in reason) < MIN_OVERRIDE or len(reason) > 400 or plain_text_error(reason)):
+    if problem and (letters(reason) < MIN_OVERRIDE or len(reason) > 400 or plain_text_error(reason)):
         raise DomainError(_("Tuliskan alasan melanjutkan (10 sampai 400 karakter, tanpa tanda < >)."), "override_reason")
     screen = step.screen
     values = {screen["nim"]: nim[:20] or "—", screen["status"]: found[:200],

@@ -14,7 +14,7 @@ from app.auth.models import User
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import plain_text_error
+from app.forms import letters, plain_text_error, strip
 from app.notifications.services import notify
 from app.sop.access import holds_role
 from app.sop.definitions import Procedure
@@ -50,8 +50,8 @@ def refer_student(advisor: User, roster_id: int | None, reason: str, now: dateti
     student = db.session.get(RosterStudent, roster_id) if roster_id else None
     if student is None or student.advisor_id != advisor.id:
         raise DomainError(_("Mahasiswa ini bukan mahasiswa bimbingan Anda."), "student")
-    reason = (reason or "").strip()
-    if sum(ch.isalnum() for ch in reason) < MIN_REASON:
+    reason = strip(reason or "")
+    if letters(reason) < MIN_REASON:
         raise DomainError(_("Tuliskan laporan kebutuhan layanan (minimal %(n)d karakter).", n=MIN_REASON), "reason")
     if len(reason) > MAX_REASON:
         raise DomainError(_("Laporan paling panjang %(n)d karakter.", n=MAX_REASON), "reason")

@@ -31,6 +31,7 @@ from app.crypto import UndecryptableError, unseal
 from app.database import add_durable, union_of, utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.forms import letters
 from app.org.models import UserUnit
 from app.org.services import cached_unit_ids
 from app.sop.models import (Case, CaseAccess, CaseMember, CaseReview, CaseState, CaseStep, CaseStepActor,
@@ -122,8 +123,10 @@ def holds_role(user: User, case: Case, *roles: str) -> bool:
 
 
 def is_head_of(user: User, case: Case) -> bool:
-    """One of the roles the procedure escalates to (the head), in the case's unit."""
-    return holds_role(user, case, *case.procedure.escalate_to)
+    """One of the roles the procedure escalates to (the head), in the case's unit; never for the
+    case of which they are the person served (a head asking for counseling does not run, review
+    or change the team of their own case)."""
+    return user.id != case.subject_id and holds_role(user, case, *case.procedure.escalate_to)
 
 
 def in_units_of(user: User, case=Case):
@@ -424,7 +427,7 @@ def remove_member(case: Case, actor: User, member_id: int, note: str, now: datet
         case.assignee = successor.user if successor else None
     db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
                               reason=f"{member.user.name} ({role_label(member.role)}): {member.note}"))
-    team_left.send(case, user_id=member.user_id)
+    team_left.send(case, user_id=member.user_id, now=now)
     return member
 
 
@@ -447,7 +450,7 @@ def leave_team(case: Case, user_id: int, actor: User, now: datetime | None = Non
                 case.assignee = successor.user if successor else None
             db.session.add(CaseAccess(case_id=case.id, user_id=actor.id, action="team:removed",
                                       reason=f"{member.user.name} ({role_label(member.role)})"))
-            team_left.send(case, user_id=user_id)
+            team_left.send(case, user_id=user_id, now=now)
 
 
 def open_review(case: Case, user: User, reason: str, now: datetime | None = None) -> CaseReview:
@@ -456,7 +459,7 @@ def open_review(case: Case, user: User, reason: str, now: datetime | None = None
     if not can_review(user, case):
         raise DomainError(_("Hanya kepala unit di luar tim kasus yang dapat membuka kasus untuk telaah."))
     reason = (reason or "").strip()
-    if sum(ch.isalnum() for ch in reason) < MIN_REVIEW_REASON:  # letters and digits, not invisible marks
+    if letters(reason) < MIN_REVIEW_REASON:  # letters and digits, not invisible or blank marks
         raise DomainError(_("Tuliskan alasan telaah (minimal %(n)d karakter).", n=MIN_REVIEW_REASON))
     existing = active_review(user, case, now)
     if existing:

@@ -10,7 +10,7 @@ from app.auth.roles import role_label
 from app.auth.services import create_user, generate_password
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import plain_text_error
+from app.forms import plain_text_error, strip
 from app.org.models import Unit
 from app.org.services import add_user_to_units
 from app.sop.definitions import Procedure
@@ -22,7 +22,7 @@ def register_subject(procedure: Procedure, unit: Unit, actor: User, name: str, n
     staff list): name and number (NPP / NIP), the procedure's subject role, in the case's unit.
     Without an e-mail address the account receives no mail (nor can sign in) until one is set."""
     label = procedure.register_subject or _("Nomor induk")
-    name, number, email = (name or "").strip(), (number or "").strip(), (email or "").strip()
+    name, number, email = strip(name or ""), strip(number or ""), strip(email or "")
     if not name or len(name) > 120 or plain_text_error(name):
         raise DomainError(_("Tuliskan nama orang yang didaftarkan (paling panjang 120 karakter, tanpa < atau >)."),
                           "new_name")

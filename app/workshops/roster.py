@@ -19,7 +19,7 @@ from app.auth.models import User, UserRole
 from app.database import utcnow
 from app.errors import DomainError
 from app.extensions import db
-from app.forms import plain_text_error
+from app.forms import plain_text_error, strip
 from app.workshops.models import RosterStudent, StudyProgram
 
 MAX_BYTES = 2 * 1024 * 1024  # a faculty's roster is a few hundred kilobytes
@@ -46,7 +46,7 @@ def save_program(program: StudyProgram | None, code: str, name: str, faculty: st
                  kaprodi_id: int | None) -> StudyProgram:
     """Add a programme (program None) or change one: a code unique regardless of case, a name,
     and a kaprodi who is an active user with the kaprodi role (or none yet). Flushes."""
-    code, name, faculty = (code or "").strip(), (name or "").strip(), (faculty or "").strip() or None
+    code, name, faculty = strip(code or ""), strip(name or ""), strip(faculty or "") or None
     if not CODE.match(code):
         raise DomainError(_("Kode prodi 1–20 huruf, angka, titik, garis bawah atau tanda hubung."), "code")
     if not name or len(name) > 200 or plain_text_error(name):
@@ -189,7 +189,7 @@ def read_table(data: bytes, filename: str = "") -> tuple[dict[str, int], list[tu
         raise RosterUnreadable(_("Berkas hanya berisi baris judul, tanpa mahasiswa."))
     if len(data_rows) > MAX_ROWS:
         raise RosterUnreadable(_("Terlalu banyak baris: paling banyak %(n)d mahasiswa per berkas.", n=MAX_ROWS))
-    table = [(line, {col: (cells[i].strip() if i < len(cells) else "") for col, i in columns.items()})
+    table = [(line, {col: (strip(cells[i]) if i < len(cells) else "") for col, i in columns.items()})
              for line, cells in data_rows]
     return columns, table
 
