@@ -359,6 +359,9 @@ def test_a_counselor_taken_off_the_case_keeps_no_session_of_it(setup, app):
     db.session.commit()
     assert reminders(counselor) == reminders(alumnus) == {OutboxStatus.WITHDRAWN}
     assert appointment.status == AppointmentStatus.CANCELLED and appointment.sequence == 1
+    cancellations = db.session.scalars(sa.select(OutboxMessage).where(  # both calendars freed
+        OutboxMessage.key.startswith(f"appt:{appointment.id}:1:"), OutboxMessage.status == OutboxStatus.PENDING)).all()
+    assert {m.user_id for m in cancellations if m.attachments} == {counselor.id, alumnus.id}
     told = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.user_id == alumnus.id,
                                                             OutboxMessage.key.contains(":counselor-left")).limit(1))
     assert "tidak lagi menangani layanan Anda" in told.body

@@ -150,10 +150,15 @@ def test_a_counselor_who_no_longer_serves_the_unit_is_not_on_duty(people, leaves
     assert on_duty(unit_id(), SUNDAY_22) == ([], None)
 
 
-def acknowledged_case(people):
-    case = start_intake(get_procedure(UNPAM), people["student"], now=SUNDAY_22)
-    submit_all(case, people["student"])
+def acknowledged_case(people, student=None, answered=False):
+    """A request of `student` (the people's student) sent and acknowledged; `answered`: taken by
+    the counselor's answer."""
+    student = student or people["student"]
+    case = start_intake(get_procedure(UNPAM), student, now=SUNDAY_22)
+    submit_all(case, student)
     acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
+    if answered:
+        post_message(case, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
     db.session.commit()
     return case
 
@@ -447,11 +452,7 @@ def test_a_head_asking_for_counseling_runs_nothing_of_their_own_case(app, people
     from app.sop.access import add_member, can_review, is_head_of, open_review, remove_member
 
     head_student = make_user("student", "head", units=["DKT"])
-    case = start_intake(get_procedure(UNPAM), head_student, now=SUNDAY_22)
-    submit_all(case, head_student)
-    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
-    post_message(case, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
-    db.session.commit()
+    case = acknowledged_case(people, head_student, answered=True)
     assert not is_head_of(head_student, case) and not can_review(head_student, case)
     assert is_head_of(people["head"], case)
     for attempt in (lambda: open_review(case, head_student, "saya ingin membaca kasus saya sendiri"),
@@ -461,11 +462,7 @@ def test_a_head_asking_for_counseling_runs_nothing_of_their_own_case(app, people
             attempt()
         db.session.rollback()
     both = make_user("student", "counselor", units=["DKT"])
-    own = start_intake(get_procedure(UNPAM), both, now=SUNDAY_22)
-    submit_all(own, both)
-    acknowledge_due(SUNDAY_22 + timedelta(minutes=11))
-    post_message(own, people["counselor"], "Halo", now=SUNDAY_22 + timedelta(minutes=13))
-    db.session.commit()
+    own = acknowledged_case(people, both, answered=True)
     assert not taken_by_another(both, own) and messages(own, both)
 
 

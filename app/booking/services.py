@@ -274,14 +274,14 @@ def withdraw_counselor(case: Case, user_id: int, now: datetime | None = None) ->
                                                     Appointment.status == AppointmentStatus.PROPOSED))
     for appointment in db.session.scalars(db.select(Appointment).where(
             Appointment.case_id == case.id, Appointment.counselor_id == user_id)):
-        if appointment.status == AppointmentStatus.AGREED and appointment.start_at > now:
-            _cancelled(appointment, _("Konselor tidak lagi menangani layanan ini."), now)
+        withdraw(f"appt:{appointment.id}:", user_id)
+        if appointment.status == AppointmentStatus.AGREED and appointment.start_at > now:  # the cancellation
+            _cancelled(appointment, _("Konselor tidak lagi menangani layanan ini."), now)  # frees both calendars
             reopen_agreement(appointment, now)
             notify(appointment.client, _("Jadwal konseling dibatalkan"),
                    _("Jadwal %(when)s dibatalkan karena konselor tersebut tidak lagi menangani layanan Anda. "
                      "Konselor pengganti akan menghubungi Anda.", when=_when(appointment)),
                    key=f"appt:{appointment.id}:{appointment.sequence}:counselor-left", now=now)
-        withdraw(f"appt:{appointment.id}:", user_id)
 
 
 def _serving(case: Case) -> User:
