@@ -83,7 +83,7 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     client chose, to confirm; a refused form comes back with its message and what was typed."""
     week = _week_start(request.args.get("week") or (start.date().isoformat() if start else None))
     mode_value, mode = _mode_choice(case)
-    counselor = case.assignee if case.assignee and on_team(case.assignee, case) else None  # while they serve it
+    counselor = case.assignee  # one who no longer serves it is refused on booking (services._serving)
     slots = free_slots(counselor, week, 7, mode=mode) if counselor else []
     if not slots and mode is not None and not request.args.get("mode") and counselor:
         # none of the form asked for this week: the others (said so), not a week of "tidak ada"
