@@ -285,17 +285,18 @@ def withdraw_counselor(case: Case, user_id: int, now: datetime | None = None) ->
 
 
 def _serving(case: Case) -> User:
-    """The case's counselor, while they serve it (on its team, holding the role they serve in)."""
-    counselor = case.assignee
-    if counselor is None:
+    """The case's counselor, while they serve it."""
+    if case.assignee is None:
         raise DomainError(_("Konselor belum ditugaskan untuk permohonan ini."))
-    if not on_team(counselor, case):
-        raise _left_case()
-    return counselor
+    _check_serves(case.assignee, case)
+    return case.assignee
 
 
-def _left_case() -> DomainError:
-    return DomainError(_("Konselor tersebut tidak lagi menangani layanan ini; tunggu konselor penggantinya."))
+def _check_serves(counselor: User, case: Case | None) -> None:
+    """Refuse a session with a counselor no longer serving the case (off its team, or the role
+    they served in lost); a session of no case has nobody to check."""
+    if case is not None and not on_team(counselor, case):
+        raise DomainError(_("Konselor tersebut tidak lagi menangani layanan ini; tunggu konselor penggantinya."))
 
 
 def _new(case: Case | None, counselor: User, client: User, slot_start: datetime, slot_end: datetime, mode: Mode,
@@ -398,8 +399,7 @@ def accept(proposal: Appointment, client: User, now: datetime | None = None) -> 
         raise DomainError(_("Usulan ini tidak lagi berlaku."))
     case = db.session.get(Case, proposal.case_id) if proposal.case_id else None
     _open_case(case)
-    if case is not None and not on_team(proposal.counselor, case):  # off the team, or the role lost
-        raise _left_case()
+    _check_serves(proposal.counselor, case)
     lock_counselor(proposal.counselor)
     if proposal.case_id is not None and _active_appointment_id(proposal.case_id):
         raise _already_agreed()
@@ -434,8 +434,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     _check_change(appointment, actor, reason, now)
     case = db.session.get(Case, appointment.case_id) if appointment.case_id else None
     _open_case(case)
-    if case is not None and not on_team(appointment.counselor, case):  # cancel it instead
-        raise _left_case()
+    _check_serves(appointment.counselor, case)  # (it may still be cancelled)
     lock_counselor(appointment.counselor)
     slot = _matching_slot(appointment.counselor, start, now)
     if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):

@@ -138,15 +138,14 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
     items = messages(case, current_user, after) if participant and block is None else []
     last = items[-1][0].id if items else after
     story = own_words(case, current_user) if participant and not request.headers.get("HX-Request") else []
+    shown = participant and block is None and not after and case.state.value == "open"  # the whole page, open case
     finish = closing_report(current_user, case)
     return render("online/thread.html", block=block or ("messages" if after else None), case=case, items=items,
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
                   preview=preview(case) if not participant else [], sent=sent_at(case) if not participant else None,
-                  proposal=(waiting_proposal(case) if block is None and not after and participant
-                            and case.state.value == "open" else None),
-                  agreed=(upcoming_session(case) if block is None and not after and participant
-                          and case.state.value == "open" else None),
+                  proposal=waiting_proposal(case) if shown else None,
+                  agreed=upcoming_session(case) if shown else None,
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or _session_form(case, formdata=None),

@@ -93,8 +93,9 @@ class Case(db.Model):
                                                  cascade="all, delete-orphan")
     members: Mapped[list[CaseMember]] = relationship(order_by="CaseMember.added_at", cascade="all, delete-orphan")
     reviews: Mapped[list[CaseReview]] = relationship(order_by="CaseReview.opened_at", cascade="all, delete-orphan")
-    # Since when the case has waited in its follow-up (its last step done), where a list asks
-    # for it (the new requests waiting for a counselor).
+    # Since when the person served has waited for an answer, where a list asks for it (online.tasks:
+    # a new request since its person's last step, a conversation since their first message not
+    # answered yet).
     waiting_since: Mapped[datetime | None] = query_expression()
 
     @property

@@ -3,7 +3,7 @@
 
 A student without an account is registered as a walk-in student (`register_walk_in`: they get a
 set-password link by e-mail); the career procedure accepts a student as subject when P2KLLK
-opens it as a referral (`referral` in pgri-konseling-karier.yaml). Idempotent: an evaluation
+opens it as a referral (the procedure file's `referral: {from: [...]}` names this one). Idempotent: an evaluation
 with a follow-up case is skipped, and runs take turns on the edition's row."""
 from __future__ import annotations
 
