@@ -538,6 +538,41 @@ def test_a_conversation_the_counselor_serves_stays_in_their_tasks_until_they_clo
     assert page.count("lanjutkan atau tutup dengan laporan") == 2
 
 
+def test_the_person_served_sees_on_their_home_a_message_they_have_not_read_yet(app, make_user, sql):
+    """A counselor's answer waits on the student's home ("Tugas saya" and the service card, a link
+    to the conversation) until they read it; their own messages are no news; no extra query."""
+    from app.online.thread import post_message
+
+    owner = make_user("student", units=["DKT"])
+    case = acknowledged(owner)
+    client = sign_in(app, owner)
+    news = f'href="/online/cases/{case.id}"'
+
+    def home():
+        return client.get("/").get_data(as_text=True)
+
+    with sql() as before:
+        page = home()
+    assert news not in page and "Lanjutkan permohonan" in page
+    post_message(case, owner, "Saya tambahkan: sulit tidur.")
+    db.session.commit()
+    assert news not in home()  # their own words
+    counselor = make_user("counselor", units=["DKT"])
+    post_message(case, counselor, "Halo, saya Bu Rina.")
+    db.session.commit()
+    with sql() as after:
+        page = home()
+    assert page.count(news) == 2 and "Pesan baru untuk Anda: bacalah" in page and "Baca pesan baru" in page
+    assert "Lanjutkan permohonan" not in page and len(after) == len(before)
+    assert news not in sign_in(app, make_user("student", units=["DKT"])).get("/").get_data(as_text=True)
+    assert "Halo, saya Bu Rina." in client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert news not in home() and "Lanjutkan permohonan" in home()  # read
+    post_message(case, counselor, "Kapan Anda bisa?")
+    db.session.commit()
+    assert client.get(f"/cases/{case.id}").status_code == 200  # the case page is not the conversation
+    assert news in home()
+
+
 def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):
     from app.notifications.models import OutboxMessage
     from app.online.thread import post_message

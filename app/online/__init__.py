@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("online", __name__, url_prefix="/online")
 
 from app.online import routes, rota_routes  # noqa: E402,F401
+from app.sop.offerings import NEWS, News  # noqa: E402
 from app.sop.services import CASE_PANELS, START_SCREENS, STEP_SCREENS, TASK_SOURCES  # noqa: E402
 
 # The wizard's stages are done on the wizard; the steps done in the conversation, on it.
@@ -35,3 +36,13 @@ def _tasks(user, now):
 
 
 TASK_SOURCES.append(_tasks)
+
+
+def _unread_reply():
+    """A counselor's message the person served has not read yet, said on their service card."""
+    from app.online.thread import unread_reply
+
+    return unread_reply()
+
+
+NEWS.append(News(_unread_reply, "online.show_thread"))

@@ -35,6 +35,7 @@ from app.urls import external_url
 SCREEN = "thread"
 MAX_TEXT = 4000
 MAX_SHOWN = 500  # messages on one page: the latest
+READ = "percakapan"  # the access log's field for a reading of the conversation
 
 
 def has_thread(procedure: Procedure) -> bool:
@@ -96,8 +97,19 @@ def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessa
     except UndecryptableError:
         raise undecryptable(case) from None
     if result:
-        log_access(case, reader, "read", grounds={"percakapan": ground})
+        log_access(case, reader, "read", grounds={READ: ground})
     return result
+
+
+def unread_reply():
+    """A message to the person served that they have not read: written by someone else after they
+    last read the conversation (offerings.NEWS: on their service card)."""
+    last_read = (db.select(db.func.max(CaseAccess.at))
+                 .where(CaseAccess.case_id == Case.id, CaseAccess.user_id == Case.subject_id,
+                        CaseAccess.action == "read", CaseAccess.fields == READ)
+                 .correlate(Case).scalar_subquery())
+    return db.exists().where(ThreadMessage.case_id == Case.id, ThreadMessage.author_id != Case.subject_id,
+                             db.or_(last_read.is_(None), ThreadMessage.created_at > last_read))
 
 
 def own_words(case: Case, reader: User) -> list[tuple[str, str]]:

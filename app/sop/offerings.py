@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
+from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement
 
 from app.auth.accounts import account_created
 from app.auth.models import User
@@ -81,15 +84,33 @@ def services_for(user: User) -> list[Service]:
     return sorted(result, key=lambda s: (s.procedure.title, s.unit.name))
 
 
-def running_requests(user: User, services: list[Service]) -> dict[str, int]:
-    """The newest open case of each service the user is served by (procedure code -> case id):
-    on their service cards, the request to follow instead of a new one. No query when they are
-    served by none of `services`."""
+class News(NamedTuple):
+    """What a domain has new for the person served on their case since they last looked (online:
+    a counselor's message not read yet)."""
+    where: Callable[[], ColumnElement[bool]]  # the condition on Case
+    endpoint: str  # where they read it (takes `case_id`)
+
+
+NEWS: list[News] = []
+
+
+class Running(NamedTuple):
+    case_id: int  # the newest open case of the service
+    news_url: str | None  # where something new waits for the person on one of them (NEWS)
+
+
+def running_requests(user: User, services: list[Service]) -> dict[str, Running]:
+    """The user's open requests by service (procedure code): on their service cards, the request
+    to follow instead of a new one, and where something new waits for them. One query, none when
+    they are served by none of `services`."""
     if not any(s.mine for s in services):
         return {}
-    rows = db.session.execute(db.select(Case.code, db.func.max(Case.id)).where(
+    newest = [db.func.max(db.case((news.where(), Case.id))) for news in NEWS]  # a case with news
+    rows = db.session.execute(db.select(Case.code, db.func.max(Case.id), *newest).where(
         Case.subject_id == user.id, Case.state == CaseState.OPEN).group_by(Case.code))
-    return dict(rows.all())
+    return {code: Running(case_id, next((url_for(news.endpoint, case_id=news_id)
+                                         for news, news_id in zip(NEWS, news_ids) if news_id), None))
+            for code, case_id, *news_ids in rows}
 
 
 def can_see_procedure(user: User, procedure: Procedure) -> bool:
