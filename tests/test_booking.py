@@ -367,3 +367,19 @@ def test_a_counselor_taken_off_the_case_keeps_no_session_of_it(setup, app):
     assert "tidak lagi menangani layanan Anda" in told.body
     with pytest.raises(DomainError, match="tidak lagi menangani|belum ditugaskan"):
         book(case, alumnus, free_slots(counselor, date.today() + timedelta(days=3), 14)[0].start)
+
+
+def test_a_closed_case_offers_no_slots_and_says_why(setup, app):
+    """The schedule page of a finished service keeps its earlier sessions and offers no week."""
+    from app.sop.models import CaseState
+
+    case, counselor, alumnus = setup
+    case.state = CaseState.CLOSED
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    page = client.get(f"/cases/{case.id}/booking?week=2026-11-30").get_data(as_text=True)
+    assert "sudah selesai; tidak ada jadwal baru" in page
+    assert "09.00" not in page and "Slot kosong" not in page
+    fragment = client.get(f"/cases/{case.id}/booking?week=2026-12-07", headers={"HX-Request": "true"})
+    assert fragment.get_data(as_text=True).strip().startswith('<section id="slots"')

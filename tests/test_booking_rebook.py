@@ -209,14 +209,14 @@ def test_moving_a_session_is_asked_for_and_offers_slots_of_its_own_form_none_cho
         client = signed_in(app, alumnus)
         page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
         ask = page.index("<summary>Pindahkan jadwal…</summary>")
-        assert page.rindex('<details class="confirm">', 0, ask) > page.index('id="change-title"')  # closed
+        assert page.rindex('<details class="confirm change">', 0, ask) > page.index('id="change-title"')  # closed
         assert '<select id="new-start" name="start"><option value="">— pilih slot baru —</option>' in page
         offered = page[page.index('<select id="new-start"'):page.index("</select>", ask)]
         assert "tatap muka" in offered and "· online" not in offered
         before = db_fingerprint()
         refused = client.submit(f"/appointments/{appointment.id}/reschedule", {"start": "", "reason": "Bentrok kuliah"})
         assert refused.status_code == 422 and "Pilih slot barunya." in refused.get_data(as_text=True)
-        assert '<details class="confirm" open><summary>Pindahkan jadwal…' in refused.get_data(as_text=True)
+        assert '<details class="confirm change" open><summary>Pindahkan jadwal…' in refused.get_data(as_text=True)
         assert db_fingerprint() == before
 
 

@@ -369,11 +369,12 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
 
 
 def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to_come(app, make_user):
-    """Closed, the case would leave the session on both calendars: it is refused, and says why."""
+    """Closed, the case would leave the session on both calendars: it is refused, and says why. Once
+    the session is called off, both are told so in the conversation, and it may close."""
     from datetime import time
 
     from app.booking.models import Availability, Mode
-    from app.booking.services import accept
+    from app.booking.services import accept, cancel
     from app.online.thread import post_message, propose_session
 
     owner = make_user("student", units=["DKT"])
@@ -409,6 +410,13 @@ def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to
     refused = client.submit(f"/online/cases/{case.id}/finish", {"text": "Dua sesi, membaik."})
     assert refused.status_code == 422 and "tutup layanan setelah sesi selesai" in refused.get_data(as_text=True)
     assert db_fingerprint() == fingerprint
+    cancel(proposal, owner, "Ada ujian susulan.")  # called off: said in the conversation to both
+    db.session.commit()
+    page, student_page = (c.get(f"/online/cases/{case.id}").get_data(as_text=True) for c in (client, sign_in(app, owner)))
+    for seen in (page, student_page):
+        assert "Sesi dibatalkan" in seen and "alasan: Ada ujian susulan." in seen and "Sesi disepakati" not in seen
+    assert "Kirim usulan" in page and f'href="/cases/{case.id}/booking">Pilih waktu baru' in student_page
+    assert client.submit(f"/online/cases/{case.id}/finish", {"text": "Dua sesi, membaik."}).status_code == 302
 
 
 def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_it_waited(app, make_user):
@@ -509,6 +517,7 @@ def test_a_conversation_the_counselor_serves_stays_in_their_tasks_until_they_clo
 
     page, where = listed()
     assert "lanjutkan atau tutup dengan laporan" in page and where == sorted(where)[::-1]  # after the deadline
+    assert f"Konseli: {owner.name}" in page  # whom they serve, theirs to know
     post_message(case, owner, "Terima kasih, Bu.", now=now - timedelta(minutes=25))
     post_message(case, owner, "Kapan kita bisa bicara?", now=now - timedelta(minutes=10))
     db.session.commit()
@@ -520,6 +529,10 @@ def test_a_conversation_the_counselor_serves_stays_in_their_tasks_until_they_clo
     assert "menunggu jawaban" not in listed()[0]
     for other in (make_user("counselor", units=["DKT"]), make_user("head", units=["DKT"]), owner):
         assert thread not in sign_in(app, other).get("/tasks").get_data(as_text=True)
+    waiting = acknowledged(make_user("student", units=["DKT"]))  # not taken yet: nobody's name
+    colleague = sign_in(app, make_user("counselor", units=["DKT"])).get("/tasks").get_data(as_text=True)
+    assert f"/online/cases/{waiting.id}" in colleague and waiting.subject.name not in colleague
+    assert "Konseli:" not in colleague
     with sql() as few:
         client.get("/tasks")
     for _ in range(3):

@@ -83,7 +83,9 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     client chose, to confirm; a refused form comes back with its message and what was typed."""
     week = _week_start(request.args.get("week") or (start.date().isoformat() if start else None))
     mode_value, mode = _mode_choice(case)
-    counselor = case.assignee  # one who no longer serves it is refused on booking (services._serving)
+    # whose slots: none once the case is closed; one who no longer serves it is refused on booking
+    # (services._serving)
+    counselor = case.assignee if case.state == CaseState.OPEN else None
     slots = free_slots(counselor, week, 7, mode=mode) if counselor else []
     if not slots and mode is not None and not request.args.get("mode") and counselor:
         # none of the form asked for this week: the others (said so), not a week of "tidak ada"
@@ -93,7 +95,7 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     appointments = appointments_for_case(case)
     agreed = next((a for a in appointments if a.status == "agreed"), None)
     is_client = current_user.id == case.subject_id
-    bookable = is_client and agreed is None and case.state == CaseState.OPEN and counselor is not None
+    bookable = is_client and agreed is None and counselor is not None
     chosen = None
     if start is not None and counselor:
         chosen = next((s for s in free_slots(counselor, start.date(), 1) if s.start == start), None)

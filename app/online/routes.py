@@ -17,9 +17,9 @@ from app.htmx import render
 from app.online.forms import FinishForm, MessageForm, SessionForm, StartForm
 from app.online.intake import (current_stage, go_back, is_intake, previous_stage, resume, running_intake, sent_notice,
                                stages, start_intake, submit_stage)
-from app.online.thread import (SLOT_VALUE, close_with_report, closing_report, may_open, messages, own_words,
-                               post_message, preview, propose_session, sent_at, session_choices,
-                               taken_by_another, upcoming_session, waiting_proposal)
+from app.online.thread import (SLOT_VALUE, Sessions, close_with_report, closing_report, may_open, messages,
+                               own_words, post_message, preview, propose_session, sent_at, session_choices,
+                               sessions, taken_by_another)
 from app.online import bp
 from app.sop.access import is_participant, load_case, on_team
 from app.sop.models import Case
@@ -144,8 +144,7 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
                   last=last, story=story,
                   participant=participant, team=on_team(current_user, case), finish=finish,
                   preview=preview(case) if not participant else [], sent=sent_at(case) if not participant else None,
-                  proposal=waiting_proposal(case) if shown else None,
-                  agreed=upcoming_session(case) if shown else None,
+                  sessions=sessions(case) if shown else Sessions(None, None, None),
                   message_form=forms.get("message_form") or MessageForm(formdata=None),
                   finish_form=forms.get("finish_form") or FinishForm(formdata=None),
                   session_form=forms.get("session_form") or _session_form(case, formdata=None),

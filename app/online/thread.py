@@ -7,6 +7,7 @@ answer). A case in its follow-up is closed here with the counselor's short repor
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -207,18 +208,23 @@ def closing_report(user: User, case: Case) -> Field | None:
     return follow_up.report if follow_up and follow_up.report and can_close(user, case) else None
 
 
-def upcoming_session(case: Case, now: datetime | None = None) -> Appointment | None:
-    """The case's agreed session still to come (closing the case would leave it hanging)."""
-    return db.session.scalar(db.select(Appointment).where(
-        Appointment.case_id == case.id, Appointment.status == AppointmentStatus.AGREED,
-        Appointment.end_at > (now or utcnow())).order_by(Appointment.start_at).limit(1))
+class Sessions(NamedTuple):
+    """A case's sessions as its conversation shows them."""
+    agreed: Appointment | None  # the agreed session still to come (closing would leave it hanging)
+    proposal: Appointment | None  # the first time proposed, waiting for the person's answer
+    cancelled: Appointment | None  # the last change was a session called off: said until another
 
 
-def waiting_proposal(case: Case) -> Appointment | None:
-    """The first of the times proposed on the case still waiting for its person's answer."""
-    return db.session.scalar(db.select(Appointment).where(
-        Appointment.case_id == case.id, Appointment.status == AppointmentStatus.PROPOSED)
-        .order_by(Appointment.start_at).limit(1))
+def sessions(case: Case, now: datetime | None = None) -> Sessions:
+    """The case's agreed, proposed and called-off sessions, read at once."""
+    now = now or utcnow()
+    rows = db.session.scalars(db.select(Appointment).where(Appointment.case_id == case.id)
+                              .order_by(Appointment.start_at)).all()
+    agreed = next((a for a in rows if a.status == AppointmentStatus.AGREED and a.end_at > now), None)
+    proposal = next((a for a in rows if a.status == AppointmentStatus.PROPOSED), None)
+    latest = max(rows, key=lambda a: (a.updated_at, a.id), default=None)
+    cancelled = latest if latest is not None and latest.status == AppointmentStatus.CANCELLED else None
+    return Sessions(agreed, proposal, cancelled)
 
 
 def close_with_report(case: Case, user: User, text: str, now: datetime | None = None) -> Case:
@@ -231,7 +237,7 @@ def close_with_report(case: Case, user: User, text: str, now: datetime | None = 
     text = _clean(text)
     if len(text) > report.max:
         raise DomainError(_("Laporan paling panjang %(n)d karakter.", n=report.max), field="text")
-    session = upcoming_session(case, now)
+    session = sessions(case, now).agreed
     if session is not None:  # closed, the case would leave it on both calendars
         raise DomainError(_("Masih ada sesi yang disepakati pada %(when)s. Batalkan sesi itu di halaman jadwal "
                             "bila tidak jadi, atau tutup layanan setelah sesi selesai.",
