@@ -274,6 +274,44 @@ def test_notices_go_to_the_role_holders_of_the_cases_unit(make_user):
     assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id, head.id}
 
 
+def test_the_person_served_hears_nothing_of_their_case_in_their_staff_or_head_role(make_user):
+    """A staff member and head who asks for counseling for themselves acts on their case only as the
+    person served (access.can_act, is_head_of): its steps' notices and escalation go to the unit's
+    others."""
+    served = make_user("client", "staff", "head", units=["PUSPAGA"])
+    staff, head = make_user("staff", units=["PUSPAGA"]), make_user("head", units=["PUSPAGA"])
+    open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+              subject=served, now=at("2026-11-23T08:00+07:00"))
+    db.session.commit()
+    assert sweep(at("2026-11-23T08:31+07:00"))["due"] == 1
+    assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id}
+    assert sweep(at("2026-11-23T13:00+07:00"))["escalation"] == 1
+    assert set(db.session.scalars(sa.select(OutboxMessage.user_id))) == {staff.id, head.id}
+
+
+def test_the_daily_digest_tells_each_head_of_the_late_steps_of_their_units_cases_only(make_user, smtp_server):
+    """The 07:00 digest: one e-mail a day per head, naming the late steps of their own units' cases
+    (service, step, link; no content, no name), never of a case that serves them; none when none."""
+    from jobs.digest import send_digest
+
+    puspaga, karier = make_user("head", units=["PUSPAGA"]), make_user("head", email="karier@test.id", units=["P2KLLK"])
+    served = make_user("client", "head", units=["PUSPAGA"])
+    staff = make_user("staff", units=["PUSPAGA"])
+    for subject in (make_user("client", units=["PUSPAGA"], name="Ibu Rahasia"), served):
+        open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                  subject=subject, now=at("2026-11-23T08:00+07:00"))
+    db.session.commit()
+    assert send_digest(at("2026-11-23T08:10+07:00")) == 0  # nothing late yet
+    assert send_digest(at("2026-11-24T07:00+07:00")) == 2
+    db.session.commit()
+    assert send_digest(at("2026-11-24T07:05+07:00")) == 0  # once a day
+    told = {m.user_id: m for m in db.session.scalars(sa.select(OutboxMessage))}
+    assert set(told) == {puspaga.id, served.id}  # not the other unit's head
+    assert told[puspaga.id].subject == "Ringkasan harian: 2 langkah terlambat"
+    assert told[served.id].subject == "Ringkasan harian: 1 langkah terlambat"  # not their own case
+    assert "Konseling" in told[puspaga.id].body and "Ibu Rahasia" not in told[puspaga.id].body
+
+
 def test_a_team_member_moved_to_another_unit_hears_no_more_of_its_steps(app, make_user):
     """Notices follow can_act: the counselor serving a PUSPAGA case, once moved to another unit, is
     no longer told of its steps (nor is any other counselor: the role stays the team's)."""

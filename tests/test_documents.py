@@ -393,3 +393,17 @@ def test_a_new_installation_names_no_demo_institution(app):
     """Until the admin fills the letterhead, letters name a neutral institution, not the demo's."""
     institution = current_institution()
     assert (institution.name, institution.unit, institution.address) == ("Institusi", "Unit layanan konseling", None)
+
+
+def test_a_letter_of_a_case_is_never_signed_by_the_person_it_serves(make_user):
+    """A head who asks for counseling for themselves does not sign its letters: another head of
+    the unit does, whoever issues them."""
+    from app.documents.services import signer_for
+
+    served = make_user("client", "head", units=["PUSPAGA"])  # the first head of the unit
+    head, staff = make_user("head", units=["PUSPAGA"]), make_user("staff", units=["PUSPAGA"])
+    case = open_case(get_procedure("puspaga-konseling"), staff, {"client_kind": "orang tua", "phone": "0812"},
+                     subject=served)
+    db.session.commit()
+    assert signer_for(staff, case) == head and signer_for(served, case) == head
+    assert signer_for(served, None) == served  # a letter of no case: theirs to sign

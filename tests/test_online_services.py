@@ -111,6 +111,20 @@ def test_the_acknowledgement_is_sent_by_the_app_within_two_minutes_on_a_sunday_n
     assert case.closed_at is None
 
 
+def test_a_counselor_on_duty_asking_for_themselves_is_not_told_of_their_own_request(people):
+    """The new request goes to the unit's other counselors instead (the person served takes no
+    part in their own case in another role)."""
+    counselor = people["counselor"]
+    counselor.set_roles({"counselor", "student"})
+    db.session.commit()
+    case = start_intake(get_procedure(UNPAM), counselor, now=SUNDAY_22)
+    submit_all(case, counselor)
+    assert acknowledge_due(SUNDAY_22 + timedelta(minutes=11)) == {"acknowledged": 1}
+    db.session.commit()
+    told = {m.user_id for m in db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.key.contains(":duty")))}
+    assert told == {people["other"].id}
+
+
 def test_the_rota_names_who_is_on_duty_and_else_the_next_shift(people):
     counselor, head = people["counselor"], people["head"]
     assert on_duty(unit_id(), SUNDAY_22) == ([counselor], None)

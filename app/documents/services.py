@@ -393,13 +393,15 @@ def letters_of(case: Case) -> list[Letter]:
 # -- letters that steps produce -------------------------------------------------------------
 def signer_for(user: User, case: Case | None = None) -> User:
     """Letters are signed by the head of the case's unit: the user if they are one, else the first
-    head there (a role holds in one's own units)."""
+    head there (a role holds in one's own units); never by the person the case serves."""
     from app.auth.services import active_users_with_roles
     from app.sop.access import in_unit
 
-    if user.has_role("head") and (case is None or in_unit(user, case)):
+    served = case.subject_id if case is not None else None
+    if user.has_role("head") and (case is None or in_unit(user, case)) and user.id != served:
         return user
-    heads = active_users_with_roles({"head"}, case.unit_id if case is not None else None)
+    heads = [head for head in active_users_with_roles({"head"}, case.unit_id if case is not None else None)
+             if head.id != served]
     return heads[0] if heads else user
 
 

@@ -49,13 +49,14 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
         return holders[key]
 
     procedure = procedure_of(case.version)
+    # the person served is never told in another role they hold (access.can_act, is_head_of)
     if kind == NoticeKind.ESCALATION:
-        return holding(procedure.escalate_to)
+        return [user for user in holding(procedure.escalate_to) if user.id != case.subject_id]
     # A step waits for the holders of its open roles (access.open_roles: a team role only while
     # nobody serves or served the case in it, then it is the team's), and for whoever of the team
     # and the subject may act on it (access.can_act: the assignee among the team).
     open_to = open_roles(case, row)
-    people = {user.id: user for user in holding(open_to)} if open_to else {}
+    people = {user.id: user for user in holding(open_to) if user.id != case.subject_id} if open_to else {}
     for user in [m.user for m in case.team()] + ([case.subject] if case.subject is not None else []):
         if can_act(user, case, row):
             people[user.id] = user
