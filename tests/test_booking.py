@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from app.booking.models import (Appointment, AppointmentStatus, AvailabilityException, Availability, Mode,
                                  WaitlistEntry)
-from app.booking.services import accept, book, cancel, free_slots, profile_for, propose, reschedule
+from app.booking.services import accept, book, cancel, free_slots, join_waitlist, profile_for, propose, reschedule
 from app.errors import DomainError
 from app.extensions import db
 from app.notifications.models import OutboxMessage, OutboxStatus
@@ -383,3 +383,18 @@ def test_a_closed_case_offers_no_slots_and_says_why(setup, app):
     assert "09.00" not in page and "Slot kosong" not in page
     fragment = client.get(f"/cases/{case.id}/booking?week=2026-12-07", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).strip().startswith('<section id="slots"')
+
+
+def test_only_the_person_served_books_or_waits_for_a_slot(setup, app):
+    """The counselor of the case (or anyone else allowed to see it) cannot take its slot nor stand
+    in its waiting list, where the freed slot's offer would go to them."""
+    case, counselor, alumnus = setup
+    for action in (lambda: book(case, counselor, local("2026-11-24T09:00"), now=NOW),
+                   lambda: join_waitlist(case, counselor, now=NOW)):
+        with pytest.raises(DomainError, match="Hanya orang yang dilayani"):
+            action()
+    db.session.rollback()
+    client = app.test_client()
+    client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    assert client.submit(f"/cases/{case.id}/waitlist", {}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WaitlistEntry)) == 0

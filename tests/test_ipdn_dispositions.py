@@ -242,6 +242,20 @@ def test_only_the_active_steps_actor_gives_or_carries_out(people):
         carry_out(case, people["head"], "selesai", now=MONDAY)
 
 
+def test_leaderships_paper_never_reaches_the_person_it_is_about_in_another_role(people):
+    """A praja who is also a bureau head is not sent the nota dinas about themselves, though it goes
+    to the bureau heads: its e-mail would carry what its pages keep from them."""
+    from app.notifications.models import OutboxMessage
+
+    people["praja"].set_roles({"student", "bureau_head"})
+    db.session.commit()
+    case = therapy_case(people, "pendampingan")  # the nota dinas is issued and sent
+    db.session.commit()
+    sent = set(db.session.scalars(db.select(OutboxMessage.user_id).where(OutboxMessage.key.startswith("letter:"))))
+    assert people["bureau"].id in sent and people["praja"].id not in sent
+    assert case.subject_id == people["praja"].id
+
+
 def test_leaderships_paper_goes_to_the_units_holders_and_stays_from_the_person(app, people, make_user):
     """The nota dinas goes to the holders of the role it names in the case's unit only, signed there;
     "Data saya" of the praja it is about does not list it or put it in the download, as its own

@@ -184,6 +184,8 @@ def propose_times(case_id: int):
 def join_waiting_list(case_id: int):
     """Be told when an earlier slot with this counselor opens."""
     case = _booking_case(case_id)
+    if current_user.id != case.subject_id:
+        abort(403)
     form = WaitlistForm()
     if form.validate_on_submit():
         try:

@@ -217,6 +217,12 @@ def _open_case(case: Case | None) -> None:
         raise DomainError(_("Permohonan ini sudah ditutup atau dibatalkan; jadwal tidak dapat diubah."))
 
 
+def _check_client(case: Case, client: User) -> None:
+    """Only the person the case serves books its sessions or waits for an earlier one."""
+    if client.id != case.subject_id:
+        raise DomainError(_("Hanya orang yang dilayani permohonan ini yang dapat memesan jadwalnya."))
+
+
 # -- messages -------------------------------------------------------------------------------
 # How an appointment's time is written, on pages and in messages: "Rabu, 25 November 2026, 10.15 WIB".
 WHEN = "EEEE, d MMMM y, HH.mm z"
@@ -329,6 +335,7 @@ def book(case: Case, client: User, start: datetime, now: datetime | None = None)
     """The client takes one of the assigned counselor's free slots."""
     now = now or utcnow()
     _open_case(case)
+    _check_client(case, client)
     counselor = _serving(case)
     lock_counselor(counselor)  # every booking of this case goes through its counselor's lock
     if _active_appointment_id(case.id):
@@ -517,7 +524,9 @@ def mark_no_show(appointment: Appointment, actor: User, rebook: bool = True,
 
 
 def join_waitlist(case: Case, client: User, now: datetime | None = None) -> WaitlistEntry:
+    """The person served is told when an earlier slot with the case's counselor opens."""
     _open_case(case)
+    _check_client(case, client)
     _serving(case)
     entry = db.session.scalar(db.select(WaitlistEntry).where(WaitlistEntry.counselor_id == case.assignee_id,
                                                              WaitlistEntry.client_id == client.id))

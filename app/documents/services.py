@@ -420,8 +420,9 @@ def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
             found = [case.opened_by]
         elif spec == "team":
             found = [member.user for member in case.team()]
-        elif kind == "role":  # in the case's unit: a role holds in one's own units
-            found = active_users_with_roles({value}, case.unit_id)
+        elif kind == "role":  # in the case's unit (a role holds in one's own units); the person
+            found = [user for user in active_users_with_roles({value}, case.unit_id)  # served only as such
+                     if user.id != case.subject_id]
         else:  # field:<user input>
             chosen = (case.data or {}).get(value)
             found = [db.session.get(User, int(chosen))] if str(chosen or "").isdigit() else []
@@ -430,13 +431,15 @@ def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
 
 
 def deliver_letter(letter: Letter, case: Case, recipients: list[User], now: datetime) -> int:
-    """E-mail the letter (PDF attached) to its recipients; the link to the case goes only to those
-    who may open it."""
+    """E-mail the letter (PDF attached) to its recipients, never leadership's internal paper to the
+    person the case is about (hidden_from); the link to the case goes only to those who may open it."""
     from app.notifications.services import attachment, notify
 
     filename = f"{letter.doc_type}-{letter.number.replace('/', '-')}.pdf"
     sent = 0
     for user in recipients:
+        if hidden_from(user, case, letter.doc_type):
+            continue
         link = f"Kasus #{case.id}: {external_url('sop.show_case', case_id=case.id)}\n" if case.can_view(user) else ""
         body = f"Terlampir {letter.title} nomor {letter.number}.\n\n{link}Verifikasi surat: {verify_url(letter.verify_code)}"
         sent += notify(user, f"{letter.title} {letter.number}", body, key=f"letter:{letter.id}",
