@@ -99,3 +99,29 @@ def test_deactivating_asks_first_in_the_page(login_as, make_user):
     confirms = page.split('<details class="confirm"><summary>Nonaktifkan…')[1:]
     rina = next(c.split("</details>", 1)[0] for c in confirms if "Rina Kartika tidak dapat masuk lagi" in c)
     assert "Ya, nonaktifkan" in rina
+
+
+def test_an_address_whose_confirmation_never_came_is_confirmed_by_the_admin(login_as, app):
+    """A self-registered account waits for its link ("e-mail belum dikonfirmasi" in the list, no
+    login); the admin who made sure of the address confirms it on the account's form (audited),
+    and the person signs in with the password they chose."""
+    from app.auth.accounts import register_account
+    from app.auth.audit import AuditEvent
+
+    client, _ = login_as("admin")
+    register_account("sinta@kampus.ac.id", "Sinta Wulandari", "student", "pilihan-sinta-1")
+    db.session.commit()
+    user = find_user_by_email("sinta@kampus.ac.id")
+    person = app.test_client()
+    assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 403
+    listed = client.get("/admin/users?q=Sinta").get_data(as_text=True)
+    assert "e-mail belum dikonfirmasi" in listed
+    form = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    assert 'name="confirm_email"' in form
+    fields = {"name": user.name, "email": user.email, "roles": ["student"], "active": "y"}
+    assert client.submit(f"/admin/users/{user.id}", fields).status_code == 302  # unticked: unchanged
+    assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 403
+    assert client.submit(f"/admin/users/{user.id}", {**fields, "confirm_email": "y"}).status_code == 302
+    assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 302
+    assert db.session.scalar(db.select(AuditEvent.actor_id).where(AuditEvent.action == "user.confirm_email"))
+    assert 'name="confirm_email"' not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)

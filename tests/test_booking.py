@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+import time_machine
 import sqlalchemy as sa
 import vobject
 from icalendar import Calendar
@@ -370,17 +371,22 @@ def test_a_counselor_taken_off_the_case_keeps_no_session_of_it(setup, app):
 
 
 def test_a_closed_case_offers_no_slots_and_says_why(setup, app):
-    """The schedule page of a finished service keeps its earlier sessions and offers no week."""
+    """The schedule page of a finished service keeps its earlier sessions and offers no week; a
+    session called off before leads to no new time."""
     from app.sop.models import CaseState
 
     case, counselor, alumnus = setup
-    case.state = CaseState.CLOSED
+    called_off = cancel(book(case, alumnus, local("2026-11-24T09:00"), now=NOW), alumnus, "Sakit", now=NOW)
     db.session.commit()
     client = app.test_client()
     client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    assert "Pilih jadwal baru" in client.get(f"/appointments/{called_off.id}").get_data(as_text=True)
+    case.state = CaseState.CLOSED
+    db.session.commit()
+    assert "Pilih jadwal baru" not in client.get(f"/appointments/{called_off.id}").get_data(as_text=True)
     page = client.get(f"/cases/{case.id}/booking?week=2026-11-30").get_data(as_text=True)
-    assert "sudah selesai; tidak ada jadwal baru" in page
-    assert "09.00" not in page and "Slot kosong" not in page
+    assert "sudah ditutup; tidak ada jadwal baru" in page
+    assert "class=\"button slot\"" not in page and "Slot kosong" not in page
     fragment = client.get(f"/cases/{case.id}/booking?week=2026-12-07", headers={"HX-Request": "true"})
     assert fragment.get_data(as_text=True).strip().startswith('<section id="slots"')
 
@@ -398,3 +404,18 @@ def test_only_the_person_served_books_or_waits_for_a_slot(setup, app):
     client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
     assert client.submit(f"/cases/{case.id}/waitlist", {}).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WaitlistEntry)) == 0
+
+
+def test_a_chosen_slot_is_marked_and_its_confirmation_comes_into_view(setup, app):
+    """On a phone the confirmation is above the tapped slot: the swap scrolls to it, and the slot
+    chosen is marked among the others."""
+    case, counselor, alumnus = setup
+    client = app.test_client()
+    with time_machine.travel(NOW, tick=False):
+        client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+        page = client.get(f"/cases/{case.id}/booking?week=2026-11-30").get_data(as_text=True)
+        assert 'hx-swap="outerHTML show:#confirm:top"' in page and 'aria-current="true">09.00' not in page
+        start = local("2026-12-01T09:00").isoformat()
+        chosen = client.get(f"/cases/{case.id}/booking", query_string={"week": "2026-11-30", "start": start})
+    html = chosen.get_data(as_text=True)
+    assert html.count('aria-current="true">09.00') == 1 and 'id="confirm"' in html

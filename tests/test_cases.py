@@ -201,3 +201,11 @@ def test_the_person_served_reads_their_case_without_the_units_sop_bookkeeping(ka
     assert [("Luaran" in p, ">terlambat<" in p, "versi SOP" in p) for p in pages] == [(True, True, True),
                                                                                      (False, False, False)]
     assert "tenggat" in pages[1] or "Tenggat" in pages[1]  # the step ahead keeps its deadline
+
+
+def test_the_case_list_says_none_is_running_and_leads_to_all(login_as):
+    """The list opens on the running cases: with none, it says so and leads to the finished ones."""
+    client, student = login_as("student")
+    page = client.get("/cases").get_data(as_text=True)
+    assert "Tidak ada kasus yang sedang berjalan." in page and "/cases?state=all" in page
+    assert "Belum ada kasus." in client.get("/cases?state=all").get_data(as_text=True)

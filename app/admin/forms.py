@@ -35,6 +35,9 @@ class UserForm(BaseForm):
     units = MultiCheckboxField(_l("Unit layanan"), description=_l(
         "Pengguna hanya melihat layanan unit-unitnya yang ditujukan untuk perannya."))
     active = BooleanField(_l("Aktif"), default=True)
+    confirm_email = BooleanField(_l("Alamat e-mail ini sudah saya pastikan milik pengguna"), description=_l(
+        "Pengguna mendaftar sendiri dan belum membuka tautan konfirmasi dari e-mailnya, jadi belum dapat masuk. "
+        "Centang bila tautannya tidak sampai dan Anda sudah memastikan alamatnya (mis. bertemu langsung)."))
     password = PasswordField(_l("Kata sandi"), validators=[
         Optional(), Length(min=8, max=256, message=_l("Kata sandi 8–256 karakter."))],
         description=_l("Kosongkan untuk membuat kata sandi acak (pengguna baru) atau tidak mengubahnya."))

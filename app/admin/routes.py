@@ -67,7 +67,8 @@ def _save(form: UserForm, user: User | None):
             flash(_("Kata sandi awal untuk %(email)s: %(pw)s — sampaikan secara pribadi; "
                     "pengguna wajib menggantinya saat pertama masuk.", email=user.email, pw=password), "info")
         return user
-    user = admin_update_user(actor, user, active=form.active.data, password=form.password.data or None, **values)
+    user = admin_update_user(actor, user, active=form.active.data, password=form.password.data or None,
+                             confirm_email=form.confirm_email.data, **values)
     set_user_units(user, form.units.data or [], actor=actor)
     return user
 

@@ -12,6 +12,7 @@ from app.auth.audit import record_audit
 from app.auth.models import User
 from app.auth.roles import role_label, sensitive
 from app.auth.services import active_users_with_roles, create_user, update_user
+from app.database import utcnow
 from app.errors import DomainError
 from app.notifications.models import Channel
 from app.notifications.services import enqueue
@@ -81,9 +82,10 @@ def admin_create_user(actor: User | None, *, email: str, name: str, roles, passw
 
 
 def admin_update_user(actor: User, user: User, *, roles, active: bool, password: str | None = None,
-                      **fields) -> User:
-    """Edit an account (one's own only in its details: not its roles, state or password);
-    every change is recorded."""
+                      confirm_email: bool = False, **fields) -> User:
+    """Edit an account (one's own only in its details: not its roles, state or password); a
+    self-registered address whose link never came may be confirmed by the admin who made sure of
+    it; every change is recorded."""
     if user.id == actor.id and set(roles) != user.roles:
         raise DomainError(_("Anda tidak dapat mengubah peran Anda sendiri; minta admin lain."), "roles")
     if user.id == actor.id and not active:
@@ -101,6 +103,10 @@ def admin_update_user(actor: User, user: User, *, roles, active: bool, password:
     _record_roles(actor, user, user.roles - before_roles, before_roles - user.roles)
     if user.active != before_active:
         _record_state(actor, user)
+    if confirm_email and not user.email_confirmed:
+        user.email_confirmed_at = utcnow()
+        record_audit("user.confirm_email", user, actor=actor,
+                     summary=_("Admin memastikan alamat e-mail %(name)s; akun dapat dipakai masuk.", name=user.name))
     if password:
         event = record_audit("user.password_set", user, actor=actor,
                              summary=_("Admin mengatur kata sandi baru untuk %(name)s; wajib diganti saat masuk.",

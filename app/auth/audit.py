@@ -30,6 +30,7 @@ ACTIONS = {
     "account.password_reset": _l("Kata sandi diatur ulang lewat e-mail"),
     "account.register": _l("Pendaftaran mandiri"),
     "account.confirm_email": _l("E-mail dikonfirmasi"),
+    "user.confirm_email": _l("E-mail dipastikan admin"),
     "account.profile": _l("Profil diubah pemiliknya"),
     "template.update": _l("Templat surat diubah"),
     "letterhead.update": _l("Kop surat diubah"),

@@ -45,4 +45,4 @@ def _unread_reply():
     return unread_reply()
 
 
-NEWS.append(News(_unread_reply, "online.show_thread"))
+NEWS.append(News(_unread_reply, "online.show_thread", "terbaru"))

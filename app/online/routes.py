@@ -184,9 +184,10 @@ def post(case_id: int):
         except DomainError as exc:
             refuse(form, exc)
         else:
-            if taking:
+            if taking:  # the page from its top: the story now open to them
                 flash(_("Anda kini menangani kasus ini: percakapan dan ceritanya terbuka bagi Anda."), "success")
-            return redirect(url_for("online.show_thread", case_id=case.id))
+                return redirect(url_for("online.show_thread", case_id=case.id))
+            return redirect(url_for("online.show_thread", case_id=case.id, _anchor="terbaru"))  # the message sent
     return _thread_page(_thread_case(case_id), 422, block="compose", message_form=form)
 
 

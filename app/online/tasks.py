@@ -28,12 +28,11 @@ def _claim_roles(user: User) -> dict[str, list[str]]:
     return follow_up_roles(user, has_thread)
 
 
-def conversations(user: User, limit: int = 50) -> list[tuple[Case, bool, str | None]]:
-    """(case, served, name): the open cases in their follow-up that `user` may take (served False;
-    mirrors access.follow_up_role) and those they serve and may close (True; mirrors
-    access.can_close), the oldest `limit` of each; the name of the person served only on those
-    they serve. `Case.waiting_since`: when a request was sent; of a conversation served, the
-    person's first message not answered yet (None when every one is)."""
+def conversations(user: User, limit: int = 50) -> list[tuple[Case, bool]]:
+    """(case, served): the open cases in their follow-up that `user` may take (served False; mirrors
+    access.follow_up_role) and those they serve and may close (True; mirrors access.can_close),
+    the oldest `limit` of each. `Case.waiting_since`: when a request was sent; of a conversation
+    served, the person's first message not answered yet (None when every one is)."""
     if not user.is_authenticated or not _claim_roles(user):
         return []
     query = shaped("online_conversations", user, _conversations_query)
@@ -42,7 +41,7 @@ def conversations(user: User, limit: int = 50) -> list[tuple[Case, bool, str | N
 
 def waiting_requests(user: User, limit: int = 50) -> list[Case]:
     """The requests `user` may take, the oldest first."""
-    return [case for case, served, _name in conversations(user, limit) if not served]
+    return [case for case, served in conversations(user, limit) if not served]
 
 
 def _conversations_query(someone):
@@ -71,8 +70,7 @@ def _conversations_query(someone):
                   .where(ThreadMessage.case_id == Case.id, ThreadMessage.author_id == Case.subject_id,
                          ThreadMessage.id > func.coalesce(answered, 0)).correlate(Case).scalar_subquery())
     mine = on_team_where(someone, Case)
-    name = db.select(User.name).where(User.id == Case.subject_id).correlate(Case).scalar_subquery()
-    return (db.select(Case, mine, db.case((mine, name))).join(Case.version)
+    return (db.select(Case, mine).join(Case.version)
             .where(or_(Case.id.in_(db.select(waiting.c.case_id)), Case.id.in_(db.select(served.c.case_id))))
             .options(*case_list_options(), contains_eager(Case.version).defer(ProcedureVersion.definition),
                      with_expression(Case.waiting_since, db.case((mine, unanswered), else_=sent)))
@@ -84,19 +82,20 @@ def tasks(user: User, now: datetime) -> list:
     the conversations the user serves (answer the person, or close the case with the report)."""
     from app.sop.services import TaskItem
 
-    def task(case, title, waiting_since, name=None):
+    def task(case, title, waiting_since, served=True):
+        # named as every task names its case (its title, with whom it serves) once the user serves
+        # it; a request not taken yet names nobody
         return TaskItem(title=title, url=url_for("online.show_thread", case_id=case.id), case_id=case.id,
-                        service=case.version.title, due_at=None, waiting_since=waiting_since,
-                        detail=_("Konseli: %(name)s", name=name) if name else "")
+                        service=case.title if served else case.version.title, due_at=None,
+                        waiting_since=waiting_since)
 
     items = []
-    for case, served, name in conversations(user):
-        if not served:  # whose request it is, only once they have taken it
+    for case, served in conversations(user):
+        if not served:
             items.append(task(case, _("Permohonan baru menunggu konselor: jawab untuk menanganinya"),
-                              case.waiting_since or case.opened_at))
+                              case.waiting_since or case.opened_at, served=False))
         elif case.waiting_since:
-            items.append(task(case, _("Pemohon menunggu balasan Anda"), case.waiting_since, name))
+            items.append(task(case, _("Pemohon menunggu balasan Anda"), case.waiting_since))
         else:  # after every task with a deadline
-            items.append(task(case, _("Percakapan yang Anda tangani: lanjutkan atau tutup dengan laporan"), None,
-                              name))
+            items.append(task(case, _("Percakapan yang Anda tangani: lanjutkan atau tutup dengan laporan"), None))
     return items

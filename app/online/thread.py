@@ -252,11 +252,11 @@ SLOT_VALUE = "%Y-%m-%dT%H:%M"  # a slot's start in the app's time zone, as the f
 
 def session_choices(counselor: User, now: datetime | None = None) -> list[tuple[str, str]]:
     """The counselor's free slots of the next two weeks as the session form offers them, each
-    named with its day (a closed list on a phone shows only the chosen one): (value, "Senin,
-    30 November · 09.00–10.00"). None of them chosen at first."""
+    named with its day, short enough for a phone's closed list, which shows only the chosen one:
+    (value, "Sen, 30 Nov · 09.00–10.00"). None of them chosen at first."""
     now = now or utcnow()
     today = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
-    return [(slot.start.strftime(SLOT_VALUE), f"{format_date(slot.start, 'EEEE, d MMMM')} · "
+    return [(slot.start.strftime(SLOT_VALUE), f"{format_date(slot.start, 'EEE, d MMM')} · "
              f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')}")
             for slot in free_slots(counselor, today, SESSION_DAYS, now)]
 

@@ -89,6 +89,7 @@ class News(NamedTuple):
     a counselor's message not read yet)."""
     where: Callable[[], ColumnElement[bool]]  # the condition on Case
     endpoint: str  # where they read it (takes `case_id`)
+    anchor: str | None = None  # and the place on that page
 
 
 NEWS: list[News] = []
@@ -108,7 +109,7 @@ def running_requests(user: User, services: list[Service]) -> dict[str, Running]:
     newest = [db.func.max(db.case((news.where(), Case.id))) for news in NEWS]  # a case with news
     rows = db.session.execute(db.select(Case.code, db.func.max(Case.id), *newest).where(
         Case.subject_id == user.id, Case.state == CaseState.OPEN).group_by(Case.code))
-    return {code: Running(case_id, next((url_for(news.endpoint, case_id=news_id)
+    return {code: Running(case_id, next((url_for(news.endpoint, case_id=news_id, _anchor=news.anchor)
                                          for news, news_id in zip(NEWS, news_ids) if news_id), None))
             for code, case_id, *news_ids in rows}
 
