@@ -74,6 +74,17 @@ def test_the_wizard_records_each_stage_against_the_sop_minutes(people):
     assert "RAHASIA" not in str(case.data) and "RAHASIA" not in (case.sealed or "")  # sealed
 
 
+def test_the_identity_stage_fills_the_profiles_blanks_for_the_next_request(people, make_user):
+    """NIM and prodi typed in the wizard are kept on a profile without them (the next request
+    prefills them, as the phone number); a profile's own are never overwritten."""
+    student = people["student"]
+    submit_all(start_intake(get_procedure(UNPAM), student, now=SUNDAY_22), student)
+    assert (student.nim, student.prodi) == ("221011", "Psikologi")
+    other = make_user("student", units=["DKT"], nim="1999", prodi="Hukum")
+    submit_all(start_intake(get_procedure(UNPAM), other, now=SUNDAY_22), other)
+    assert (other.nim, other.prodi) == ("1999", "Hukum")
+
+
 def test_tatap_muka_skips_the_online_next_and_bad_input_is_refused(people):
     student = people["student"]
     case = start_intake(get_procedure(UNPAM), student, now=SUNDAY_22)

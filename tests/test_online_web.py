@@ -365,7 +365,9 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     assert f'{booking}>Usulan waktu sesi: pilih atau terima</a>' in home and "menunggu jawaban Anda" in home
     conversation = student.get(thread).get_data(as_text=True)
     assert "Konselor mengusulkan waktu sesi" in conversation and f'{booking}>Terima atau pilih waktu lain' in conversation
-    assert re.search(r'<a href="http://[^"]+/cases/%d/booking" rel="noopener" target="_blank">' % case.id, conversation)
+    # the proposal's own message points to the card's button; no raw link wrapped over lines on a phone
+    assert "Terima atau pilih waktu lain di halaman jadwal." in conversation
+    assert not re.search(r'<a href="http://[^"]+/cases/%d/booking"' % case.id, conversation)
 
 
 def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to_come(app, make_user):
@@ -417,6 +419,46 @@ def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to
         assert "Sesi dibatalkan" in seen and "alasan: Ada ujian susulan." in seen and "Sesi disepakati" not in seen
     assert "Kirim usulan" in page and f'href="/cases/{case.id}/booking">Pilih waktu baru' in student_page
     assert client.submit(f"/online/cases/{case.id}/finish", {"text": "Dua sesi, membaik."}).status_code == 302
+
+
+def test_a_session_moved_or_called_off_is_said_in_the_conversation(app, make_user):
+    """Each side's change of the agreed session is a line of theirs in the conversation, with its
+    reason: the person's asks the counselor for an answer, the counselor's is news on the person's
+    home page. No "new message" notice: the invite or cancellation told the other side."""
+    from datetime import time
+
+    from app.booking.models import Availability, Mode
+    from app.booking.services import accept, cancel, reschedule
+    from app.notifications.models import OutboxMessage
+    from app.online.thread import propose_session
+
+    owner, case, counselor = taken(make_user)
+    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
+                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
+                                room="Ruang DKT"))
+    session = accept(propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None),
+                     owner)
+    db.session.commit()
+    student, counselor_client = sign_in(app, owner), sign_in(app, counselor)
+    student.get(f"/online/cases/{case.id}")  # read up to here
+
+    def notices():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.key.startswith("thread:")))
+
+    told = notices()
+    reschedule(session, owner, datetime.combine(day, time(10), ZoneInfo("Asia/Jakarta")), "Bentrok kuliah")
+    db.session.commit()
+    page = counselor_client.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "saya pindahkan ke" in page and "Alasan: Bentrok kuliah" in page
+    assert "Pemohon menunggu balasan Anda" in counselor_client.get("/tasks").get_data(as_text=True)
+    cancel(session, counselor, "Konselor sakit")
+    db.session.commit()
+    assert "Baca pesan baru" in student.get("/").get_data(as_text=True)
+    page = student.get(f"/online/cases/{case.id}").get_data(as_text=True)
+    assert "saya batalkan. Alasan: Konselor sakit" in page and "Sesi dibatalkan" in page
+    assert notices() == told
 
 
 def test_a_waiting_request_comes_before_the_steps_with_a_deadline_with_how_long_it_waited(app, make_user):

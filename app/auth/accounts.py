@@ -206,6 +206,16 @@ def update_profile(user: User, **values) -> User:
     return user
 
 
+def remember_profile(user: User, values: dict) -> None:
+    """What a person typed on their own request fills the blanks of their profile (NIM, prodi), for
+    the next request to prefill (profile_values); what the profile holds is never overwritten."""
+    for key in ("nim", "prodi"):
+        value = values.get(key)
+        value = value.strip() if isinstance(value, str) else None
+        if value and not getattr(user, key) and len(value) <= User.__table__.c[key].type.length:
+            setattr(user, key, value)
+
+
 def profile_values(user: User) -> dict:
     """What a request form may prefill from the profile, under the field keys procedures use."""
     values = {"nim": user.nim, "prodi": user.prodi, "phone": user.phone, "whatsapp": user.phone,

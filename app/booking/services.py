@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -317,6 +318,12 @@ def _new(case: Case | None, counselor: User, client: User, slot_start: datetime,
     return appointment
 
 
+# A case's agreed session moved or called off by one of its two people (`what`: "moved" or
+# "cancelled"; `before`: the earlier start of one moved), for the domains that follow the case
+# elsewhere to say so there (online: in its conversation)
+session_changed = Namespace().signal("session-changed")
+
+
 def _confirm(appointment: Appointment, actor: User, now: datetime) -> Appointment:
     _save(appointment)
     if appointment.case_id is not None:  # an agreed time replaces every open proposal
@@ -448,6 +455,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
         raise _taken()
     _withdraw_reminders(appointment)
     appointment.late_change = appointment.late_change or _is_late(appointment, now)
+    before = appointment.start_at
     appointment.start_at, appointment.end_at = slot.start, slot.end
     appointment.mode = slot.mode
     appointment.location = None if slot.mode == Mode.ONLINE else slot.place
@@ -459,6 +467,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     schedule_reminders(appointment, now)
     if reopen_agreement(appointment, now):  # the case follows: agreed again at the new time
         record_agreement(appointment, actor, now)
+    session_changed.send(appointment, actor=actor, what="moved", before=before, now=now)
     return appointment
 
 
@@ -470,6 +479,7 @@ def cancel(appointment: Appointment, actor: User, reason: str, now: datetime | N
     _cancelled(appointment, reason, now)
     if reopen_agreement(appointment, now) and actor.id != appointment.client_id:
         _ask_to_rebook(appointment, now)
+    session_changed.send(appointment, actor=actor, what="cancelled", now=now)
     return appointment
 
 

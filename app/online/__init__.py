@@ -6,6 +6,7 @@ from flask import Blueprint
 bp = Blueprint("online", __name__, url_prefix="/online")
 
 from app.online import routes, rota_routes  # noqa: E402,F401
+from app.booking.services import session_changed  # noqa: E402
 from app.sop.offerings import NEWS, News  # noqa: E402
 from app.sop.services import CASE_PANELS, START_SCREENS, STEP_SCREENS, TASK_SOURCES  # noqa: E402
 
@@ -46,3 +47,11 @@ def _unread_reply():
 
 
 NEWS.append(News(_unread_reply, "online.show_thread", "terbaru"))
+
+
+@session_changed.connect
+def _session_line(appointment, **change):
+    """A session moved or called off is said in the case's conversation."""
+    from app.online.thread import say_session_change
+
+    say_session_change(appointment, **change)

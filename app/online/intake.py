@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 
-from app.auth.accounts import normalise_whatsapp
+from app.auth.accounts import normalise_whatsapp, remember_profile
 from app.auth.models import User
 from app.database import utcnow
 from app.errors import DomainError
@@ -130,7 +130,9 @@ def submit_stage(case: Case, person: User, values: dict, now: datetime | None = 
         value = values.get(f.key)
         if isinstance(value, str) and len(value) > f.max:
             raise DomainError(_("%(field)s paling panjang %(n)d karakter.", field=f.label, n=f.max), field=f.key)
-    return complete_step(case, row.key, person, values, now=now)
+    row = complete_step(case, row.key, person, values, now=now)
+    remember_profile(person, values)
+    return row
 
 
 def previous_stage(case: Case) -> CaseStep | None:

@@ -280,7 +280,25 @@ def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, pl
                        place=place or slot.place, code=code)[0]
     what = _("sesi video") if mode == Mode.ONLINE else _("sesi tatap muka")
     post_message(case, counselor, _("Saya mengusulkan %(what)s pada %(when)s. Terima atau pilih waktu lain di "
-                                    "halaman jadwal: %(link)s", what=what,
-                                    when=format_datetime(slot.start, WHEN),
-                                    link=external_url("booking.case_booking", case_id=case.id)), now)
+                                    "halaman jadwal.", what=what, when=format_datetime(slot.start, WHEN)), now)
     return proposal
+
+
+def say_session_change(appointment: Appointment, actor: User, what: str, now: datetime,
+                       before: datetime | None = None) -> None:
+    """An agreed session of a case with a conversation, moved or called off, is a line in it in the
+    words of whoever did it: the history both read there (from the counselor, news on the person's
+    home page; from the person, a message for the counselor to answer). The other side was sent
+    the updated invite or the cancellation already, so no notice of a new message."""
+    case = appointment.case
+    if case is None or case.state != CaseState.OPEN or not has_thread(case.procedure):
+        return
+    when = format_datetime(appointment.start_at, WHEN)
+    if what == "moved":
+        text = _("Sesi %(before)s saya pindahkan ke %(when)s (%(mode)s). Alasan: %(reason)s",
+                 before=format_datetime(before, WHEN), when=when, mode=appointment.mode.value,
+                 reason=appointment.reason)
+    else:
+        text = _("Sesi %(when)s saya batalkan. Alasan: %(reason)s", when=when, reason=appointment.reason)
+    db.session.add(ThreadMessage(case_id=case.id, author_id=actor.id, sealed=seal({"text": text}), created_at=now))
+    db.session.flush()

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam
 from sqlalchemy.orm import lazyload
 
-from app.auth.accounts import profile_values
+from app.auth.accounts import profile_values, remember_profile
 from app.auth.audit import record_audit
 from app.auth.guards import get_or_404, role_required
 from app.auth.models import User
@@ -237,12 +237,14 @@ def new_case(code: str):
                 subject_error = (_("Pilih penerima layanan, atau daftarkan orang baru.") if registers
                                  else _("Pilih penerima layanan."))
         if subject_error is None:
+            values = form_values(form, procedure.fields)
             try:
-                case = open_case(procedure, current_user, form_values(form, procedure.fields), subject=subject,
-                                 unit=unit)
+                case = open_case(procedure, current_user, values, subject=subject, unit=unit)
             except DomainError as exc:
                 refuse(form, exc)
             else:
+                if mine:
+                    remember_profile(current_user, values)
                 flash(_("Layanan dibuka: kasus #%(id)d.", id=case.id), "success")
                 return redirect(url_for("sop.show_case", case_id=case.id))
     status = 422 if request.method == "POST" else 200
