@@ -104,7 +104,8 @@ def test_deactivating_asks_first_in_the_page(login_as, make_user):
 def test_an_address_whose_confirmation_never_came_is_confirmed_by_the_admin(login_as, app):
     """A self-registered account waits for its link ("e-mail belum dikonfirmasi" in the list, no
     login); the admin who made sure of the address confirms it on the account's form (audited),
-    and the person signs in with the password they chose."""
+    with a temporary password given in person: the one chosen when registering may be anyone's
+    (someone who registered another's address first), so it no longer signs in."""
     from app.auth.accounts import register_account
     from app.auth.audit import AuditEvent
 
@@ -121,7 +122,13 @@ def test_an_address_whose_confirmation_never_came_is_confirmed_by_the_admin(logi
     fields = {"name": user.name, "email": user.email, "roles": ["student"], "active": "y"}
     assert client.submit(f"/admin/users/{user.id}", fields).status_code == 302  # unticked: unchanged
     assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 403
-    assert client.submit(f"/admin/users/{user.id}", {**fields, "confirm_email": "y"}).status_code == 302
-    assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 302
+    refused = client.submit(f"/admin/users/{user.id}", {**fields, "confirm_email": "y"})
+    assert refused.status_code == 422 and "kata sandi sementara" in refused.get_data(as_text=True)
+    assert not find_user_by_email("sinta@kampus.ac.id").email_confirmed
+    confirmed = {**fields, "confirm_email": "y", "password": "sementara-123"}
+    assert client.submit(f"/admin/users/{user.id}", confirmed).status_code == 302
+    assert person.submit("/login", {"email": user.email, "password": "pilihan-sinta-1"}).status_code == 422
+    signed_in = person.submit("/login", {"email": user.email, "password": "sementara-123"})
+    assert signed_in.status_code == 302 and "/account/password" in signed_in.headers["Location"]  # theirs to choose
     assert db.session.scalar(db.select(AuditEvent.actor_id).where(AuditEvent.action == "user.confirm_email"))
     assert 'name="confirm_email"' not in client.get(f"/admin/users/{user.id}").get_data(as_text=True)

@@ -83,6 +83,11 @@ def test_the_identity_stage_fills_the_profiles_blanks_for_the_next_request(peopl
     other = make_user("student", units=["DKT"], nim="1999", prodi="Hukum")
     submit_all(start_intake(get_procedure(UNPAM), other, now=SUNDAY_22), other)
     assert (other.nim, other.prodi) == ("1999", "Hukum")
+    odd = make_user("student", units=["DKT"])  # what the profile form would refuse is not kept
+    case = start_intake(get_procedure(UNPAM), odd, now=SUNDAY_22)
+    submit_stage(case, odd, {"nim": "99~!@#", "prodi": "<b>Psikologi</b>", "phone": "0812 3456 7890",
+                             "mode": "online"}, now=SUNDAY_22)
+    assert (odd.nim, odd.prodi) == (None, None)
 
 
 def test_tatap_muka_skips_the_online_next_and_bad_input_is_refused(people):

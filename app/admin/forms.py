@@ -37,7 +37,8 @@ class UserForm(BaseForm):
     active = BooleanField(_l("Aktif"), default=True)
     confirm_email = BooleanField(_l("Alamat e-mail ini sudah saya pastikan milik pengguna"), description=_l(
         "Pengguna mendaftar sendiri dan belum membuka tautan konfirmasi dari e-mailnya, jadi belum dapat masuk. "
-        "Centang bila tautannya tidak sampai dan Anda sudah memastikan alamatnya (mis. bertemu langsung)."))
+        "Centang bila tautannya tidak sampai dan Anda sudah memastikan alamatnya (mis. bertemu langsung), lalu isi "
+        "kata sandi sementara di bawah untuk Anda sampaikan sendiri: kata sandi pendaftarannya tidak berlaku lagi."))
     password = PasswordField(_l("Kata sandi"), validators=[
         Optional(), Length(min=8, max=256, message=_l("Kata sandi 8–256 karakter."))],
         description=_l("Kosongkan untuk membuat kata sandi acak (pengguna baru) atau tidak mengubahnya."))

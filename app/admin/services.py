@@ -12,6 +12,7 @@ from app.auth.audit import record_audit
 from app.auth.models import User
 from app.auth.roles import role_label, sensitive
 from app.auth.services import active_users_with_roles, create_user, update_user
+from app.auth.tokens import CONFIRM_EMAIL, spend_tokens
 from app.database import utcnow
 from app.errors import DomainError
 from app.notifications.models import Channel
@@ -85,7 +86,8 @@ def admin_update_user(actor: User, user: User, *, roles, active: bool, password:
                       confirm_email: bool = False, **fields) -> User:
     """Edit an account (one's own only in its details: not its roles, state or password); a
     self-registered address whose link never came may be confirmed by the admin who made sure of
-    it; every change is recorded."""
+    it, with a temporary password they give in person (the one chosen when registering may be
+    anyone's); every change is recorded."""
     if user.id == actor.id and set(roles) != user.roles:
         raise DomainError(_("Anda tidak dapat mengubah peran Anda sendiri; minta admin lain."), "roles")
     if user.id == actor.id and not active:
@@ -93,6 +95,10 @@ def admin_update_user(actor: User, user: User, *, roles, active: bool, password:
     if user.id == actor.id and password:
         raise DomainError(_("Ganti kata sandi Anda sendiri di halaman Ganti kata sandi (perlu kata sandi saat ini)."),
                           "password")
+    confirming = confirm_email and not user.email_confirmed
+    if confirming and not password:  # the password chosen when registering may be anyone's
+        raise DomainError(_("Isi kata sandi sementara untuk Anda sampaikan sendiri kepada pengguna: kata sandi "
+                            "pendaftarannya tidak berlaku lagi setelah alamatnya Anda pastikan."), "password")
     before_roles, before_active = set(user.roles), user.active
     before = {key: getattr(user, key) for key in DETAIL_FIELDS}
     update_user(user, roles=roles, active=active, password=password, **fields)
@@ -103,8 +109,9 @@ def admin_update_user(actor: User, user: User, *, roles, active: bool, password:
     _record_roles(actor, user, user.roles - before_roles, before_roles - user.roles)
     if user.active != before_active:
         _record_state(actor, user)
-    if confirm_email and not user.email_confirmed:
+    if confirming:  # with the new password: whoever registered the address cannot sign in with theirs
         user.email_confirmed_at = utcnow()
+        spend_tokens(user, CONFIRM_EMAIL)
         record_audit("user.confirm_email", user, actor=actor,
                      summary=_("Admin memastikan alamat e-mail %(name)s; akun dapat dipakai masuk.", name=user.name))
     if password:

@@ -206,13 +206,20 @@ def update_profile(user: User, **values) -> User:
     return user
 
 
+NIM = re.compile(r"^[0-9A-Za-z./ -]+$")  # what a NIM (or a praja's number) is written with
+
+
 def remember_profile(user: User, values: dict) -> None:
     """What a person typed on their own request fills the blanks of their profile (NIM, prodi), for
-    the next request to prefill (profile_values); what the profile holds is never overwritten."""
-    for key in ("nim", "prodi"):
+    the next request to prefill (profile_values), when the profile form would take it; what the
+    profile holds is never overwritten."""
+    from app.forms import plain_text_error
+
+    fits = {"nim": NIM.fullmatch, "prodi": lambda value: not plain_text_error(value)}
+    for key, fit in fits.items():
         value = values.get(key)
         value = value.strip() if isinstance(value, str) else None
-        if value and not getattr(user, key) and len(value) <= User.__table__.c[key].type.length:
+        if value and not getattr(user, key) and len(value) <= User.__table__.c[key].type.length and fit(value):
             setattr(user, key, value)
 
 

@@ -6,6 +6,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.auth.accounts import NIM
 from app.errors import DomainError
 from app.forms import BaseForm, PlainText, WholeNumberField, strip
 
@@ -89,7 +90,7 @@ class ProfileForm(BaseForm):
     name = StringField(_l("Nama lengkap"), filters=[strip], validators=NAME)
     nim = StringField(_l("NIM / nomor praja"), filters=[strip], validators=[
         Optional(), Length(max=40, message=_l("Paling panjang 40 karakter.")),
-        Regexp(r"^[0-9A-Za-z./ -]+$", message=_l("NIM hanya boleh berisi huruf, angka, titik, garis miring atau tanda hubung."))])
+        Regexp(NIM, message=_l("NIM hanya boleh berisi huruf, angka, titik, garis miring atau tanda hubung."))])
     prodi = StringField(_l("Program studi"), filters=[strip], validators=[
         Optional(), Length(max=120, message=_l("Paling panjang 120 karakter.")), PlainText()])
     graduation_year = WholeNumberField(_l("Tahun lulus"), validators=[
