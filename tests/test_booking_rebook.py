@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import time_machine
 
 from app.booking.models import Appointment, Availability, CounselorProfile, Mode
-from app.booking.services import book, cancel, free_slots, mark_no_show, propose, record_session, reschedule
+from app.booking.services import accept, book, cancel, free_slots, mark_no_show, propose, record_session, reschedule
 from app.documents.models import Letter
 from app.errors import DomainError
 from app.extensions import db
@@ -218,6 +218,25 @@ def test_moving_a_session_is_asked_for_and_offers_slots_of_its_own_form_none_cho
         assert refused.status_code == 422 and "Pilih slot barunya." in refused.get_data(as_text=True)
         assert '<details class="confirm change" open><summary>Pindahkan jadwal…' in refused.get_data(as_text=True)
         assert db_fingerprint() == before
+
+
+def test_a_video_session_moves_to_any_free_slot_and_keeps_its_link(app, online_case):
+    """The counselor may hold a video session in any free slot (as they may propose it): moving
+    offers every slot, and the session stays video with the link the two agreed on, not the
+    slot's default one."""
+    case, counselor, alumnus = online_case
+    [proposal] = propose(case, counselor, [local("2026-11-25T13:00")], now=NOW, mode=Mode.ONLINE,
+                         place="https://meet.example.id/khusus-citra")
+    session = accept(proposal, alumnus, now=NOW)
+    db.session.commit()
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in(app, alumnus)
+        page = client.get(f"/appointments/{session.id}").get_data(as_text=True)
+        offered = page[page.index('<select id="new-start"'):page.index("</select>", page.index('<select id="new-start"'))]
+        assert "· tatap muka" in offered and "· online" in offered
+    reschedule(session, alumnus, local("2026-11-26T10:15"), "Bentrok kuliah", now=NOW)  # a tatap muka window
+    assert (session.mode, session.meeting_url, session.location) == (Mode.ONLINE, "https://meet.example.id/khusus-citra",
+                                                                     None)
 
 
 # -- nothing irreversible in one tap -------------------------------------------------------------

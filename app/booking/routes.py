@@ -78,6 +78,9 @@ def _mode_choice(case: Case) -> tuple[str, Mode | None]:
     return (mode.value if mode else "semua"), mode
 
 
+LOOK_AHEAD = 4  # weeks the booking page looks through for the first slot of the form asked for
+
+
 def _case_page(case: Case, status: int = 200, start: datetime | None = None, **forms):
     """The booking page of a case, week by week (htmx swaps the week); with `start` the slot the
     client chose, to confirm; a refused form comes back with its message and what was typed."""
@@ -86,7 +89,12 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
     # whose slots: none once the case is closed; one who no longer serves it is refused on booking
     # (services._serving)
     counselor = case.assignee if case.state == CaseState.OPEN else None
-    slots = free_slots(counselor, week, 7, mode=mode) if counselor else []
+    opening = not (request.args.get("week") or start)  # the page as it opens, no week chosen
+    slots = free_slots(counselor, week, 7 * (LOOK_AHEAD if opening else 1), mode=mode) if counselor else []
+    ahead = opening and slots and slots[0].start.date() >= week + timedelta(days=7)
+    if ahead:  # it opens on the first week holding the form of service shown
+        week = slots[0].start.date() - timedelta(days=slots[0].start.weekday())
+    slots = [s for s in slots if s.start.date() < week + timedelta(days=7)]
     if not slots and mode is not None and not request.args.get("mode") and counselor:
         # none of the form asked for this week: the others (said so), not a week of "tidak ada"
         slots, mode_value = free_slots(counselor, week, 7), "semua"
@@ -106,7 +114,7 @@ def _case_page(case: Case, status: int = 200, start: datetime | None = None, **f
                   appointments=appointments, agreed=agreed, bookable=bookable,
                   proposals=[a for a in appointments if a.status == "proposed"],
                   history=[a for a in appointments if a.status not in ("agreed", "proposed")],
-                  is_client=is_client, mode=mode_value, requested=requested_mode(case),
+                  is_client=is_client, mode=mode_value, requested=requested_mode(case), ahead=ahead,
                   modes=[m.value for m in Mode], start=start, chosen=chosen, book_form=book_form,
                   proposal_form=forms.get("proposal_form") or ProposalForm(formdata=None),
                   waitlist_form=forms.get("waitlist_form") or WaitlistForm(formdata=None),
@@ -240,7 +248,8 @@ def _appointment_page(appointment: Appointment, status: int = 200, **forms):
     slots = []
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
-        slots = free_slots(appointment.counselor, week, 14, mode=appointment.mode)  # the same form of session
+        # a tatap muka session moves to a tatap muka slot (a room); a video session to any free one
+        slots = free_slots(appointment.counselor, week, 14, mode=None if appointment.mode == Mode.ONLINE else Mode.IN_PERSON)
     blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
                   form=blank, reschedule_form=forms.get("reschedule_form", blank),

@@ -457,9 +457,13 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     appointment.late_change = appointment.late_change or _is_late(appointment, now)
     before = appointment.start_at
     appointment.start_at, appointment.end_at = slot.start, slot.end
-    appointment.mode = slot.mode
-    appointment.location = None if slot.mode == Mode.ONLINE else slot.place
-    appointment.meeting_url = slot.place if slot.mode == Mode.ONLINE else None
+    if appointment.mode == Mode.ONLINE:  # a video session is held in any of the counselor's free
+        # slots (as proposed: propose_session), with the link the two agreed on
+        appointment.meeting_url = appointment.meeting_url or (slot.place if slot.mode == Mode.ONLINE else None)
+    else:  # tatap muka: in the room of its new slot
+        appointment.mode = slot.mode
+        appointment.location = None if slot.mode == Mode.ONLINE else slot.place
+        appointment.meeting_url = slot.place if slot.mode == Mode.ONLINE else None
     appointment.sequence += 1
     appointment.reason, appointment.updated_at = reason.strip(), now
     _save(appointment)

@@ -58,7 +58,7 @@ def test_alumnus_books_reschedules_and_cancels(browser, live_server):
 
     page.get_by_text("Pindahkan jadwal…").click()  # closed until asked for: no move by a stray tap
     page.get_by_label("Slot baru").select_option(index=1)  # the first slot: none is chosen at first
-    page.get_by_label("Alasan", exact=True).fill("Bentrok dengan ujian")
+    page.get_by_label("Alasan (wajib)", exact=True).fill("Bentrok dengan ujian")
     page.get_by_role("button", name="Pindahkan").click()
     expect(page.get_by_text("Jadwal dipindahkan")).to_be_visible()
     assert page.locator(".pairs dd").first.inner_text() != when
