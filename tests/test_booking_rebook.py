@@ -196,6 +196,20 @@ def test_only_slots_of_the_requested_mode_are_offered_unless_the_client_switches
         assert "10.15" in widened and "Anda meminta layanan online" in widened
 
 
+def test_the_booking_page_opens_on_the_first_week_holding_the_form_asked_for(app, online_case):
+    """On a Thursday, with this week's online slots gone, the page opens on next week's (and says
+    so) rather than on a week of tatap muka slots; a week chosen is shown as it is."""
+    case, counselor, alumnus = online_case
+    db.session.commit()
+    with time_machine.travel(local("2026-11-26T08:00"), tick=False):
+        client = signed_in(app, alumnus)
+        page = client.get(f"/cases/{case.id}/booking").get_data(as_text=True)
+        assert "ini minggu terdekat yang ada" in page and "30 Nov – 6 Des 2026" in page
+        assert "13.00" in page and "10.15" not in page
+        chosen = client.get(f"/cases/{case.id}/booking?week=2026-11-23").get_data(as_text=True)
+        assert "ini minggu terdekat" not in chosen and "23 Nov – 29 Nov 2026" in chosen
+
+
 def test_moving_a_session_is_asked_for_and_offers_slots_of_its_own_form_none_chosen(app, online_case):
     """"Pindahkan jadwal" opens only when asked for, with no slot chosen unawares, among the slots
     of the session's own form (a tatap muka session of an online request: tatap muka slots);
