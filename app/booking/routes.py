@@ -249,7 +249,8 @@ def _appointment_page(appointment: Appointment, status: int = 200, **forms):
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
         # a tatap muka session moves to a tatap muka slot (a room); a video session to any free one
-        slots = free_slots(appointment.counselor, week, 14, mode=None if appointment.mode == Mode.ONLINE else Mode.IN_PERSON)
+        slots = free_slots(appointment.counselor, week, 14,
+                           mode=None if appointment.mode == Mode.ONLINE else appointment.mode)
     blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
                   form=blank, reschedule_form=forms.get("reschedule_form", blank),

@@ -395,19 +395,21 @@ def signer_for(user: User, case: Case | None = None) -> User:
     """Letters are signed by the head of the case's unit: the user if they are one, else the first
     head there (a role holds in one's own units); never by the person the case serves."""
     from app.auth.services import active_users_with_roles
-    from app.sop.access import in_unit
+    from app.sop.access import besides_served, in_unit
 
-    served = case.subject_id if case is not None else None
-    if user.has_role("head") and (case is None or in_unit(user, case)) and user.id != served:
+    if user.has_role("head") and (case is None or in_unit(user, case) and user.id != case.subject_id):
         return user
-    heads = [head for head in active_users_with_roles({"head"}, case.unit_id if case is not None else None)
-             if head.id != served]
+    heads = active_users_with_roles({"head"}, case.unit_id if case is not None else None)
+    if case is not None:
+        heads = besides_served(case, heads)
     return heads[0] if heads else user
 
 
 def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
-    """The people a step's `document.to` names, once each, active ones only."""
+    """The people a step's `document.to` names, once each, active ones only; the person served
+    only as `subject`, never as a holder of a `role:`."""
     from app.auth.services import active_users_with_roles
+    from app.sop.access import besides_served
 
     people: dict[int, User] = {}
     for spec in specs:
@@ -420,9 +422,8 @@ def letter_recipients(case: Case, specs: tuple[str, ...]) -> list[User]:
             found = [case.opened_by]
         elif spec == "team":
             found = [member.user for member in case.team()]
-        elif kind == "role":  # in the case's unit (a role holds in one's own units); the person
-            found = [user for user in active_users_with_roles({value}, case.unit_id)  # served only as such
-                     if user.id != case.subject_id]
+        elif kind == "role":  # in the case's unit (a role holds in one's own units)
+            found = besides_served(case, active_users_with_roles({value}, case.unit_id))
         else:  # field:<user input>
             chosen = (case.data or {}).get(value)
             found = [db.session.get(User, int(chosen))] if str(chosen or "").isdigit() else []

@@ -24,8 +24,7 @@ def index():
     now = utcnow()
     services = services_for(current_user)
     running = running_requests(current_user, services)
-    news = [(s, running[s.procedure.code]) for s in services
-            if s.mine and s.procedure.code in running and running[s.procedure.code].news_url]
+    news = [(s, run) for s in services if s.mine and (run := running.get(s.procedure.code)) and run.news_url]
     return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5),
                   upcoming=upcoming_appointments(current_user, now), services=services, running=running,
                   news=news, units=units_of(current_user), now=now)

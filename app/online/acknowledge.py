@@ -18,7 +18,7 @@ from app.notifications.models import Channel
 from app.notifications.services import enqueue, notify_all
 from app.online.rota import on_duty
 from app.org.models import UserUnit
-from app.sop.access import step_names
+from app.sop.access import besides_served, step_names
 from app.sop.models import Case, CaseState, CaseStep, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import complete_step
@@ -64,11 +64,7 @@ def acknowledge(case: Case, row: CaseStep, now: datetime) -> None:
     if person.phone:
         enqueue(Channel.WHATSAPP, person.phone, f"{subject}\n\n{body}", key=f"ack:{row.id}:wa", user=person, now=now)
     counselors, begins = on_duty(case.unit_id, now)
-
-    def others(people: list[User]) -> list[User]:  # a counselor asking for themselves takes no part
-        return [person for person in people if person.id != case.subject_id]
-
-    counselors = others(counselors) or others(_unit_counselors(case.unit_id))
+    counselors = besides_served(case, counselors) or besides_served(case, _unit_counselors(case.unit_id))
     when = _(" Giliran piket Anda berikutnya mulai %(at)s.", at=begins.strftime("%d-%m-%Y %H.%M")) if begins else ""
     notify_all(counselors, _("Permohonan e-konseling baru #%(id)d", id=case.id),
                _("Ada permohonan baru untuk %(service)s.%(when)s Konselor pertama yang menjawab menangani kasus ini: "

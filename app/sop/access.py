@@ -122,6 +122,12 @@ def holds_role(user: User, case: Case, *roles: str) -> bool:
     return user.is_authenticated and user.has_role(*roles) and in_unit(user, case)
 
 
+def besides_served(case: Case, people: list[User]) -> list[User]:
+    """`people` (the holders of a role: heads, counselors on duty, a letter's recipients) without
+    the person the case serves, who takes part in it only as its subject (can_act, is_head_of)."""
+    return [person for person in people if person.id != case.subject_id]
+
+
 def is_head_of(user: User, case: Case) -> bool:
     """One of the roles the procedure escalates to (the head), in the case's unit; never for the
     case of which they are the person served (a head asking for counseling does not run, review

@@ -12,7 +12,7 @@ from app.auth.services import active_users_with_roles
 from app.extensions import db
 from app.database import insert_ignore
 from app.notifications.services import notify_all
-from app.sop.access import can_act, open_roles
+from app.sop.access import besides_served, can_act, open_roles
 from app.sop.models import Case, CaseMember, CaseStep, Notice, NoticeKind, StepState
 from app.sop.registry import procedure_of
 from app.sop.services import next_notice_time
@@ -51,12 +51,12 @@ def recipients(row: CaseStep, kind: NoticeKind, holders: dict | None = None) -> 
     procedure = procedure_of(case.version)
     # the person served is never told in another role they hold (access.can_act, is_head_of)
     if kind == NoticeKind.ESCALATION:
-        return [user for user in holding(procedure.escalate_to) if user.id != case.subject_id]
+        return besides_served(case, holding(procedure.escalate_to))
     # A step waits for the holders of its open roles (access.open_roles: a team role only while
     # nobody serves or served the case in it, then it is the team's), and for whoever of the team
     # and the subject may act on it (access.can_act: the assignee among the team).
     open_to = open_roles(case, row)
-    people = {user.id: user for user in holding(open_to) if user.id != case.subject_id} if open_to else {}
+    people = {user.id: user for user in besides_served(case, holding(open_to))} if open_to else {}
     for user in [m.user for m in case.team()] + ([case.subject] if case.subject is not None else []):
         if can_act(user, case, row):
             people[user.id] = user
