@@ -152,8 +152,12 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         clock.move_to(datetime.combine(SUNDAY_22.date() + timedelta(days=2), time(11, 30), WIB))  # it took place
         sign_in(counselor, url, "counselor")  # two days idle: signed out meanwhile
         counselor.goto(url + case_path)
+        counselor.set_viewport_size({"width": 360, "height": 740})  # on a phone, the opened question
         counselor.get_by_label("Laporan", exact=True).fill("RAHASIA: satu sesi video, tidur membaik.")
-        counselor.get_by_text("Tutup layanan…").click()
+        summary = counselor.get_by_text("Tutup layanan…")
+        summary.evaluate("e => e.scrollIntoView({block: 'end'})")  # the last line on the screen
+        summary.click()
+        expect(counselor.get_by_role("button", name="Ya, tutup layanan")).to_be_in_viewport()  # comes into view
         counselor.get_by_role("button", name="Ya, tutup layanan").click()
         expect(counselor.get_by_text("Layanan ditutup")).to_be_visible()
         page.goto(url + "/login")  # signed out meanwhile too
