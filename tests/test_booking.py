@@ -419,3 +419,18 @@ def test_a_chosen_slot_is_marked_and_its_confirmation_comes_into_view(setup, app
         chosen = client.get(f"/cases/{case.id}/booking", query_string={"week": "2026-11-30", "start": start})
     html = chosen.get_data(as_text=True)
     assert html.count('aria-current="true">09.00') == 1 and 'id="confirm"' in html
+
+
+def test_the_appointments_list_names_the_service_and_the_form_in_words(setup, app):
+    """Each session on /appointments says which service it belongs to; its form of service is a
+    word of the reader's language, not the stored value."""
+    case, _counselor, alumnus = setup
+    book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    page = client.get("/appointments").get_data(as_text=True)
+    assert f"{case.version.title} · Dra. Endang Lestari · tatap muka" in page
+    client.submit("/language", {"lang": "en"})
+    page = client.get("/appointments").get_data(as_text=True)
+    assert "Dra. Endang Lestari · in person" in page and "tatap muka" not in page

@@ -10,6 +10,8 @@ from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
 
 
+MODE_WORDS = {Mode.IN_PERSON: _l("tatap muka"), Mode.ONLINE: _l("online")}  # a form of service in words
+
 class AvailabilityForm(BaseForm):
     weekday = SelectField(_l("Hari"), choices=[SelectChoice(str(i), d) for i, d in enumerate(WEEKDAYS)],
                           validators=[DataRequired(_l("Pilih hari."))])
@@ -19,7 +21,7 @@ class AvailabilityForm(BaseForm):
         InputRequired(_l("Lama sesi wajib diisi.")), NumberRange(15, 240, _l("Lama sesi 15–240 menit."))])
     buffer_minutes = WholeNumberField(_l("Jeda antarsesi (menit)"), default=15, validators=[
         InputRequired(_l("Jeda wajib diisi.")), NumberRange(0, 120, _l("Jeda 0–120 menit."))])
-    mode = SelectField(_l("Bentuk"), choices=[SelectChoice(m.value, m.value) for m in Mode],
+    mode = SelectField(_l("Bentuk"), choices=[SelectChoice(m.value, MODE_WORDS[m]) for m in Mode],
                        validators=[DataRequired(_l("Pilih bentuk layanan."))])
     room = StringField(_l("Ruang"), filters=[strip], validators=[Optional(), Length(max=200), PlainText()])
     meeting_url = URLField(_l("Tautan pertemuan daring"), filters=[strip], validators=[

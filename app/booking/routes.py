@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from app.auth.guards import get_or_404, public
 from app.booking import bp
-from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
+from app.booking.forms import MODE_WORDS, BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
 from app.booking.services import (COUNSELOR, WHEN, accept, appointments_for_case, appointments_of, book, cancel,
@@ -37,6 +37,12 @@ def appointment_status(status: AppointmentStatus) -> str:
     return {AppointmentStatus.PROPOSED: _("diusulkan"), AppointmentStatus.AGREED: _("disepakati"),
             AppointmentStatus.CANCELLED: _("dibatalkan"), AppointmentStatus.NO_SHOW: _("tidak hadir"),
             AppointmentStatus.DONE: _("selesai")}[status]
+
+
+@bp.app_template_filter()
+def mode_label(mode: Mode | str) -> str:
+    """A form of service in words (a slot's, a session's, a window's, or its stored value)."""
+    return str(MODE_WORDS[Mode(mode)])
 
 
 @bp.app_template_filter()
