@@ -141,6 +141,15 @@ def insert_ignore(model, **values) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def raise_to(model, column: str, value, **key) -> None:
+    """INSERT the row of `key`, or raise its `column` to `value` where that is higher: a position
+    that only moves forward, whatever order concurrent requests write it in."""
+    statement = _insert(model).values(**key, **{column: value})
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=list(key), set_={column: statement.excluded[column]},
+        where=getattr(model, column) < statement.excluded[column]))
+
+
 def insert_all(model, rows: list[dict]) -> int:
     """INSERT … ON CONFLICT DO NOTHING of many rows, sent as multi-row statements (SQLAlchemy's
     "insertmanyvalues", up to 1,000 rows each); returns how many rows were written."""

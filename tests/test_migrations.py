@@ -124,3 +124,34 @@ def test_open_tasks_are_filled_from_the_active_steps_of_open_cases(fresh_databas
             assert conn.execute(sa.text("SELECT count(*) FROM open_tasks WHERE opened_at IS NULL")).scalar() == 0
         downgrade(revision="0020_case_people_index")
         db.engine.dispose()
+
+
+def test_thread_reads_are_filled_from_the_last_reading_of_each_conversation(fresh_database):
+    """0023: each reader's last reading of a conversation in the access log reads up to the newest
+    message written by then; other access-log lines and later messages count not."""
+    app = create_app(TestConfig(fresh_database))
+    with app.app_context():
+        upgrade(revision="0022_follow_up_waits")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO users (id, email, name, password_hash, active, created_at) VALUES "
+                                 "(1, 'a@test.id', 'A', 'x', true, '2026-11-24 00:00:00'), "
+                                 "(2, 'b@test.id', 'B', 'x', true, '2026-11-24 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO procedure_versions (id, code, version, digest, title, definition, "
+                                 "created_at) VALUES (1, 'p', 1, 'd', 'P', '{}', '2026-11-24 00:00:00')"))
+            conn.execute(sa.text("INSERT INTO cases (id, procedure_version_id, code, title, state, opened_by_id, "
+                                 "opened_at, data) VALUES (1, 1, 'p', 'K', 'open', 1, '2026-11-24 00:00:00', '{}')"))
+            conn.execute(sa.text(
+                "INSERT INTO thread_messages (id, case_id, author_id, sealed, created_at) VALUES "
+                "(10, 1, 1, 's', '2026-11-24 09:00:00'), (11, 1, 2, 's', '2026-11-24 10:00:00'), "
+                "(12, 1, 2, 's', '2026-11-24 12:00:00')"))
+            conn.execute(sa.text(
+                "INSERT INTO case_access_log (case_id, user_id, action, at, fields) VALUES "
+                "(1, 1, 'read', '2026-11-24 09:30:00', 'percakapan'), (1, 1, 'read', '2026-11-24 11:00:00', "
+                "'percakapan'), (1, 1, 'read', '2026-11-24 13:00:00', 'masalah'), "
+                "(1, 1, 'view', '2026-11-24 13:00:00', NULL), (1, 2, 'read', '2026-11-24 08:00:00', 'percakapan')"))
+        upgrade(revision="0023_thread_reads")
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT case_id, user_id, message_id FROM thread_reads"))
+            assert [tuple(r) for r in rows] == [(1, 1, 11)]  # B read before any message: nothing
+        downgrade(revision="0022_follow_up_waits")
+        db.engine.dispose()

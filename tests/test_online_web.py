@@ -631,6 +631,26 @@ def test_the_person_served_sees_on_their_home_a_message_they_have_not_read_yet(a
     assert news in home()
 
 
+def test_a_message_committed_after_a_reading_that_missed_it_stays_unread(app, make_user):
+    """A counselor's message written before the student's page read the conversation, but
+    committed after (so the page did not show it), is still news: what was read is counted by
+    message, not by the time of the reading."""
+    from app.online.thread import post_message
+
+    owner, case, counselor = taken(make_user, "Halo, saya Bu Rina.")
+    client = sign_in(app, owner)
+    news = f'href="/online/cases/{case.id}#terbaru"'
+    assert news in client.get("/").get_data(as_text=True)
+    client.get(f"/online/cases/{case.id}")  # read: the reading is logged now
+    assert news not in client.get("/").get_data(as_text=True)
+    late = post_message(case, counselor, "Kapan Anda bisa?")
+    late.created_at = utcnow() - timedelta(seconds=5)  # written before that reading, committed after it
+    db.session.commit()
+    assert news in client.get("/").get_data(as_text=True)
+    client.get(f"/online/cases/{case.id}")
+    assert news not in client.get("/").get_data(as_text=True)
+
+
 def test_a_burst_of_messages_is_limited_and_each_recipient_gets_one_notice_until_they_open_the_thread(app, make_user):
     from app.notifications.models import OutboxMessage
     from app.online.thread import post_message

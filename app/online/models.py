@@ -49,3 +49,14 @@ class ThreadMessage(db.Model):
 
 
 register_sealed(ThreadMessage, "sealed")
+
+
+class ThreadRead(db.Model):
+    """How far someone has read a case's conversation: the newest message a reading showed them.
+    What came after it is unread (thread.unread_reply), whenever it was written or committed."""
+
+    __tablename__ = "thread_reads"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    message_id: Mapped[int]

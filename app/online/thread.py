@@ -18,12 +18,12 @@ from app.auth.models import User
 from app.booking.models import Appointment, AppointmentStatus, Mode
 from app.booking.services import WHEN, free_slots, propose
 from app.crypto import UndecryptableError, seal, unseal
-from app.database import utcnow
+from app.database import raise_to, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import strip
 from app.notifications.services import notify
-from app.online.models import ThreadMessage
+from app.online.models import ThreadMessage, ThreadRead
 from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
                             holds_role, in_follow_up, is_participant, log_access, on_team, readable_values,
                             undecryptable)
@@ -99,18 +99,19 @@ def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessa
         raise undecryptable(case) from None
     if result:
         log_access(case, reader, "read", grounds={READ: ground})
+        raise_to(ThreadRead, "message_id", rows[-1].id, case_id=case.id, user_id=reader.id)
     return result
 
 
 def unread_reply():
-    """A message to the person served that they have not read: written by someone else after they
-    last read the conversation (offerings.NEWS: on their service card)."""
-    last_read = (db.select(db.func.max(CaseAccess.at))
-                 .where(CaseAccess.case_id == Case.id, CaseAccess.user_id == Case.subject_id,
-                        CaseAccess.action == "read", CaseAccess.fields == READ)
-                 .correlate(Case).scalar_subquery())
+    """A message to the person served that they have not read: written by someone else after the
+    newest one a reading showed them (offerings.NEWS: on their service card). By message, not by
+    time: a message written before a reading but committed after it was not shown, so is unread."""
+    read_to = (db.select(ThreadRead.message_id)
+               .where(ThreadRead.case_id == Case.id, ThreadRead.user_id == Case.subject_id)
+               .correlate(Case).scalar_subquery())
     return db.exists().where(ThreadMessage.case_id == Case.id, ThreadMessage.author_id != Case.subject_id,
-                             db.or_(last_read.is_(None), ThreadMessage.created_at > last_read))
+                             ThreadMessage.id > db.func.coalesce(read_to, 0))
 
 
 def own_words(case: Case, reader: User) -> list[tuple[str, str]]:
