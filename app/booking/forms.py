@@ -8,9 +8,8 @@ from app.booking.models import Mode
 from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
-
-
 MODE_WORDS = {Mode.IN_PERSON: _l("tatap muka"), Mode.ONLINE: _l("online")}  # a form of service in words
+
 
 class AvailabilityForm(BaseForm):
     weekday = SelectField(_l("Hari"), choices=[SelectChoice(str(i), d) for i, d in enumerate(WEEKDAYS)],

@@ -86,7 +86,8 @@ def _ground(user: User, case: Case) -> str | None:
 
 
 def messages(case: Case, reader: User, after: int = 0) -> list[tuple[ThreadMessage, str]]:
-    """The messages after id `after`, decrypted, for the subject or the team; reading any logs it."""
+    """The messages after id `after`, decrypted, for the subject or the team; reading any logs it
+    and moves the reader's position to the newest shown (ThreadRead)."""
     ground = _ground(reader, case)
     if ground is None:
         return []
