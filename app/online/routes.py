@@ -29,6 +29,9 @@ from app.sop.offerings import unit_for_request
 from app.sop.services import can_open
 
 
+SENT = "message-sent"  # the htmx event after a message is sent: the conversation's poll runs at once
+
+
 def _intake_procedure(code: str):
     procedure = get_procedure(code[:60])
     if procedure is None or not is_intake(procedure):
@@ -187,6 +190,10 @@ def post(case_id: int):
             if taking:  # the page from its top: the story now open to them
                 flash(_("Anda kini menangani kasus ini: percakapan dan ceritanya terbuka bagi Anda."), "success")
                 return redirect(url_for("online.show_thread", case_id=case.id))
+            if request.headers.get("HX-Request"):  # an empty box, and the page's poll fetches the message at once
+                response = _thread_page(case, block="compose")
+                response.headers["HX-Trigger"] = SENT
+                return response
             return redirect(url_for("online.show_thread", case_id=case.id, _anchor="terbaru"))  # the message sent
     return _thread_page(_thread_case(case_id), 422, block="compose", message_form=form)
 

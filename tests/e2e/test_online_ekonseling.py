@@ -129,6 +129,10 @@ def test_registration_to_acknowledgement_thread_and_video_invite(browser, tmp_pa
         page.reload()
         expect(page.get_by_text("Halo Sinta, saya Bu Endang.")).to_be_visible()
         expect(page.get_by_text("Saya mengusulkan sesi video")).to_be_visible()
+        page.get_by_role("textbox", name="Pesan").fill("Baik, Bu. Saya siap.")
+        page.get_by_role("button", name="Kirim").click()  # shown at once (the poll runs every 10 s), once
+        expect(page.locator(".message.mine", has_text="Baik, Bu. Saya siap.")).to_have_count(1, timeout=3000)
+        expect(page.get_by_role("textbox", name="Pesan")).to_have_value("")  # the box is empty for the next one
         page.get_by_role("link", name="Jadwal sesi").click()
         page.get_by_role("button", name="Terima waktu ini").click()
         expect(page.get_by_text("Jadwal disepakati")).to_be_visible()
