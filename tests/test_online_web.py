@@ -267,7 +267,11 @@ def test_a_refused_message_comes_back_in_place_for_htmx(app, make_user):
     body = refused.get_data(as_text=True)
     assert refused.status_code == 422 and body.lstrip().startswith('<div id="compose">') and 'class="error"' in body
     sent = client.submit(f"/online/cases/{case.id}/messages", {"text": "Halo"}, headers={"HX-Request": "true"})
-    assert sent.headers["HX-Redirect"].startswith(f"/online/cases/{case.id}")
+    body = sent.get_data(as_text=True)  # an empty box; the page's poll fetches the message at once
+    assert sent.status_code == 200 and body.lstrip().startswith('<div id="compose">') and "Halo" not in body
+    assert sent.headers["HX-Trigger"] == "message-sent" and "HX-Redirect" not in sent.headers
+    poll = client.get(f"/online/cases/{case.id}?after=0", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Halo" in poll and 'hx-trigger="every 10s, message-sent from:body"' in poll
 
 
 def test_asking_for_the_service_leads_to_the_wizard_and_the_running_request_is_continued(app, make_user):
