@@ -121,6 +121,17 @@ def test_homes_show_each_role_what_they_do(login_as, role, asks):
         assert "Atur ketersediaan" in home
 
 
+def test_a_persons_home_lists_what_they_may_ask_for_before_what_others_open_for_them(login_as):
+    """On a phone the services come one under the other: the ones the person asks for themselves
+    first, those that staff or a referral open for them after; no empty schedule card before them."""
+    client, _user = login_as("student")  # in every unit: both kinds
+    home = client.get("/").get_data(as_text=True)
+    services = home[home.index('id="home-services"'):]
+    assert "Ajukan layanan" in services and "dibuka oleh petugas" in services
+    assert services.rindex("Ajukan layanan") < services.index("dibuka oleh petugas")
+    assert "Jadwal berikutnya" not in home  # nothing booked, not a counselor
+
+
 # -- admin: units -----------------------------------------------------------------------------
 def test_admin_switches_a_service_off_and_it_disappears(login_as):
     alumnus, _user = login_as("alumni", units=["P2KLLK"])
