@@ -434,3 +434,20 @@ def test_the_appointments_list_names_the_service_and_the_form_in_words(setup, ap
     client.submit("/language", {"lang": "en"})
     page = client.get("/appointments").get_data(as_text=True)
     assert "Dra. Endang Lestari · in person" in page and "tatap muka" not in page
+
+
+def test_a_cancelled_session_no_longer_shows_the_link_and_code_to_meet_by(setup, app):
+    """Its page keeps the time and who; the meeting link and its code go once it is called off."""
+    case, _counselor, alumnus = setup
+    appointment = book(case, alumnus, local("2026-11-24T09:00"), now=NOW)
+    appointment.mode, appointment.meeting_url, appointment.meeting_code = (
+        Mode.ONLINE, "https://meet.example.id/budi", "sandi 2911")
+    db.session.commit()
+    client = app.test_client()
+    client.submit("/login", {"email": alumnus.email, "password": "rahasia123"})
+    page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+    assert 'href="https://meet.example.id/budi"' in page and "sandi 2911" in page
+    cancel(appointment, alumnus, "Saya sakit", now=NOW)
+    db.session.commit()
+    page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
+    assert "dibatalkan" in page and "meet.example.id/budi" not in page and "sandi 2911" not in page

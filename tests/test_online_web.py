@@ -354,6 +354,10 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     assert 'name="start" required><option value="">— pilih waktu —</option>' in page  # none chosen unawares
     assert f'<option value="{value}">{label} · 09.00–09.45</option>' in page
     assert page.count('<option value="' + day.isoformat()) == 3  # 9.00, 10.00, 11.00
+    assert '<option selected value="online">' in page  # the form of session the student asked for
+    case.data = {**case.data, "mode": Mode.IN_PERSON.value}  # as the wizard stores a tatap muka request
+    db.session.commit()
+    assert '<option selected value="tatap muka">' in client.get(thread).get_data(as_text=True)
     fingerprint = db_fingerprint()
     refused = client.submit(thread + "/session", {"start": "2031-01-07T09:00", "mode": Mode.IN_PERSON.value})
     assert refused.status_code == 422 and "Pilihan tidak tersedia." in refused.get_data(as_text=True)

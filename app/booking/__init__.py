@@ -3,7 +3,7 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from app.booking import routes, settings_routes  # noqa: E402,F401
+from app.booking import routes, settings_routes, words  # noqa: E402,F401
 from app.sop.access import team_left  # noqa: E402
 from app.sop.services import CASE_PANELS, STEP_SCREENS  # noqa: E402
 

@@ -5,10 +5,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.booking.models import Mode
+from app.booking.words import MODE_WORDS
 from app.forms import BaseForm, InCalendar, PlainText, WholeNumberField, strip
 
 WEEKDAYS = [_l("Senin"), _l("Selasa"), _l("Rabu"), _l("Kamis"), _l("Jumat"), _l("Sabtu"), _l("Minggu")]
-MODE_WORDS = {Mode.IN_PERSON: _l("tatap muka"), Mode.ONLINE: _l("online")}  # a form of service in words
 
 
 class AvailabilityForm(BaseForm):

@@ -8,19 +8,19 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, make_response, redirect, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guards import get_or_404, public
 from app.booking import bp
-from app.booking.forms import MODE_WORDS, BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
+from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
-from app.booking.services import (COUNSELOR, WHEN, accept, appointments_for_case, appointments_of, book, cancel,
+from app.booking.services import (COUNSELOR, accept, appointments_for_case, appointments_of, book, cancel,
                                   free_slots, join_waitlist, mark_no_show, propose, record_session, reschedule,
                                   served_by)
 from app.booking.steps import requested_mode
+from app.booking.words import session_time
 from app.database import utcnow
 from app.errors import DomainError
 from app.forms import parse_date, parse_datetime, refuse
@@ -29,26 +29,6 @@ from app.htmx import render
 from app.sop.models import Case, CaseState
 from app.sop.access import is_participant, load_case, on_team
 from app.urls import external_url
-
-
-@bp.app_template_global()
-def appointment_status(status: AppointmentStatus) -> str:
-    """An appointment's state in words."""
-    return {AppointmentStatus.PROPOSED: _("diusulkan"), AppointmentStatus.AGREED: _("disepakati"),
-            AppointmentStatus.CANCELLED: _("dibatalkan"), AppointmentStatus.NO_SHOW: _("tidak hadir"),
-            AppointmentStatus.DONE: _("selesai")}[status]
-
-
-@bp.app_template_filter()
-def mode_label(mode: Mode | str) -> str:
-    """A form of service in words (a slot's, a session's, a window's, or its stored value)."""
-    return str(MODE_WORDS[Mode(mode)])
-
-
-@bp.app_template_filter()
-def session_time(value: datetime | None) -> str:
-    """An appointment's time in words: "Rabu, 25 November 2026, 10.15 WIB"."""
-    return format_datetime(value, WHEN) if value else "—"
 
 
 def _tz():

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.auth.accounts import profile_values
 from app.booking.models import Mode
+from app.booking.steps import requested_mode
 from app.errors import DomainError
 from app.extensions import db, limiter
 from app.forms import refuse
@@ -155,8 +156,10 @@ def _thread_page(case, status: int = 200, block: str | None = None, **forms):
 
 
 def _session_form(case, **kwargs) -> SessionForm:
-    """The session form offering the counselor's free slots (only on the team's open case)."""
-    form = SessionForm(**kwargs)
+    """The session form offering the counselor's free slots (only on the team's open case), set to
+    the form of session the person asked for."""
+    requested = requested_mode(case)
+    form = SessionForm(**kwargs, mode=requested.value if requested else None)
     slots = session_choices(current_user) if on_team(current_user, case) and case.state.value == "open" else []
     form.start.choices = [("", _("— pilih waktu —")), *slots] if slots else []
     return form

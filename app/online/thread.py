@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.booking.models import Appointment, AppointmentStatus, Mode
 from app.booking.services import WHEN, free_slots, propose
+from app.booking.words import mode_label
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import raise_to, utcnow
 from app.errors import DomainError
@@ -298,7 +299,7 @@ def say_session_change(appointment: Appointment, actor: User, what: str, now: da
     when = format_datetime(appointment.start_at, WHEN)
     if what == "moved":
         text = _("Sesi %(before)s saya pindahkan ke %(when)s (%(mode)s). Alasan: %(reason)s",
-                 before=format_datetime(before, WHEN), when=when, mode=appointment.mode.value,
+                 before=format_datetime(before, WHEN), when=when, mode=mode_label(appointment.mode),
                  reason=appointment.reason)
     else:
         text = _("Sesi %(when)s saya batalkan. Alasan: %(reason)s", when=when, reason=appointment.reason)
