@@ -72,11 +72,15 @@ _ZONE_NAMES: dict[tuple, str] = {}
 
 
 def _zone_name(local: datetime, zone, locale: str) -> str:
-    """'WIB': the zone's short name at that moment (it changes only with the offset)."""
+    """'WIB': the zone's short name at that moment (it changes only with the offset). The zone's own
+    abbreviation where it has one (WIB, WITA, WIT in every language: CLDR names them in Indonesian
+    only, so English would read "+0700"), else the locale's name for it."""
     key = (str(zone), local.utcoffset(), locale)
     name = _ZONE_NAMES.get(key)
     if name is None:
-        name = _ZONE_NAMES[key] = babel_dates.format_datetime(local, "z", tzinfo=zone, locale=locale)
+        own = local.tzname() or ""
+        name = _ZONE_NAMES[key] = own if own.isalpha() else babel_dates.format_datetime(
+            local, "z", tzinfo=zone, locale=locale)
     return name
 
 
@@ -109,7 +113,7 @@ def span_filter(start, end) -> str:
         return datetime_filter(start)
     if date_filter(first) != date_filter(last):
         return f"{datetime_filter(first)} – {datetime_filter(last)}"
-    return f"{format_datetime(first, 'EEEE, d MMMM y, HH.mm')}–{format_datetime(last, 'HH.mm z')}"
+    return f"{format_datetime(first, 'EEEE, d MMMM y, HH.mm')}–{time_filter(last)}"
 
 
 def time_left(due, now=None) -> str:

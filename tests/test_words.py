@@ -111,7 +111,9 @@ def test_one_reading_of_dates_times_and_yes_no(app):
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_the_named_styles_read_as_babel_writes_them(app, zone, lang):
     """The filters build the named styles from parts kept once formatted; each moment of two
-    years (summer time included where the zone has it) reads exactly as Babel's pattern does."""
+    years (summer time included where the zone has it) reads exactly as Babel's pattern does,
+    but for the zone: its own abbreviation where it has one (WIB, WIT, CET; not Sao Paulo's "-03"),
+    in every language."""
     from flask import session
     from flask_babel import format_date, format_datetime, get_timezone, refresh
 
@@ -123,13 +125,17 @@ def test_the_named_styles_read_as_babel_writes_them(app, zone, lang):
             session["lang"] = lang
             refresh()
             start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+            def babel(when, pattern):
+                text, own = format_datetime(when, pattern), when.astimezone(get_timezone()).tzname()
+                return f"{text.rsplit(' ', 1)[0]} {own}" if own.isalpha() else text
+
             for hours in range(0, 2 * 365 * 24, 37):
                 when = start + timedelta(hours=hours, minutes=hours % 60)
                 for style, pattern in DATETIME_STYLES.items():
-                    assert datetime_filter(when, style) == format_datetime(when, pattern), (when, style)
+                    assert datetime_filter(when, style) == babel(when, pattern), (when, style)
                 for style, pattern in DATE_STYLES.items():
                     assert date_filter(when, style) == format_date(when.astimezone(get_timezone()).date(), pattern)
-                assert time_filter(when) == format_datetime(when, DATETIME_STYLES["time"])
+                assert time_filter(when) == babel(when, DATETIME_STYLES["time"])
     finally:
         app.config["APP_TIMEZONE"] = original
 
@@ -252,3 +258,21 @@ def test_a_refused_step_keeps_what_was_typed(app, agreed_case, people):
     assert "Budi Santoso" in visible(page)  # still the step's page, with what the actor needs
     assert "Kembali ke beranda" not in page
 
+
+
+def test_english_pages_name_the_time_zone_as_indonesians_do(app):
+    """"WIB", not "+0700" (CLDR names Indonesia's zones in Indonesian only): times, sessions and
+    the times in messages (booking, e-konseling) all read it."""
+    from flask import session
+    from flask_babel import refresh
+
+    from app.booking.words import session_time
+    from app.filters import datetime_filter, span_filter, time_filter
+
+    with app.test_request_context():
+        session["lang"] = "en"
+        refresh()
+        when = datetime(2026, 11, 25, 3, 15, tzinfo=timezone.utc)
+        assert datetime_filter(when) == session_time(when) == "Wednesday, 25 November 2026, 10.15 WIB"
+        assert span_filter(when, when + timedelta(hours=1)) == "Wednesday, 25 November 2026, 10.15–11.15 WIB"
+        assert time_filter(when) == "10.15 WIB"

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Date, Integer, and_, bindparam, cast, false, null, or_, true, union_all, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from app.booking.models import (Appointment, AppointmentStatus, Availability, Av
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
 from app.database import insert_ignore, utcnow
 from app.errors import DomainError
+from app.filters import datetime_filter
 from app.extensions import db
 from app.notifications.services import attachment, notify, withdraw
 from app.sop.access import on_team, shaped, team_member_of
@@ -225,12 +225,8 @@ def _check_client(case: Case, client: User) -> None:
 
 
 # -- messages -------------------------------------------------------------------------------
-# How an appointment's time is written, on pages and in messages: "Rabu, 25 November 2026, 10.15 WIB".
-WHEN = "EEEE, d MMMM y, HH.mm z"
-
-
 def _when(appointment: Appointment) -> str:
-    return format_datetime(appointment.start_at, WHEN)
+    return datetime_filter(appointment.start_at)
 
 
 def send_invites(appointment: Appointment, now: datetime) -> None:
@@ -404,7 +400,7 @@ def _check_working_hours(counselor: User, starts: list[datetime], minutes: int) 
         if not any(w.weekday == local.weekday() and w.start_time <= local.time() and end <= w.end_time
                    and end > local.time() for w in windows):
             raise DomainError(_("Waktu %(when)s di luar jam kerja Anda (ketersediaan mingguan).",
-                                when=format_datetime(local, WHEN)))
+                                when=datetime_filter(local)))
 
 
 def accept(proposal: Appointment, client: User, now: datetime | None = None) -> Appointment:

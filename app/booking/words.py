@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.booking import bp
 from app.booking.models import AppointmentStatus, Mode
-from app.booking.services import WHEN
+from app.filters import datetime_filter
 
 MODE_WORDS = {Mode.IN_PERSON: _l("tatap muka"), Mode.ONLINE: _l("online")}
 
@@ -33,4 +32,4 @@ def mode_label(mode: Mode | str) -> str:
 @bp.app_template_filter()
 def session_time(value: datetime | None) -> str:
     """An appointment's time in words: "Rabu, 25 November 2026, 10.15 WIB"."""
-    return format_datetime(value, WHEN) if value else "—"
+    return datetime_filter(value) if value else "—"

@@ -11,15 +11,16 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import format_date, format_datetime, format_time
+from flask_babel import format_date, format_time
 from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.booking.models import Appointment, AppointmentStatus, Mode
-from app.booking.services import WHEN, free_slots, propose
+from app.booking.services import free_slots, propose
 from app.booking.words import mode_label
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import raise_to, utcnow
+from app.filters import datetime_filter
 from app.errors import DomainError
 from app.extensions import db
 from app.forms import strip
@@ -244,7 +245,7 @@ def close_with_report(case: Case, user: User, text: str, now: datetime | None = 
     if session is not None:  # closed, the case would leave it on both calendars
         raise DomainError(_("Masih ada sesi yang disepakati pada %(when)s. Batalkan sesi itu di halaman jadwal "
                             "bila tidak jadi, atau tutup layanan setelah sesi selesai.",
-                            when=format_datetime(session.start_at, WHEN)), field="text")
+                            when=datetime_filter(session.start_at)), field="text")
     return close_case(case, user, {report.key: text}, now=now)
 
 
@@ -283,7 +284,7 @@ def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, pl
                        place=place or slot.place, code=code)[0]
     what = _("sesi video") if mode == Mode.ONLINE else _("sesi tatap muka")
     post_message(case, counselor, _("Saya mengusulkan %(what)s pada %(when)s. Terima atau pilih waktu lain di "
-                                    "halaman jadwal.", what=what, when=format_datetime(slot.start, WHEN)), now)
+                                    "halaman jadwal.", what=what, when=datetime_filter(slot.start)), now)
     return proposal
 
 
@@ -296,10 +297,10 @@ def say_session_change(appointment: Appointment, actor: User, what: str, now: da
     case = appointment.case
     if case is None or case.state != CaseState.OPEN or not has_thread(case.procedure):
         return
-    when = format_datetime(appointment.start_at, WHEN)
+    when = datetime_filter(appointment.start_at)
     if what == "moved":
         text = _("Sesi %(before)s saya pindahkan ke %(when)s (%(mode)s). Alasan: %(reason)s",
-                 before=format_datetime(before, WHEN), when=when, mode=mode_label(appointment.mode),
+                 before=datetime_filter(before), when=when, mode=mode_label(appointment.mode),
                  reason=appointment.reason)
     else:
         text = _("Sesi %(when)s saya batalkan. Alasan: %(reason)s", when=when, reason=appointment.reason)

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import segno
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
+from app.filters import datetime_filter
 from app.notifications.models import Channel
 from app.notifications.services import attachment, enqueue
 from app.urls import external_url
@@ -22,7 +22,6 @@ from app.workshops.models import Registration, RegistrationStatus, Workshop
 
 PRODID = "-//Ruang Konseling//Workshop minat bakat//ID"
 DEFAULT_LENGTH = timedelta(hours=3)
-WHEN = "EEEE, d MMMM y, HH.mm z"
 
 
 def ticket_url(registration: Registration) -> str:
@@ -42,7 +41,7 @@ def qr_data_uri(registration: Registration) -> str:
 
 
 def when(workshop: Workshop) -> str:
-    return format_datetime(workshop.starts_at, WHEN)
+    return datetime_filter(workshop.starts_at)
 
 
 @functools.lru_cache(maxsize=4)
