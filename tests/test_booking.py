@@ -451,3 +451,38 @@ def test_a_cancelled_session_no_longer_shows_the_link_and_code_to_meet_by(setup,
     db.session.commit()
     page = client.get(f"/appointments/{appointment.id}").get_data(as_text=True)
     assert "dibatalkan" in page and "meet.example.id/budi" not in page and "sandi 2911" not in page
+
+
+def test_a_service_that_books_no_sessions_has_no_booking_page_and_takes_no_proposal(app, make_user):
+    """A therapy referral is agreed by nota dinas, not on the booking page: its counselor finds no
+    booking page there, and a proposal sent all the same is refused in words (it was a 500 on a
+    workshop's committee case, which serves nobody)."""
+    counselor, praja = make_user("counselor"), make_user("student")
+    case = open_case(get_procedure("ipdn-terapi"), counselor, {}, subject=praja, now=NOW)
+    assign(case, counselor, "counselor", counselor)  # on its team
+    db.session.commit()
+    with pytest.raises(DomainError, match="tidak menjadwalkan sesi"):
+        propose(case, counselor, [local("2026-11-25T10:15")], now=NOW)
+    client = app.test_client()
+    client.submit("/login", {"email": counselor.email, "password": "rahasia123"})
+    assert client.get(f"/cases/{case.id}").status_code == 200  # their case
+    assert client.get(f"/cases/{case.id}/booking").status_code == 404
+    assert client.submit(f"/cases/{case.id}/proposals", {"first": "2026-11-25T10:15"}).status_code == 404
+
+
+def test_an_old_proposal_is_no_longer_accepted_and_a_tatap_muka_session_moves_to_a_room(setup):
+    """A proposed time that has passed is refused; a tatap muka session moves to a tatap muka slot
+    only, whatever is sent (the page offers no other)."""
+    case, counselor, alumnus = setup
+    [proposal] = propose(case, counselor, [local("2026-11-24T09:00")], now=NOW)
+    with pytest.raises(DomainError, match="tidak lagi berlaku"):
+        accept(proposal, alumnus, now=local("2026-11-24T09:05"))
+    session = accept(proposal, alumnus, now=NOW)
+    db.session.add(Availability(counselor_id=counselor.id, weekday=2, start_time=time(13), end_time=time(15),
+                                session_minutes=60, buffer_minutes=15, mode=Mode.ONLINE,
+                                meeting_url="https://meet.example.id/karier"))
+    db.session.flush()
+    with pytest.raises(DomainError, match="hanya dapat dipindahkan ke slot tatap muka"):
+        reschedule(session, alumnus, local("2026-11-25T13:00"), "Bentrok", now=NOW)
+    reschedule(session, alumnus, local("2026-11-25T10:15"), "Bentrok", now=NOW)
+    assert (session.mode, session.location, session.meeting_url) == (Mode.IN_PERSON, "Ruang Konseling 1", None)

@@ -352,7 +352,7 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     value = f"{day.isoformat()}T09:00"
     label = babel.dates.format_date(day, "EEE, d MMM", locale="id")  # "Rab, 2 Des": short on a phone
     assert 'name="start" required><option value="">— pilih waktu —</option>' in page  # none chosen unawares
-    assert f'<option value="{value}">{label} · 09.00–09.45</option>' in page
+    assert f'<option value="{value}">{label} · 09.00–09.45 · tatap muka</option>' in page
     assert page.count('<option value="' + day.isoformat()) == 3  # 9.00, 10.00, 11.00
     assert '<option selected value="online">' in page  # the form of session the student asked for
     case.data = {**case.data, "mode": Mode.IN_PERSON.value}  # as the wizard stores a tatap muka request

@@ -16,7 +16,7 @@ from app.booking import bp
 from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
-from app.booking.services import (COUNSELOR, accept, appointments_for_case, appointments_of, book, cancel,
+from app.booking.services import (COUNSELOR, accept, books_sessions, appointments_for_case, appointments_of, book, cancel,
                                   free_slots, join_waitlist, mark_no_show, propose, record_session, reschedule,
                                   served_by)
 from app.booking.steps import requested_mode
@@ -37,8 +37,12 @@ def _tz():
 
 # -- client and counselor on a case ---------------------------------------------------------
 def _booking_case(case_id: int) -> Case:
-    """A case's booking page is for its client and its counselor (the case team)."""
-    return load_case(case_id, is_participant)
+    """A case's booking page is for its client and its counselor (the case team), where its
+    service books sessions (not a workshop's committee case, nor a therapy referral's)."""
+    case = load_case(case_id, is_participant)
+    if not books_sessions(case):
+        abort(404)
+    return case
 
 
 def _week_start(value: str | None) -> date:

@@ -213,9 +213,17 @@ def _save(appointment: Appointment) -> None:
 
 
 def _open_case(case: Case | None) -> None:
-    """Booking acts on a running case only."""
+    """Booking acts on a running case only, of a service that books sessions with the person it
+    serves."""
     if case is not None and case.state != CaseState.OPEN:
         raise DomainError(_("Permohonan ini sudah ditutup atau dibatalkan; jadwal tidak dapat diubah."))
+    if case is not None and not books_sessions(case):
+        raise DomainError(_("Layanan ini tidak menjadwalkan sesi."))
+
+
+def books_sessions(case: Case) -> bool:
+    """The case's service agrees sessions on the booking page, and someone is served by them."""
+    return case.subject_id is not None and booking_options(case.procedure) is not None
 
 
 def _check_client(case: Case, client: User) -> None:
@@ -405,7 +413,7 @@ def _check_working_hours(counselor: User, starts: list[datetime], minutes: int) 
 
 def accept(proposal: Appointment, client: User, now: datetime | None = None) -> Appointment:
     now = now or utcnow()
-    if proposal.status != AppointmentStatus.PROPOSED or proposal.client_id != client.id:
+    if proposal.status != AppointmentStatus.PROPOSED or proposal.client_id != client.id or proposal.start_at <= now:
         raise DomainError(_("Usulan ini tidak lagi berlaku."))
     case = db.session.get(Case, proposal.case_id) if proposal.case_id else None
     _open_case(case)
@@ -447,6 +455,8 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     _check_serves(appointment.counselor, case)  # (it may still be cancelled)
     lock_counselor(appointment.counselor)
     slot = _matching_slot(appointment.counselor, start, now)
+    if appointment.mode == Mode.IN_PERSON and slot.mode != Mode.IN_PERSON:  # as the page offers
+        raise DomainError(_("Sesi tatap muka hanya dapat dipindahkan ke slot tatap muka."), field="start")
     if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):
         raise _taken()
     _withdraw_reminders(appointment)
@@ -457,9 +467,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
         # slots (as proposed: propose_session), with the link the two agreed on
         appointment.meeting_url = appointment.meeting_url or (slot.place if slot.mode == Mode.ONLINE else None)
     else:  # tatap muka: in the room of its new slot
-        appointment.mode = slot.mode
-        appointment.location = None if slot.mode == Mode.ONLINE else slot.place
-        appointment.meeting_url = slot.place if slot.mode == Mode.ONLINE else None
+        appointment.location = slot.place
     appointment.sequence += 1
     appointment.reason, appointment.updated_at = reason.strip(), now
     _save(appointment)

@@ -27,7 +27,7 @@ from app.forms import strip
 from app.notifications.services import notify
 from app.online.models import ThreadMessage, ThreadRead
 from app.sop.access import (can_act, can_claim, can_close, claim, claim_follow_up, claimable_role, follow_up_role,
-                            holds_role, in_follow_up, is_participant, log_access, on_team, readable_values,
+                            holds_role, in_follow_up, is_participant, lock_case, log_access, on_team, readable_values,
                             undecryptable)
 from app.sop.definitions import Field, Procedure, Step
 from app.sop.models import Case, CaseAccess, CaseState, CaseStep, StepState
@@ -168,9 +168,12 @@ def _answering_step(case: Case, author: User) -> tuple[CaseStep, Step] | None:
 
 
 def post_message(case: Case, author: User, text: str, now: datetime | None = None) -> ThreadMessage:
-    """Add a message; the other side is told there is one (never what it says)."""
+    """Add a message; the other side is told there is one (never what it says). Under the case's
+    lock (lock_case): a case's messages get their ids in the order they are committed, so that
+    a reading that showed message N has seen every message before it (ThreadRead, the poll)."""
     now = now or utcnow()
     text = _clean(text)
+    lock_case(case)
     if case.state != CaseState.OPEN:
         raise DomainError(_("Layanan ini sudah selesai; percakapan ditutup."), field="text")
     if not is_participant(author, case):
@@ -257,11 +260,11 @@ SLOT_VALUE = "%Y-%m-%dT%H:%M"  # a slot's start in the app's time zone, as the f
 def session_choices(counselor: User, now: datetime | None = None) -> list[tuple[str, str]]:
     """The counselor's free slots of the next two weeks as the session form offers them, each
     named with its day, short enough for a phone's closed list, which shows only the chosen one:
-    (value, "Sen, 30 Nov · 09.00–10.00"). None of them chosen at first."""
+    (value, "Sen, 30 Nov · 09.00–10.00 · tatap muka"). None of them chosen at first."""
     now = now or utcnow()
     today = now.astimezone(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
     return [(slot.start.strftime(SLOT_VALUE), f"{format_date(slot.start, 'EEE, d MMM')} · "
-             f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')}")
+             f"{format_time(slot.start, 'HH.mm')}–{format_time(slot.end, 'HH.mm')} · {mode_label(slot.mode)}")
             for slot in free_slots(counselor, today, SESSION_DAYS, now)]
 
 
@@ -279,9 +282,11 @@ def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, pl
     if slot is None:
         raise DomainError(_("Waktu itu di luar jam layanan Anda atau sudah terisi; pilih salah satu slot Anda."),
                           field="start")
+    if mode == Mode.IN_PERSON and slot.mode != Mode.IN_PERSON:  # it needs the slot's room
+        raise DomainError(_("Sesi tatap muka hanya pada slot tatap muka Anda (yang ada ruangnya)."), field="start")
     minutes = int((slot.end - slot.start) / timedelta(minutes=1))
     proposal = propose(case, counselor, [slot.start], minutes=minutes, now=now, mode=mode,
-                       place=place or slot.place, code=code)[0]
+                       place=place if mode == Mode.ONLINE else slot.place, code=code)[0]
     what = _("sesi video") if mode == Mode.ONLINE else _("sesi tatap muka")
     post_message(case, counselor, _("Saya mengusulkan %(what)s pada %(when)s. Terima atau pilih waktu lain di "
                                     "halaman jadwal.", what=what, when=datetime_filter(slot.start)), now)
@@ -304,5 +309,6 @@ def say_session_change(appointment: Appointment, actor: User, what: str, now: da
                  reason=appointment.reason)
     else:
         text = _("Sesi %(when)s saya batalkan. Alasan: %(reason)s", when=when, reason=appointment.reason)
+    lock_case(case)  # ids in commit order, as post_message
     db.session.add(ThreadMessage(case_id=case.id, author_id=actor.id, sealed=seal({"text": text}), created_at=now))
     db.session.flush()
