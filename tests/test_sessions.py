@@ -88,6 +88,26 @@ def test_sessions_expire_after_the_idle_time(app, make_user):
         assert not _is_signed_in(client)
 
 
+def test_a_page_refreshing_itself_does_not_keep_the_session_alive(app, make_user):
+    """"Tugas saya" and a conversation poll in the background (X-Poll): left open on a shared
+    computer, they do not restart the idle time, and the session still ends."""
+    user = make_user("student")
+    with time_machine.travel(datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc), tick=False) as clock:
+        client = _signed_in(app, user)
+        page = client.get("/tasks").get_data(as_text=True)
+        assert 'hx-headers=\'{"X-Poll": "true"}\'' in page
+        poll = {"HX-Request": "true", "X-Poll": "true"}
+        for _ in range(3):
+            clock.shift(timedelta(minutes=20))
+            answer = client.get("/tasks", headers=poll)
+            assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+        assert "Set-Cookie" in client.get("/tasks", headers={"HX-Request": "true"}).headers  # a person's own
+        clock.shift(timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1))
+        assert client.get("/tasks", headers=poll).status_code == 200
+        clock.shift(timedelta(minutes=2))
+        assert client.get("/tasks", headers=poll).headers.get("HX-Redirect", "").startswith("/login")
+
+
 def test_password_set_by_admin_must_be_changed_first(app, login_as):
     admin, _ = login_as("admin")
     admin.submit("/admin/users/new", {"name": "Baru Masuk", "email": "baru@test.id", "roles": ["student"],

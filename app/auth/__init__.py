@@ -1,5 +1,6 @@
 """Accounts, roles, login and logout, and the guards every other domain uses."""
-from flask import Blueprint
+from flask import Blueprint, request
+from flask.sessions import SecureCookieSessionInterface
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +35,18 @@ def init_app(app) -> None:
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
+    app.session_interface = IdleSessions()
+
+
+class IdleSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions whose idle time (SESSION_IDLE_MINUTES) a page refreshing itself in
+    the background does not restart: a conversation or "Tugas saya" left open on a shared
+    computer still ends the session. Such requests say so with `X-Poll` (hx-headers)."""
+
+    def should_set_cookie(self, app, session) -> bool:
+        if request.method == "GET" and request.headers.get("X-Poll") and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
 
 from app.auth import account_routes, routes  # noqa: E402,F401
