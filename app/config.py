@@ -1,6 +1,7 @@
 """Settings, read from the environment (and `.env`) with the names in INTERFACE.md."""
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import secrets
@@ -40,6 +41,14 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def _limits_storage(secret_key: str) -> dict:
+    """One installation's counters in a Redis that others may share: its hosts share the
+    SECRET_KEY (their sessions work on each other), another installation has its own prefix."""
+    prefix = os.environ.get("RATELIMIT_KEY_PREFIX") or "LIMITS:" + hashlib.sha256(
+        b"rate limits of " + secret_key.encode()).hexdigest()[:16]
+    return {"key_prefix": prefix}
+
+
 class Config:
     """Production and development settings: every value comes from the environment."""
 
@@ -75,6 +84,7 @@ class Config:
         self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = False
+        self.RATELIMIT_STORAGE_OPTIONS = _limits_storage(self.SECRET_KEY)
         self.LOGIN_FREE_FAILURES = _int("LOGIN_FREE_FAILURES", 5)  # per account and address
         self.LOGIN_MAX_DELAY_MINUTES = _int("LOGIN_MAX_DELAY_MINUTES", 15)
         self.PROXY_COUNT = _int("PROXY_COUNT", 0)  # reverse proxies whose X-Forwarded-* to trust
@@ -121,6 +131,7 @@ class TestConfig(Config):
         super().__init__()
         self.TESTING = True
         self.SECRET_KEY = "test-secret-key"
+        self.RATELIMIT_STORAGE_OPTIONS = _limits_storage(self.SECRET_KEY)
         self.DATA_ENCRYPTION_KEY = TEST_ENCRYPTION_KEY
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SCHEDULER_ENABLED = False

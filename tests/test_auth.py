@@ -220,7 +220,45 @@ def test_failures_count_across_workers_sharing_redis(app, make_user, database_ur
         assert worker("salah-salah", 5) == ["422"] * 5
         assert worker("rahasia123", 1) == ["429"]  # the other worker saw the five failures
     finally:
-        storage = storage_from_string(REDIS_URL)
+        storage = storage_from_string(REDIS_URL, **app.config["RATELIMIT_STORAGE_OPTIONS"])
         for key, _ in throttle_keys(user.email, address):
             for suffix in ["", *(f":wait:{n}" for n in range(1, 7))]:
                 storage.clear(key + suffix)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_another_installation_on_the_same_redis_keeps_its_own_counts(app, database_url):
+    """Two installations (their own SECRET_KEY) sharing one Redis: failures at one do not slow
+    down the same e-mail and address at the other; the same installation's hosts share them.
+    (One app per process, as in production: each is built in turn, binding the limiter to it.)"""
+    if not _redis_answers():
+        pytest.skip("Redis does not answer on 127.0.0.1:6379")
+    import secrets
+
+    from app import create_app
+    from app.auth.throttle import record_failure, throttle_keys, wait_seconds
+    from app.config import TestConfig, _limits_storage
+    from app.extensions import limiter
+
+    email, address = f"prefix-{secrets.token_hex(4)}@test.id", f"198.19.{secrets.randbelow(250)}.1"
+
+    def installation(secret):
+        config = TestConfig(database_url)
+        config.SECRET_KEY, config.RATELIMIT_STORAGE_URI = secret, REDIS_URL
+        config.RATELIMIT_STORAGE_OPTIONS = _limits_storage(secret)
+        return create_app(config).test_request_context()
+
+    try:
+        with installation("kampus-a"):
+            for _ in range(app.config["LOGIN_FREE_FAILURES"]):
+                record_failure(email, address)
+            assert wait_seconds(email, address) > 0
+        with installation("kampus-a"):  # its second host
+            assert wait_seconds(email, address) > 0
+        with installation("kampus-b"):
+            assert wait_seconds(email, address) == 0
+    finally:
+        with installation("kampus-a"):
+            for key, _ in throttle_keys(email, address):
+                for suffix in ["", *(f":wait:{n}" for n in range(1, 7))]:
+                    limiter.storage.clear(key + suffix)
