@@ -21,8 +21,8 @@ from app.booking.models import (Appointment, AppointmentStatus, Availability, Av
                                 CounselorProfile, Mode, WaitlistEntry, new_token)
 from app.database import insert_ignore, utcnow
 from app.errors import DomainError
-from app.filters import datetime_filter
 from app.extensions import db
+from app.filters import datetime_filter
 from app.notifications.services import attachment, notify, withdraw
 from app.sop.access import on_team, shaped, team_member_of
 from app.sop.models import Case, CaseState

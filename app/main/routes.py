@@ -24,7 +24,8 @@ def index():
     now = utcnow()
     services = services_for(current_user)
     running = running_requests(current_user, services)
-    own = sorted((s for s in services if s.mine), key=lambda s: (s.procedure.code not in running, s.opens != "request"))
+    own = sorted((s for s in services if s.mine),  # running first, then what they ask for themselves
+                 key=lambda s: (s.procedure.code not in running, s.opens != "request"))
     news = [(s, run) for s in own if (run := running.get(s.procedure.code)) and run.news_url]
     return render("main/index.html", user=current_user, tasks=task_list(current_user, now, limit=5),
                   upcoming=upcoming_appointments(current_user, now), services=services, own=own, running=running,

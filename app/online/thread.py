@@ -20,9 +20,9 @@ from app.booking.services import free_slots, propose
 from app.booking.words import mode_label
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import raise_to, utcnow
-from app.filters import datetime_filter
 from app.errors import DomainError
 from app.extensions import db
+from app.filters import datetime_filter
 from app.forms import strip
 from app.notifications.services import notify
 from app.online.models import ThreadMessage, ThreadRead
