@@ -16,9 +16,9 @@ from app.booking import bp
 from app.booking.forms import BookForm, ChangeForm, NoShowForm, ProposalForm, WaitlistForm
 from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
-from app.booking.services import (COUNSELOR, accept, books_sessions, appointments_for_case, appointments_of, book, cancel,
-                                  free_slots, join_waitlist, mark_no_show, propose, record_session, reschedule,
-                                  served_by)
+from app.booking.services import (COUNSELOR, accept, appointments_for_case, appointments_of, book, books_sessions,
+                                  cancel, free_slots, join_waitlist, mark_no_show, propose, record_session,
+                                  reschedule, served_by)
 from app.booking.steps import requested_mode
 from app.booking.words import session_time
 from app.database import utcnow
