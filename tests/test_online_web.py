@@ -378,6 +378,33 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
     assert not re.search(r'<a href="http://[^"]+/cases/%d/booking"' % case.id, conversation)
 
 
+def test_a_tatap_muka_session_is_proposed_at_a_tatap_muka_slot_only(app, make_user):
+    """Its place is the slot's room: at a slot of an online window (which has a link, no room) a
+    tatap muka proposal is refused; a video session may be held in it, with its own link."""
+    from datetime import time
+
+    from app.booking.models import Availability, Mode
+    from app.errors import DomainError
+    from app.online.thread import propose_session
+    from app.sop.workcal import working_calendar
+
+    owner, case, counselor = taken(make_user)
+    wib = ZoneInfo("Asia/Jakarta")
+    day = (utcnow().astimezone(wib) + timedelta(days=7)).date()
+    while not working_calendar().is_working_day(day):
+        day += timedelta(days=1)
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(13),
+                                end_time=time(15), session_minutes=60, buffer_minutes=15, mode=Mode.ONLINE,
+                                meeting_url="https://meet.example.id/dkt"))
+    db.session.commit()
+    start = datetime.combine(day, time(13), wib)
+    with pytest.raises(DomainError, match="hanya pada slot tatap muka"):
+        propose_session(case, counselor, start, Mode.IN_PERSON, "https://meet.example.id/lain", None)
+    proposal = propose_session(case, counselor, start, Mode.ONLINE, "https://meet.example.id/lain", None)
+    assert (proposal.mode, proposal.meeting_url, proposal.location) == (Mode.ONLINE, "https://meet.example.id/lain",
+                                                                        None)
+
+
 def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to_come(app, make_user):
     """Closed, the case would leave the session on both calendars: it is refused, and says why. Once
     the session is called off, both are told so in the conversation, and it may close."""
