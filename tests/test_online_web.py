@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,22 @@ def taken(make_user, answer="Halo."):
     post_message(case, counselor, answer)
     db.session.commit()
     return owner, case, counselor
+
+
+def window_day(counselor, mode=None):
+    """A working day a week or more ahead on which `counselor` has a window 09.00–12.00 (45-minute
+    sessions): tatap muka in Ruang DKT, or online with its link. Returns the day (local)."""
+    from app.booking.models import Availability, Mode
+    from app.sop.workcal import working_calendar
+
+    mode = mode or Mode.IN_PERSON
+    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
+    while not working_calendar().is_working_day(day):
+        day += timedelta(days=1)
+    place = {"room": "Ruang DKT"} if mode == Mode.IN_PERSON else {"meeting_url": "https://meet.example.id/dkt"}
+    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
+                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=mode, **place))
+    return day
 
 
 def sign_in(app, user):
@@ -329,24 +345,16 @@ def test_an_invalid_whatsapp_number_is_said_under_its_own_field(app, make_user):
 
 
 def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_day(app, make_user):
-    from datetime import time
-
     import babel.dates
 
-    from app.booking.models import Appointment, Availability, Mode
-    from app.sop.workcal import working_calendar
+    from app.booking.models import Appointment, Mode
 
     owner, case, counselor = taken(make_user)
     client, thread = sign_in(app, counselor), f"/online/cases/{case.id}"
     page = client.get(thread).get_data(as_text=True)
     assert "Anda tidak punya slot kosong dalam dua minggu" in page and 'name="start"' not in page
     wib = ZoneInfo("Asia/Jakarta")
-    day = (utcnow().astimezone(wib) + timedelta(days=7)).date()
-    while not working_calendar().is_working_day(day):
-        day += timedelta(days=1)
-    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
-                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
-                                room="Ruang DKT"))
+    day = window_day(counselor)
     db.session.commit()
     page = client.get(thread).get_data(as_text=True)
     value = f"{day.isoformat()}T09:00"
@@ -381,23 +389,14 @@ def test_the_counselor_proposes_a_session_at_one_of_their_free_slots_offered_by_
 def test_a_tatap_muka_session_is_proposed_at_a_tatap_muka_slot_only(app, make_user):
     """Its place is the slot's room: at a slot of an online window (which has a link, no room) a
     tatap muka proposal is refused; a video session may be held in it, with its own link."""
-    from datetime import time
-
-    from app.booking.models import Availability, Mode
+    from app.booking.models import Mode
     from app.errors import DomainError
     from app.online.thread import propose_session
-    from app.sop.workcal import working_calendar
 
     owner, case, counselor = taken(make_user)
-    wib = ZoneInfo("Asia/Jakarta")
-    day = (utcnow().astimezone(wib) + timedelta(days=7)).date()
-    while not working_calendar().is_working_day(day):
-        day += timedelta(days=1)
-    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(13),
-                                end_time=time(15), session_minutes=60, buffer_minutes=15, mode=Mode.ONLINE,
-                                meeting_url="https://meet.example.id/dkt"))
+    day = window_day(counselor, Mode.ONLINE)
     db.session.commit()
-    start = datetime.combine(day, time(13), wib)
+    start = datetime.combine(day, time(9), ZoneInfo("Asia/Jakarta"))
     with pytest.raises(DomainError, match="hanya pada slot tatap muka"):
         propose_session(case, counselor, start, Mode.IN_PERSON, "https://meet.example.id/lain", None)
     proposal = propose_session(case, counselor, start, Mode.ONLINE, "https://meet.example.id/lain", None)
@@ -408,9 +407,7 @@ def test_a_tatap_muka_session_is_proposed_at_a_tatap_muka_slot_only(app, make_us
 def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to_come(app, make_user):
     """Closed, the case would leave the session on both calendars: it is refused, and says why. Once
     the session is called off, both are told so in the conversation, and it may close."""
-    from datetime import time
-
-    from app.booking.models import Availability, Mode
+    from app.booking.models import Mode
     from app.booking.services import accept, cancel
     from app.online.thread import post_message, propose_session
 
@@ -423,10 +420,7 @@ def test_closing_the_service_asks_first_and_waits_for_an_agreed_session_still_to
     ask = page.index('<details class="confirm" id="tutup">')  # closed until tapped: one tap does not close
     assert page.index("Tutup layanan…", ask) < page.index("Ya, tutup layanan", ask) < page.index("</details>", ask)
     assert "Masih ada sesi yang disepakati" not in page
-    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
-    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
-                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
-                                room="Ruang DKT"))
+    day = window_day(counselor)
     proposal = propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None)
     db.session.commit()
     page = client.get(f"/online/cases/{case.id}").get_data(as_text=True)  # the counselor sees what they proposed
@@ -460,18 +454,13 @@ def test_a_session_moved_or_called_off_is_said_in_the_conversation(app, make_use
     """Each side's change of the agreed session is a line of theirs in the conversation, with its
     reason: the person's asks the counselor for an answer, the counselor's is news on the person's
     home page. No "new message" notice: the invite or cancellation told the other side."""
-    from datetime import time
-
-    from app.booking.models import Availability, Mode
+    from app.booking.models import Mode
     from app.booking.services import accept, cancel, reschedule
     from app.notifications.models import OutboxMessage
     from app.online.thread import propose_session
 
     owner, case, counselor = taken(make_user)
-    day = (utcnow().astimezone(ZoneInfo("Asia/Jakarta")) + timedelta(days=7)).date()
-    db.session.add(Availability(counselor_id=counselor.id, weekday=day.weekday(), start_time=time(9),
-                                end_time=time(12), session_minutes=45, buffer_minutes=15, mode=Mode.IN_PERSON,
-                                room="Ruang DKT"))
+    day = window_day(counselor)
     session = accept(propose_session(case, counselor, datetime.combine(day, time(9)), Mode.IN_PERSON, None, None),
                      owner)
     db.session.commit()
