@@ -15,10 +15,10 @@ STEP_SCREENS["booking_session"] = "booking.case_booking"
 
 def _booking_panel(case, user):
     """The way to the booking page, for the client and the counselor of a case that books."""
-    from app.booking.steps import booking_options
+    from app.booking.services import books_sessions
     from app.sop.access import is_participant
 
-    if not (booking_options(case.procedure) and case.assignee_id and is_participant(user, case)):
+    if not (books_sessions(case) and case.assignee_id and is_participant(user, case)):
         return None
     return "booking/_case_panel.html", {}
 

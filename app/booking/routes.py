@@ -18,7 +18,7 @@ from app.booking.ical import feed, invite, summary
 from app.booking.models import Appointment, AppointmentStatus, CounselorProfile, Mode
 from app.booking.services import (COUNSELOR, accept, appointments_for_case, appointments_of, book, books_sessions,
                                   cancel, free_slots, join_waitlist, mark_no_show, propose, record_session,
-                                  reschedule, served_by)
+                                  reschedule, served_by, slot_form)
 from app.booking.steps import requested_mode
 from app.booking.words import session_time
 from app.database import utcnow
@@ -238,9 +238,7 @@ def _appointment_page(appointment: Appointment, status: int = 200, **forms):
     slots = []
     if appointment.status == "agreed" and current_user.id in (appointment.client_id, appointment.counselor_id):
         week = _week_start(request.args.get("week") or appointment.start_at.astimezone(_tz()).date().isoformat())
-        # a tatap muka session moves to a tatap muka slot (a room); a video session to any free one
-        slots = free_slots(appointment.counselor, week, 14,
-                           mode=None if appointment.mode == Mode.ONLINE else appointment.mode)
+        slots = free_slots(appointment.counselor, week, 14, mode=slot_form(appointment.mode))
     blank = ChangeForm(formdata=None)
     return render("booking/appointment.html", a=appointment, google=google_link(appointment), slots=slots,
                   form=blank, reschedule_form=forms.get("reschedule_form", blank),

@@ -221,6 +221,12 @@ def _open_case(case: Case | None) -> None:
         raise DomainError(_("Layanan ini tidak menjadwalkan sesi."))
 
 
+def slot_form(mode: Mode) -> Mode | None:
+    """The form of slot a session of `mode` is held in: a tatap muka session in a tatap muka slot
+    (its room); a video session in any free slot (with its own link). None: any."""
+    return Mode.IN_PERSON if mode == Mode.IN_PERSON else None
+
+
 def books_sessions(case: Case) -> bool:
     """The case's service agrees sessions on the booking page, and someone is served by them."""
     return case.subject_id is not None and booking_options(case.procedure) is not None
@@ -455,7 +461,7 @@ def reschedule(appointment: Appointment, actor: User, start: datetime, reason: s
     _check_serves(appointment.counselor, case)  # (it may still be cancelled)
     lock_counselor(appointment.counselor)
     slot = _matching_slot(appointment.counselor, start, now)
-    if appointment.mode == Mode.IN_PERSON and slot.mode != Mode.IN_PERSON:  # as the page offers
+    if slot_form(appointment.mode) not in (None, slot.mode):  # as the page offers
         raise DomainError(_("Sesi tatap muka hanya dapat dipindahkan ke slot tatap muka."), field="start")
     if _conflict(appointment.counselor_id, slot.start, slot.end, ignore_id=appointment.id):
         raise _taken()

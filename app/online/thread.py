@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app.auth.models import User
 from app.booking.models import Appointment, AppointmentStatus, Mode
-from app.booking.services import free_slots, propose
+from app.booking.services import free_slots, propose, slot_form
 from app.booking.words import mode_label
 from app.crypto import UndecryptableError, seal, unseal
 from app.database import raise_to, utcnow
@@ -282,7 +282,7 @@ def propose_session(case: Case, counselor: User, start: datetime, mode: Mode, pl
     if slot is None:
         raise DomainError(_("Waktu itu di luar jam layanan Anda atau sudah terisi; pilih salah satu slot Anda."),
                           field="start")
-    if mode == Mode.IN_PERSON and slot.mode != Mode.IN_PERSON:  # it needs the slot's room
+    if slot_form(mode) not in (None, slot.mode):  # tatap muka needs the slot's room
         raise DomainError(_("Sesi tatap muka hanya pada slot tatap muka Anda (yang ada ruangnya)."), field="start")
     minutes = int((slot.end - slot.start) / timedelta(minutes=1))
     proposal = propose(case, counselor, [slot.start], minutes=minutes, now=now, mode=mode,
